@@ -1,0 +1,84 @@
+/* assets.c - serve the embedded front-end files from memory.
+ *
+ * .tools/embed.sh turns every file under assets/ into a byte array at build
+ * time (assets_table). At start each gets a content hash; pages link to
+ * /static/NAME?v=HASH, so a changed file gets a new URL and every response
+ * can be cached for a year (immutable). ETag/If-None-Match cover clients
+ * that revalidate anyway. Bodies are sent by reference: no copy, no disk. */
+#include "assets.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "routes.h"
+
+#define MAX_ASSETS 64
+
+typedef struct asset_meta {
+    char etag[24];   /* "\"" + 16 hex + "\"" */
+    char url[160];
+} asset_meta;
+
+static asset_meta meta[MAX_ASSETS];
+
+void assets_init(void)
+{
+    for (size_t i = 0; i < assets_count && i < MAX_ASSETS; i++) {
+        unsigned char md[32];
+        unsigned int mdlen = 0;
+        EVP_Digest(assets_table[i].data, assets_table[i].size, md, &mdlen, EVP_sha256(), NULL);
+        char hex[17];
+        for (int k = 0; k < 8; k++)
+            snprintf(hex + 2 * k, 3, "%02x", md[k]);
+        snprintf(meta[i].etag, sizeof meta[i].etag, "\"%s\"", hex);
+        snprintf(meta[i].url, sizeof meta[i].url, "/static/%s?v=%s", assets_table[i].name, hex);
+    }
+}
+
+static long find_asset(const char *name)
+{
+    for (size_t i = 0; i < assets_count && i < MAX_ASSETS; i++)
+        if (strcmp(assets_table[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+const char *asset_url(const char *name)
+{
+    long i = find_asset(name);
+    return i < 0 ? "/static/missing" : meta[i].url;
+}
+
+static const char *content_type_of(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    if (!dot) return "application/octet-stream";
+    if (!strcmp(dot, ".css")) return "text/css; charset=utf-8";
+    if (!strcmp(dot, ".js")) return "text/javascript; charset=utf-8";
+    if (!strcmp(dot, ".svg")) return "image/svg+xml";
+    if (!strcmp(dot, ".png")) return "image/png";
+    if (!strcmp(dot, ".ico")) return "image/x-icon";
+    if (!strcmp(dot, ".json")) return "application/json";
+    if (!strcmp(dot, ".txt")) return "text/plain; charset=utf-8";
+    return "application/octet-stream";
+}
+
+void handle_asset(request *r, const char *name)
+{
+    long i = find_asset(name);
+    if (i < 0) {
+        reply_error(r, 404, "not found");
+        return;
+    }
+    set_header(r, "ETag", meta[i].etag);
+    set_header(r, "Cache-Control", "public, max-age=31536000, immutable");
+    const char *inm = get_header(r, "If-None-Match");
+    if (inm && strstr(inm, meta[i].etag)) {
+        reply(r, 304, NULL, NULL);
+        return;
+    }
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add_reference(b, assets_table[i].data, assets_table[i].size, NULL, NULL);
+    reply(r, 200, content_type_of(name), b);
+}

@@ -1,0 +1,322 @@
+/* config.c - load pasted's settings.
+ *
+ * Defaults first, then the config file (conf/pasted.conf or -c FILE), then
+ * the environment. The file is one "key value" per line; '#' starts a
+ * comment. Every key is described once in config_keys[] below: its type,
+ * where it lives in struct config, and its allowed range, so parsing the
+ * file and the environment share one validator. A bad line stops start-up
+ * with its line number and the reason. */
+#include "config.h"
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum key_type { KEY_INT, KEY_SIZE, KEY_STRING } key_type;
+
+typedef struct config_key {
+    const char *name;
+    key_type    type;
+    size_t      offset;
+    size_t      size;       /* KEY_STRING: buffer size */
+    long long   min, max;   /* KEY_INT / KEY_SIZE range */
+} config_key;
+
+#define INT_KEY(n, f, lo, hi)  { n, KEY_INT, offsetof(config, f), 0, lo, hi }
+#define SIZE_KEY(n, f, lo, hi) { n, KEY_SIZE, offsetof(config, f), 0, lo, hi }
+#define STR_KEY(n, f)          { n, KEY_STRING, offsetof(config, f), sizeof(((config *)0)->f), 0, 0 }
+
+static const config_key config_keys[] = {
+    STR_KEY("listen", listen),
+    INT_KEY("port", port, 1, 65535),
+    INT_KEY("workers", workers, 0, 256),
+    STR_KEY("redis_url", redis_url),
+    STR_KEY("mongo_uri", mongo_uri),
+    STR_KEY("mongo_database", mongo_database),
+    STR_KEY("mongo_collection", mongo_collection),
+    INT_KEY("mongo_threads", mongo_threads, 1, 256),
+    SIZE_KEY("max_paste_size", max_paste_size, 1, 64LL << 20),
+    INT_KEY("cache_ttl", cache_ttl, 1, 30 * 86400),
+    SIZE_KEY("cache_max_entry", cache_max_entry, 0, 64LL << 20),
+    INT_KEY("header_timeout", header_timeout, 1, 3600),
+    INT_KEY("body_timeout", body_timeout, 1, 3600),
+    INT_KEY("keepalive_timeout", keepalive_timeout, 1, 3600),
+    SIZE_KEY("max_header_size", max_header_size, 1024, 1 << 20),
+    INT_KEY("view_flush_ms", view_flush_ms, 50, 60000),
+    STR_KEY("id_key", id_key),
+    STR_KEY("public_url", public_url),
+    STR_KEY("log_level", log_level),
+    STR_KEY("default_expire", default_expire),
+    INT_KEY("sweep_interval", sweep_interval, 1, 86400),
+    INT_KEY("sse_max_streams", sse_max_streams, 0, 100000),
+    INT_KEY("sse_keepalive", sse_keepalive, 1, 3600),
+    INT_KEY("recent_count", recent_count, 1, 200),
+};
+#define N_KEYS (sizeof config_keys / sizeof config_keys[0])
+
+void config_defaults(config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    strcpy(cfg->listen, "127.0.0.1");
+    cfg->port = 8080;
+    cfg->workers = 0;
+    strcpy(cfg->redis_url, "redis://127.0.0.1:6379");
+    strcpy(cfg->mongo_uri, "mongodb://127.0.0.1:27017/");
+    strcpy(cfg->mongo_database, "pasted");
+    strcpy(cfg->mongo_collection, "pastes");
+    cfg->mongo_threads = 4;
+    cfg->max_paste_size = 1 << 20;
+    cfg->cache_ttl = 86400;
+    cfg->cache_max_entry = 256 << 10;
+    /* Kore's defaults: header 10 s, body 60 s, keep-alive idle 20 s. */
+    cfg->header_timeout = 10;
+    cfg->body_timeout = 60;
+    cfg->keepalive_timeout = 20;
+    cfg->max_header_size = 8 << 10;
+    cfg->view_flush_ms = 1000;
+    strcpy(cfg->log_level, "info");
+    strcpy(cfg->default_expire, "never");
+    cfg->sweep_interval = 60;
+    cfg->sse_max_streams = 1000;
+    cfg->sse_keepalive = 15;
+    cfg->recent_count = 20;
+}
+
+static const config_key *find_key(const char *name, size_t len)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strlen(config_keys[i].name) == len && memcmp(config_keys[i].name, name, len) == 0)
+            return &config_keys[i];
+    return NULL;
+}
+
+/* "123", "64K", "1M", "1G" (binary multiples). */
+static int parse_number(const char *s, int allow_suffix, long long *out)
+{
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (errno)
+        return -1;
+    if (allow_suffix && *end) {
+        int shift = *end == 'K' || *end == 'k' ? 10 : *end == 'M' || *end == 'm' ? 20
+                  : *end == 'G' || *end == 'g' ? 30 : -1;
+        if (shift < 0 || end[1] || v > (1LL << 62) >> shift)
+            return -1;
+        v <<= shift;
+        end++;
+    }
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int set_value(config *cfg, const config_key *k, const char *value, char *why, size_t whylen)
+{
+    char *field = (char *)cfg + k->offset;
+    if (k->type == KEY_STRING) {
+        size_t len = strlen(value);
+        if (len >= k->size) {
+            snprintf(why, whylen, "value for '%s' is too long (max %zu bytes)", k->name, k->size - 1);
+            return -1;
+        }
+        memcpy(field, value, len + 1);
+        return 0;
+    }
+    long long v;
+    if (parse_number(value, k->type == KEY_SIZE, &v) != 0 || v < k->min || v > k->max) {
+        snprintf(why, whylen, "'%s' wants %s from %lld to %lld, got '%s'", k->name,
+                 k->type == KEY_SIZE ? "a size (K/M/G suffix allowed)" : "a whole number",
+                 k->min, k->max, value);
+        return -1;
+    }
+    if (k->type == KEY_INT)
+        *(int *)field = (int)v;
+    else
+        *(size_t *)field = (size_t)v;
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+        *--e = '\0';
+    return s;
+}
+
+static int parse_line(config *cfg, char *line, char *why, size_t whylen)
+{
+    char *hash = strchr(line, '#');
+    if (hash)
+        *hash = '\0';
+    char *s = trim(line);
+    if (!*s)
+        return 0;
+    size_t name_len = strcspn(s, " \t");
+    const config_key *k = find_key(s, name_len);
+    if (!k) {
+        snprintf(why, whylen, "unknown key '%.*s'", (int)(name_len > 64 ? 64 : name_len), s);
+        return -1;
+    }
+    char *value = trim(s + name_len);
+    if (!*value) {
+        snprintf(why, whylen, "key '%s' has no value", k->name);
+        return -1;
+    }
+    return set_value(cfg, k, value, why, whylen);
+}
+
+int config_parse(config *cfg, const char *text, const char *name, char *err, size_t errlen)
+{
+    char *copy = strdup(text);
+    if (!copy) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return -1;
+    }
+    int lineno = 0, rc = 0;
+    char *save = NULL;
+    /* strtok_r would skip empty lines and so miscount; walk by hand. */
+    for (char *line = copy; line && rc == 0; line = save) {
+        lineno++;
+        char *nl = strchr(line, '\n');
+        save = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
+        char why[256];
+        if (parse_line(cfg, line, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s:%d: %s", name, lineno, why);
+            rc = -1;
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+int config_load(config *cfg, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *text = NULL;
+    size_t cap = 0, len = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > (1 << 20)) {
+                snprintf(err, errlen, "%s: file is larger than 1 MiB", path);
+                free(text);
+                fclose(f);
+                return -1;
+            }
+            char *grown = realloc(text, cap);
+            if (!grown) {
+                free(text);
+                fclose(f);
+                snprintf(err, errlen, "%s: out of memory", path);
+                return -1;
+            }
+            text = grown;
+        }
+        size_t n = fread(text + len, 1, 4096, f);
+        len += n;
+        if (n < 4096)
+            break;
+    }
+    fclose(f);
+    text[len] = '\0';
+    if (memchr(text, '\0', len)) {
+        snprintf(err, errlen, "%s: file contains a NUL byte", path);
+        free(text);
+        return -1;
+    }
+    int rc = config_parse(cfg, text, path, err, errlen);
+    free(text);
+    return rc;
+}
+
+static int apply_env_var(config *cfg, const char *env, const char *key, char *err, size_t errlen)
+{
+    const char *v = getenv(env);
+    if (!v || !*v)
+        return 0;
+    const config_key *k = find_key(key, strlen(key));
+    char why[256];
+    if (set_value(cfg, k, v, why, sizeof why) != 0) {
+        snprintf(err, errlen, "environment %s: %s", env, why);
+        return -1;
+    }
+    return 0;
+}
+
+int config_apply_env(config *cfg, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char env[80] = "PASTED_";
+        size_t j = 7;
+        for (const char *p = config_keys[i].name; *p && j < sizeof env - 1; p++)
+            env[j++] = (char)toupper((unsigned char)*p);
+        env[j] = '\0';
+        if (apply_env_var(cfg, env, config_keys[i].name, err, errlen) != 0)
+            return -1;
+    }
+    /* The conventional names win: they are what platforms set. */
+    if (apply_env_var(cfg, "PORT", "port", err, errlen) != 0
+        || apply_env_var(cfg, "REDIS_URL", "redis_url", err, errlen) != 0
+        || apply_env_var(cfg, "MONGO_URI", "mongo_uri", err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+static int is_name(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+            return 0;
+    return 1;
+}
+
+int config_validate(const config *cfg, char *err, size_t errlen)
+{
+    if (!is_name(cfg->mongo_database) || !is_name(cfg->mongo_collection)) {
+        snprintf(err, errlen, "mongo_database and mongo_collection must be letters, digits, '_' or '-'");
+        return -1;
+    }
+    if (cfg->id_key[0] && strlen(cfg->id_key) != 64) {
+        snprintf(err, errlen, "id_key must be 64 hex characters (32 bytes)");
+        return -1;
+    }
+    for (const char *p = cfg->id_key; *p; p++)
+        if (!isxdigit((unsigned char)*p)) {
+            snprintf(err, errlen, "id_key must be 64 hex characters (32 bytes)");
+            return -1;
+        }
+    if (cfg->public_url[0] && strncmp(cfg->public_url, "http://", 7) != 0
+        && strncmp(cfg->public_url, "https://", 8) != 0) {
+        snprintf(err, errlen, "public_url must start with http:// or https://");
+        return -1;
+    }
+    int64_t secs;
+    if (options_parse_expire(cfg->default_expire, strlen(cfg->default_expire), &secs) != 0) {
+        snprintf(err, errlen, "default_expire must be one of %s", OPTIONS_EXPIRE_VALUES);
+        return -1;
+    }
+    if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info")
+        && strcmp(cfg->log_level, "warn") && strcmp(cfg->log_level, "error")) {
+        snprintf(err, errlen, "log_level must be debug, info, warn or error");
+        return -1;
+    }
+    return 0;
+}

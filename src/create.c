@@ -1,0 +1,329 @@
+/* create.c - POST / and PUT /: make a paste.
+ *
+ * 1. Take the paste out of the body (the rule, also in the README):
+ *    multipart/form-data -> field "content", else a part named "file", else
+ *    the one field that is not an option; x-www-form-urlencoded -> a form only
+ *    when it parses cleanly and has a "content" field; anything else, and a
+ *    urlencoded body that is not such a form, is the raw paste, whole.
+ *    Options (title, lang) come from form fields or the query string.
+ * 2. Validate everything before anything is written: empty -> 400, too big
+ *    -> 413, bad title/lang -> 400.
+ * 3. INCR the Redis counter (async) for the paste's number; ids.c makes the
+ *    public id from it.
+ * 4. Insert into MongoDB on the pool. Only after the store acknowledges is
+ *    the user answered, so an acknowledged paste is never lost.
+ * 5. Then, without waiting: cache it in Redis and PUBLISH it on pasted:new.
+ * 6. Answer 303 to a browser form post, else 201 + Location + "URL\n". */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "forms.h"
+#include "html.h"
+#include "log.h"
+#include "paste.h"
+#include "routes.h"
+#include "store_mongo.h"
+
+typedef struct create_ctx {
+    request *r;
+    paste   *p;
+    int      browser;   /* a form post from a page: answer with a redirect */
+    int      rc;
+    char     err[256];
+} create_ctx;
+
+typedef struct body_parts {
+    const char *content; size_t content_len;
+    const char *title;   size_t title_len;
+    const char *lang;    size_t lang_len;
+    int is_form;
+} body_parts;
+
+static const char *const option_fields[] = { "title", "lang", "expire", "burn", "unlisted", NULL };
+
+static int is_option_field(const form_field *f)
+{
+    for (int i = 0; option_fields[i]; i++)
+        if (f->name_len == strlen(option_fields[i]) && memcmp(f->name, option_fields[i], f->name_len) == 0)
+            return 1;
+    return 0;
+}
+
+/* The single non-option field of a form (sprunge's "-F 'sprunge=<-'"), or NULL. */
+static const form_field *only_content_field(const form *f)
+{
+    const form_field *found = NULL;
+    for (size_t i = 0; i < f->count; i++) {
+        if (is_option_field(&f->fields[i]))
+            continue;
+        if (found)
+            return NULL;
+        found = &f->fields[i];
+    }
+    return found;
+}
+
+static void take_options(const form *f, body_parts *b)
+{
+    const form_field *t = form_get(f, "title"), *l = form_get(f, "lang");
+    if (t) {
+        b->title = t->value;
+        b->title_len = t->value_len;
+    }
+    if (l) {
+        b->lang = l->value;
+        b->lang_len = l->value_len;
+    }
+}
+
+static int starts_with_ci(const char *s, const char *prefix)
+{
+    return s && strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* 0 ok; -1 with *why set. */
+static int split_body(const char *ctype, const char *data, size_t len, form *f, body_parts *b,
+                      const char **why)
+{
+    memset(b, 0, sizeof *b);
+    if (starts_with_ci(ctype, "multipart/form-data")) {
+        if (form_parse_multipart(ctype, data, len, f) != 0) {
+            *why = "malformed multipart/form-data body";
+            return -1;
+        }
+        const form_field *c = form_get(f, "content");
+        if (!c)
+            c = form_get(f, "file");
+        if (!c)
+            c = only_content_field(f);
+        if (!c) {
+            *why = "no paste in the form: send the text in field 'content' or a file in field 'file'";
+            return -1;
+        }
+        b->content = c->value;
+        b->content_len = c->value_len;
+        b->is_form = 1;
+        take_options(f, b);
+        return 0;
+    }
+    if (starts_with_ci(ctype, "application/x-www-form-urlencoded")
+        && form_parse_urlencoded(data, len, f) == 0) {
+        const form_field *c = form_get(f, "content");
+        if (c) {
+            b->content = c->value;
+            b->content_len = c->value_len;
+            b->is_form = 1;
+            take_options(f, b);
+            return 0;
+        }
+    }
+    /* Raw paste, whole: curl --data-binary, -T, or any other type. */
+    b->content = data;
+    b->content_len = len;
+    return 0;
+}
+
+static char *copy_option(request *r, const char *from_form, size_t len, const char *param)
+{
+    if (from_form) {
+        char *s = malloc(len + 1);
+        if (s) {
+            memcpy(s, from_form, len);
+            s[len] = '\0';
+        }
+        return s;
+    }
+    char *q = query_param(r, param);
+    return q ? q : strdup("");
+}
+
+/* Build the paste from the parts; NULL with why and status set on bad input. */
+static paste *build_paste(request *r, const body_parts *b, const char **why, int *status)
+{
+    *status = 400;
+    if (b->content_len == 0) {
+        *why = "empty paste";
+        return NULL;
+    }
+    if (b->content_len > srv.cfg.max_paste_size) {
+        static _Thread_local char msg[96];
+        char limit[32];
+        format_size(srv.cfg.max_paste_size, limit);
+        snprintf(msg, sizeof msg, "paste is larger than the %s limit", limit);
+        *status = 413;
+        *why = msg;
+        return NULL;
+    }
+    paste *p = paste_new();
+    if (!p) {
+        *status = 503;
+        *why = "out of memory";
+        return NULL;
+    }
+    p->title = copy_option(r, b->title, b->title_len, "title");
+    p->lang = copy_option(r, b->lang, b->lang_len, "lang");
+    p->body = malloc(b->content_len);
+    if (!p->title || !p->lang || !p->body) {
+        paste_free(p);
+        *status = 503;
+        *why = "out of memory";
+        return NULL;
+    }
+    if (!p->title[0] && strcmp(r->path, "/") != 0) {
+        /* PUT /name.txt (curl -T): the file's name is the title */
+        free(p->title);
+        p->title = strdup(r->path + 1);
+        if (!p->title) {
+            paste_free(p);
+            *status = 503;
+            *why = "out of memory";
+            return NULL;
+        }
+    }
+    for (char *c = p->lang; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    if ((*why = paste_check_title(p->title, strlen(p->title))) != NULL
+        || (*why = paste_check_lang(p->lang, strlen(p->lang))) != NULL) {
+        paste_free(p);
+        return NULL;
+    }
+    memcpy(p->body, b->content, b->content_len);
+    p->size = b->content_len;
+    paste_hash_body(p);
+    return p;
+}
+
+static void create_ctx_free(create_ctx *c)
+{
+    paste_free(c->p);
+    free(c);
+}
+
+static void publish_new(create_ctx *c, const char *url)
+{
+    const paste *p = c->p;
+    char created[32];
+    format_rfc3339(p->created_ms, created);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:b}", "id", p->id, "url", url,
+                          "title", p->title, "lang", p->lang, "size", (json_int_t)p->size,
+                          "created", created, "unlisted", p->unlisted);
+    char *msg = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (msg)
+        rconn_command(c->r->w->redis, NULL, NULL, "PUBLISH %s %s", CHANNEL_NEW, msg);
+    free(msg);
+}
+
+static void cache_new(create_ctx *c)
+{
+    if (c->p->size > srv.cfg.cache_max_entry)
+        return;
+    size_t len;
+    uint8_t *rec = paste_encode(c->p, &len);
+    if (!rec)
+        return;
+    rconn_command(c->r->w->redis, NULL, NULL, "SET %s%s %b EX %d", KEY_PASTE, c->p->id,
+                  rec, len, srv.cfg.cache_ttl);
+    free(rec);
+}
+
+static void answer_created(create_ctx *c)
+{
+    request *r = c->r;
+    char base[300], url[340];
+    base_url(r, base, sizeof base);
+    snprintf(url, sizeof url, "%s/%s", base, c->p->id);
+    cache_new(c);
+    publish_new(c, url);
+    atomic_fetch_add_explicit(&srv.stats.created, 1, memory_order_relaxed);
+    if (c->browser) {
+        char path[32];
+        snprintf(path, sizeof path, "/%s", c->p->id);
+        set_header(r, "Location", path);
+        reply_text(r, 303, url);
+    } else {
+        set_header(r, "Location", url);
+        reply_text(r, 201, url);
+    }
+}
+
+static void insert_work(void *arg)
+{
+    create_ctx *c = arg;
+    c->rc = mongo_store_insert(c->p, c->err, sizeof c->err);
+}
+
+static void insert_done(void *arg)
+{
+    create_ctx *c = arg;
+    if (c->rc != 0) {
+        atomic_fetch_add_explicit(&srv.stats.store_errors, 1, memory_order_relaxed);
+        log_error("create %s: %s", c->p->id, c->err);
+        reply_error(c->r, 503, "storage unavailable, paste not saved; try again");
+    } else {
+        answer_created(c);
+    }
+    create_ctx_free(c);
+}
+
+static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
+{
+    (void)ac;
+    create_ctx *c = priv;
+    redisReply *rep = reply_obj;
+    if (!rep || rep->type != REDIS_REPLY_INTEGER || rep->integer < 1) {
+        log_error("create: INCR %s failed: %s", KEY_COUNTER,
+                  rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
+        reply_error(c->r, 503, "cannot number the paste: redis unavailable; try again");
+        create_ctx_free(c);
+        return;
+    }
+    c->p->num = (uint64_t)rep->integer;
+    ids_encode(&srv.ids, c->p->num, c->p->id);
+    c->p->created_ms = now_ms();
+    /* remember the high-water mark: lookups above it are 404 without a store */
+    unsigned long long seen = atomic_load(&srv.highest_num);
+    while (c->p->num > seen && !atomic_compare_exchange_weak(&srv.highest_num, &seen, c->p->num))
+        ;
+    if (pool_submit(srv.mongo, c->r->w->base, insert_work, insert_done, c) != 0) {
+        reply_error(c->r, 503, "storage busy, paste not saved; try again");
+        create_ctx_free(c);
+    }
+}
+
+void handle_create(request *r)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+    size_t len = evbuffer_get_length(in);
+    const char *data = len ? (const char *)evbuffer_pullup(in, -1) : "";
+    const char *ctype = get_header(r, "Content-Type");
+    form f = { 0 };
+    body_parts b;
+    const char *why = NULL;
+    int status = 400;
+    paste *p = NULL;
+    if (split_body(ctype, data, len, &f, &b, &why) == 0)
+        p = build_paste(r, &b, &why, &status);
+    form_free(&f);
+    if (!p) {
+        reply_error(r, status, why);
+        return;
+    }
+    create_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        paste_free(p);
+        reply_error(r, 503, "out of memory");
+        return;
+    }
+    c->r = r;
+    c->p = p;
+    c->browser = b.is_form && wants_html(r);
+    if (rconn_command(r->w->redis, on_number, c, "INCR %s", KEY_COUNTER) != 0) {
+        reply_error(r, 503, "cannot number the paste: redis unavailable; try again");
+        create_ctx_free(c);
+    }
+}

@@ -1,0 +1,50 @@
+/* http.h - the request lifecycle and reply helpers. See http.c. */
+#ifndef PASTED_HTTP_H
+#define PASTED_HTTP_H
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server.h"
+
+typedef enum method { M_GET, M_HEAD, M_POST, M_PUT, M_DELETE, M_OPTIONS, M_OTHER } method;
+
+/* One in-flight request. Owned by its worker's loop; freed by the reply. */
+typedef struct request {
+    struct evhttp_request *req;
+    worker   *w;
+    method    method;
+    uint64_t  start_ns;
+    char     *path;         /* decoded path, NUL-terminated */
+    char     *query;        /* raw query string or NULL */
+    int       is_api;       /* errors as JSON */
+} request;
+
+/* Workers: bind every worker's listener (SO_REUSEPORT) and run the loops. */
+int  http_start_workers(worker *workers, int n, char *err, size_t errlen);
+void http_stop_workers(worker *workers, int n);
+
+/* Replies. Each sends once, logs one line and frees r. */
+void reply(request *r, int status, const char *content_type, struct evbuffer *body);
+void reply_text(request *r, int status, const char *line);  /* "line\n", text/plain */
+void reply_error(request *r, int status, const char *message); /* text, or JSON under /api/ */
+void reply_error_field(request *r, int status, const char *message, const char *field);
+void reply_method_not_allowed(request *r, const char *allow);
+
+/* Headers. */
+void        set_header(request *r, const char *name, const char *value);
+const char *get_header(request *r, const char *name);
+void        set_html_security_headers(request *r);
+
+/* The public base URL for links ("https://host"), no trailing slash. */
+void base_url(request *r, char *out, size_t outlen);
+/* A query parameter (decoded, malloc'd) or NULL. */
+char *query_param(request *r, const char *name);
+int   wants_html(request *r);
+
+uint64_t now_ns(void);
+int64_t  now_ms(void);
+
+#endif

@@ -1,0 +1,282 @@
+/* view.c - GET /<id>, /raw/<id>, /api/pastes/<id>: read a paste.
+ *
+ * Read path, cheapest first:
+ *   1. The id's shape and its decoding (ids.c) were checked by routes.c and
+ *      here; a malformed id never reaches a store.
+ *   2. Redis GET pasted:p:<id> (async). A hit is served without MongoDB.
+ *      A tombstone ("-") is a cached 404.
+ *   3. On a miss, an id whose number is above the highest number handed out
+ *      is a 404 decided by Redis alone.
+ *   4. Otherwise MongoDB on the pool; the result is cached (or tombstoned).
+ * Each GET of the page or the raw bytes counts one view (views.c); HEAD and
+ * API metadata reads do not. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "html.h"
+#include "log.h"
+#include "paste.h"
+#include "routes.h"
+#include "store_mongo.h"
+#include "views.h"
+
+typedef struct view_ctx {
+    request  *r;
+    view_kind kind;
+    char      id[16];
+    uint64_t  num;
+    paste    *p;
+    int       rc;
+    char      err[256];
+} view_ctx;
+
+static void view_ctx_free(view_ctx *v)
+{
+    paste_free(v->p);
+    free(v);
+}
+
+static void not_found(view_ctx *v)
+{
+    reply_error(v->r, 404, "no such paste");
+    view_ctx_free(v);
+}
+
+static void set_etag(request *r, const paste *p)
+{
+    char etag[40];
+    snprintf(etag, sizeof etag, "\"%.32s\"", p->hash);
+    set_header(r, "ETag", etag);
+}
+
+static int etag_matches(request *r, const paste *p)
+{
+    const char *inm = get_header(r, "If-None-Match");
+    if (!inm)
+        return 0;
+    if (strcmp(inm, "*") == 0)
+        return 1;
+    char etag[40];
+    snprintf(etag, sizeof etag, "\"%.32s\"", p->hash);
+    return strstr(inm, etag) != NULL;
+}
+
+static void free_paste_cb(const void *data, size_t len, void *arg)
+{
+    (void)data;
+    (void)len;
+    paste_free(arg);
+}
+
+static void serve_raw(view_ctx *v)
+{
+    request *r = v->r;
+    paste *p = v->p;
+    set_etag(r, p);
+    set_header(r, "Cache-Control", "public, max-age=300");
+    if (etag_matches(r, p)) {
+        reply(r, 304, NULL, NULL);
+        view_ctx_free(v);
+        return;
+    }
+    const char *type = utf8_valid(p->body, p->size) ? "text/plain; charset=utf-8"
+                                                    : "application/octet-stream";
+    struct evbuffer *b = evbuffer_new();
+    /* hand the body to libevent without copying; it frees the paste when sent */
+    evbuffer_add_reference(b, p->body, p->size, free_paste_cb, p);
+    v->p = NULL;
+    reply(r, 200, type, b);
+    view_ctx_free(v);
+}
+
+static void on_view_counted(view_ctx *v, int64_t views)
+{
+    request *r = v->r;
+    char base[300];
+    base_url(r, base, sizeof base);
+    set_html_security_headers(r);
+    set_header(r, "Cache-Control", "no-cache");
+    reply(r, 200, "text/html; charset=utf-8", html_paste_page(v->p, views, base));
+    view_ctx_free(v);
+}
+
+static void serve_api(view_ctx *v, int64_t views)
+{
+    request *r = v->r;
+    const paste *p = v->p;
+    char base[300], url[340], raw[350], created[32];
+    base_url(r, base, sizeof base);
+    snprintf(url, sizeof url, "%s/%s", base, p->id);
+    snprintf(raw, sizeof raw, "%s/raw/%s", base, p->id);
+    format_rfc3339(p->created_ms, created);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "id", p->id, "url", url,
+                          "raw_url", raw, "title", p->title, "lang", p->lang,
+                          "size", (json_int_t)p->size, "created", created, "views", (json_int_t)views);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!s) {
+        reply_error(r, 500, "cannot encode the answer");
+    } else {
+        struct evbuffer *b = evbuffer_new();
+        evbuffer_add_printf(b, "%s\n", s);
+        free(s);
+        set_header(r, "Cache-Control", "no-cache");
+        reply(r, 200, "application/json", b);
+    }
+    view_ctx_free(v);
+}
+
+static void on_views_known(void *arg, int64_t views)
+{
+    view_ctx *v = arg;
+    if (views < v->p->views)
+        views = v->p->views; /* Redis lost its counters: MongoDB knows better */
+    if (v->kind == VIEW_HTML)
+        on_view_counted(v, views);
+    else
+        serve_api(v, views);
+}
+
+static void serve(view_ctx *v)
+{
+    if (v->p->expires_ms && now_ms() >= v->p->expires_ms) {
+        not_found(v);
+        return;
+    }
+    int counts = v->r->method == M_GET && v->kind != VIEW_API;
+    if (v->kind == VIEW_RAW) {
+        if (counts)
+            views_count(v->r->w, v->id, NULL, NULL);
+        serve_raw(v);
+    } else if (counts) {
+        views_count(v->r->w, v->id, on_views_known, v);
+    } else {
+        views_current(v->r->w, v->id, on_views_known, v);
+    }
+}
+
+/* --- MongoDB fallback --------------------------------------------------- */
+
+static void find_work(void *arg)
+{
+    view_ctx *v = arg;
+    v->rc = mongo_store_find(v->id, &v->p, v->err, sizeof v->err);
+}
+
+static void cache_store(view_ctx *v)
+{
+    rconn *redis = v->r->w->redis;
+    if (v->p->size <= srv.cfg.cache_max_entry) {
+        size_t len;
+        uint8_t *rec = paste_encode(v->p, &len);
+        if (rec)
+            rconn_command(redis, NULL, NULL, "SET %s%s %b EX %d", KEY_PASTE, v->id, rec, len,
+                          srv.cfg.cache_ttl);
+        free(rec);
+    }
+    views_seed(v->r->w, v->id, v->p->views);
+}
+
+static void find_done(void *arg)
+{
+    view_ctx *v = arg;
+    if (v->rc < 0) {
+        atomic_fetch_add_explicit(&srv.stats.store_errors, 1, memory_order_relaxed);
+        log_error("view %s: %s", v->id, v->err);
+        reply_error(v->r, 503, "storage unavailable; try again");
+        view_ctx_free(v);
+        return;
+    }
+    if (v->rc == 0) {
+        /* a short-lived tombstone keeps repeated misses off MongoDB */
+        rconn_command(v->r->w->redis, NULL, NULL, "SET %s%s %s EX 60", KEY_PASTE, v->id, TOMBSTONE);
+        not_found(v);
+        return;
+    }
+    cache_store(v);
+    serve(v);
+}
+
+static void ask_store(view_ctx *v)
+{
+    if (pool_submit(srv.mongo, v->r->w->base, find_work, find_done, v) != 0) {
+        reply_error(v->r, 503, "storage busy; try again");
+        view_ctx_free(v);
+    }
+}
+
+static void on_counter(redisAsyncContext *ac, void *reply_obj, void *priv)
+{
+    (void)ac;
+    view_ctx *v = priv;
+    redisReply *rep = reply_obj;
+    if (rep && rep->type == REDIS_REPLY_STRING) {
+        unsigned long long n = strtoull(rep->str, NULL, 10);
+        unsigned long long seen = atomic_load(&srv.highest_num);
+        while (n > seen && !atomic_compare_exchange_weak(&srv.highest_num, &seen, n))
+            ;
+        if (v->num > n) {
+            not_found(v);
+            return;
+        }
+    } else if (rep && rep->type == REDIS_REPLY_NIL) {
+        not_found(v); /* no paste was ever made */
+        return;
+    }
+    ask_store(v);
+}
+
+static void on_miss(view_ctx *v)
+{
+    atomic_fetch_add_explicit(&srv.stats.cache_misses, 1, memory_order_relaxed);
+    if (v->num <= atomic_load(&srv.highest_num)
+        || rconn_command(v->r->w->redis, on_counter, v, "GET %s", KEY_COUNTER) != 0)
+        ask_store(v);
+}
+
+static void on_cached(redisAsyncContext *ac, void *reply_obj, void *priv)
+{
+    (void)ac;
+    view_ctx *v = priv;
+    redisReply *rep = reply_obj;
+    if (!rep || rep->type != REDIS_REPLY_STRING) {
+        on_miss(v); /* NIL, or Redis went away: MongoDB still answers */
+        return;
+    }
+    if (rep->len == 1 && rep->str[0] == TOMBSTONE[0]) {
+        not_found(v);
+        return;
+    }
+    v->p = paste_decode((const uint8_t *)rep->str, rep->len);
+    if (!v->p || strcmp(v->p->id, v->id) != 0) {
+        paste_free(v->p);
+        v->p = NULL;
+        log_warn("view %s: undecodable cache entry, reading the store", v->id);
+        on_miss(v);
+        return;
+    }
+    atomic_fetch_add_explicit(&srv.stats.cache_hits, 1, memory_order_relaxed);
+    serve(v);
+}
+
+void handle_view(request *r, const char *id, view_kind kind)
+{
+    uint64_t num;
+    if (ids_decode(&srv.ids, id, strlen(id), &num) != 0) {
+        reply_error(r, 404, "no such paste");
+        return;
+    }
+    view_ctx *v = calloc(1, sizeof *v);
+    if (!v) {
+        reply_error(r, 503, "out of memory");
+        return;
+    }
+    v->r = r;
+    v->kind = kind;
+    v->num = num;
+    snprintf(v->id, sizeof v->id, "%s", id);
+    if (rconn_command(r->w->redis, on_cached, v, "GET %s%s", KEY_PASTE, id) != 0)
+        on_miss(v);
+}

@@ -1,0 +1,327 @@
+/* views.c - view counting.
+ *
+ * Counting must not slow the read path, and must not lose a view. So a view
+ * is two Redis commands, pipelined on the worker's async connection:
+ *   HINCRBY pasted:views   <id>       1   -> the live total shown on the page
+ *   HINCRBY pasted:pending <id>|<day> 1   -> the queue of counts for MongoDB
+ * A flusher thread (blocking hiredis + mongoc, never on a request path)
+ * moves the queue to MongoDB every view_flush_ms:
+ *   RENAME pasted:pending pasted:flushing:<ms>:<rand>   (atomic hand-over:
+ *          new views go to a fresh pending hash meanwhile)
+ *   HGETALL it -> one bulk of $inc {views, days.<day>} + $max {last_view}
+ *   DEL it, only after MongoDB acknowledged.
+ * A crash between RENAME and DEL leaves the batch in Redis; the next start
+ * claims batches older than 30 s and applies them (at-least-once: a crash
+ * after MongoDB's write but before DEL counts that batch twice, never zero
+ * times). On shutdown the flusher drains the queue before exit. If Redis is
+ * down when a view happens, the view goes straight to MongoDB on the pool. */
+#include "views.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "http.h"
+#include "log.h"
+#include "store_mongo.h"
+
+#define ORPHAN_AGE_MS 30000
+
+typedef struct views_call {
+    views_cb cb;
+    void    *arg;
+} views_call;
+
+static void today(char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static void on_total(redisAsyncContext *ac, void *reply_obj, void *priv)
+{
+    (void)ac;
+    views_call *call = priv;
+    redisReply *rep = reply_obj;
+    int64_t total = -1;
+    if (rep && rep->type == REDIS_REPLY_INTEGER)
+        total = rep->integer;
+    else if (rep && rep->type == REDIS_REPLY_STRING)
+        total = strtoll(rep->str, NULL, 10);
+    else if (rep && rep->type == REDIS_REPLY_NIL)
+        total = 0;
+    call->cb(call->arg, total);
+    free(call);
+}
+
+static int ask_total(worker *w, views_cb cb, void *arg, const char *fmt, const char *id)
+{
+    views_call *call = malloc(sizeof *call);
+    if (!call)
+        return -1;
+    call->cb = cb;
+    call->arg = arg;
+    if (rconn_command(w->redis, on_total, call, fmt, KEY_VIEWS, id) != 0) {
+        free(call);
+        return -1;
+    }
+    return 0;
+}
+
+/* Redis is away: count straight into MongoDB so the view is not lost. */
+typedef struct direct_view {
+    char id[16];
+    char day[11];
+} direct_view;
+
+static void direct_work(void *arg)
+{
+    direct_view *d = arg;
+    view_delta delta = { d->id, d->day, 1 };
+    char err[256];
+    if (mongo_store_add_views(&delta, 1, now_ms(), err, sizeof err) != 0)
+        log_error("view of %s not counted: redis and mongodb both failed: %s", d->id, err);
+}
+
+static void direct_done(void *arg) { free(arg); }
+
+static void count_in_store(worker *w, const char *id, const char *day)
+{
+    direct_view *d = calloc(1, sizeof *d);
+    if (!d)
+        return;
+    snprintf(d->id, sizeof d->id, "%s", id);
+    memcpy(d->day, day, 11);
+    if (pool_submit(srv.mongo, w->base, direct_work, direct_done, d) != 0) {
+        log_error("view of %s not counted: store queue full", id);
+        free(d);
+    }
+}
+
+void views_count(worker *w, const char *id, views_cb cb, void *arg)
+{
+    char day[11];
+    today(day);
+    atomic_fetch_add_explicit(&srv.stats.views, 1, memory_order_relaxed);
+    if (rconn_command(w->redis, NULL, NULL, "HINCRBY %s %s|%s 1", KEY_PENDING, id, day) != 0) {
+        count_in_store(w, id, day);
+        if (cb)
+            cb(arg, -1);
+        return;
+    }
+    if (!cb)
+        rconn_command(w->redis, NULL, NULL, "HINCRBY %s %s 1", KEY_VIEWS, id);
+    else if (ask_total(w, cb, arg, "HINCRBY %s %s 1", id) != 0)
+        cb(arg, -1);
+}
+
+void views_current(worker *w, const char *id, views_cb cb, void *arg)
+{
+    if (ask_total(w, cb, arg, "HGET %s %s", id) != 0)
+        cb(arg, -1);
+}
+
+void views_seed(worker *w, const char *id, int64_t stored)
+{
+    rconn_command(w->redis, NULL, NULL, "HSETNX %s %s %lld", KEY_VIEWS, id, (long long)stored);
+}
+
+/* --- the flusher thread -------------------------------------------------- */
+
+static pthread_t flusher;
+static pthread_mutex_t flusher_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t flusher_wake = PTHREAD_COND_INITIALIZER;
+static int flusher_stopping;
+static int flusher_running;
+
+typedef struct flush_state {
+    redisContext *redis;
+    char batch[96];     /* key of the batch being written; "" when none */
+} flush_state;
+
+static int connect_redis(flush_state *s)
+{
+    if (s->redis && !s->redis->err)
+        return 0;
+    if (s->redis)
+        redisFree(s->redis);
+    char err[256];
+    s->redis = redis_connect_blocking(&srv.redis, 2000, err, sizeof err);
+    if (!s->redis)
+        log_warn("view flusher: %s", err);
+    return s->redis ? 0 : -1;
+}
+
+static void new_batch_name(flush_state *s)
+{
+    uint32_t rnd = 0;
+    if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        rnd = (uint32_t)now_ns();
+    snprintf(s->batch, sizeof s->batch, "%s%lld:%08x", KEY_FLUSHING, (long long)now_ms(), rnd);
+}
+
+/* Move pending counts into a batch of our own. 1 = a batch to write, 0 = none. */
+static int take_pending(flush_state *s)
+{
+    new_batch_name(s);
+    redisReply *rep = redisCommand(s->redis, "RENAME %s %s", KEY_PENDING, s->batch);
+    int taken = rep && rep->type == REDIS_REPLY_STATUS;
+    if (rep)
+        freeReplyObject(rep);
+    if (!taken)
+        s->batch[0] = '\0'; /* "ERR no such key": nothing was viewed */
+    return taken;
+}
+
+/* Split "id|day" fields into deltas pointing into the reply. */
+static size_t parse_batch(redisReply *rep, view_delta *d, char (*days)[11])
+{
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < rep->elements; i += 2) {
+        redisReply *field = rep->element[i], *value = rep->element[i + 1];
+        char *bar = field->str ? strchr(field->str, '|') : NULL;
+        if (!bar || strlen(bar + 1) != 10 || !value->str)
+            continue;
+        *bar = '\0';
+        memcpy(days[n], bar + 1, 11);
+        d[n].id = field->str;
+        d[n].day = days[n];
+        d[n].count = strtoll(value->str, NULL, 10);
+        n++;
+    }
+    return n;
+}
+
+/* Write our batch to MongoDB, then drop it. 0 when done (or empty). */
+static int write_batch(flush_state *s)
+{
+    redisReply *rep = redisCommand(s->redis, "HGETALL %s", s->batch);
+    if (!rep || rep->type != REDIS_REPLY_ARRAY) {
+        if (rep)
+            freeReplyObject(rep);
+        return -1;
+    }
+    size_t max = rep->elements / 2;
+    view_delta *d = calloc(max ? max : 1, sizeof *d);
+    char (*days)[11] = calloc(max ? max : 1, sizeof *days);
+    int rc = -1;
+    char err[256];
+    if (d && days) {
+        size_t n = parse_batch(rep, d, days);
+        rc = mongo_store_add_views(d, n, now_ms(), err, sizeof err);
+        if (rc != 0)
+            log_warn("view flusher: %s (batch %s kept, retrying)", err, s->batch);
+        else if (n)
+            log_debug("view flusher: wrote %zu counts", n);
+    }
+    free(d);
+    free(days);
+    freeReplyObject(rep);
+    if (rc == 0) {
+        redisReply *del = redisCommand(s->redis, "DEL %s", s->batch);
+        if (del)
+            freeReplyObject(del);
+        s->batch[0] = '\0';
+    }
+    return rc;
+}
+
+static void flush_once(flush_state *s)
+{
+    if (connect_redis(s) != 0)
+        return;
+    if (!s->batch[0] && !take_pending(s))
+        return;
+    write_batch(s);
+}
+
+/* Batches left by a crashed instance: claim each (RENAME is atomic, so only
+ * one claimant wins) and write it. */
+static void recover_orphans(flush_state *s)
+{
+    if (connect_redis(s) != 0)
+        return;
+    char cursor[32] = "0";
+    do {
+        redisReply *rep = redisCommand(s->redis, "SCAN %s MATCH %s* COUNT 1000", cursor, KEY_FLUSHING);
+        if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 2) {
+            if (rep)
+                freeReplyObject(rep);
+            return;
+        }
+        snprintf(cursor, sizeof cursor, "%s", rep->element[0]->str);
+        redisReply *keys = rep->element[1];
+        for (size_t i = 0; i < keys->elements; i++) {
+            const char *key = keys->element[i]->str;
+            long long born = strtoll(key + strlen(KEY_FLUSHING), NULL, 10);
+            if (now_ms() - born < ORPHAN_AGE_MS)
+                continue; /* maybe another live instance's batch in flight */
+            new_batch_name(s);
+            redisReply *mv = redisCommand(s->redis, "RENAME %s %s", key, s->batch);
+            int claimed = mv && mv->type == REDIS_REPLY_STATUS;
+            if (mv)
+                freeReplyObject(mv);
+            if (claimed) {
+                log_info("view flusher: recovering counts from %s", key);
+                write_batch(s);
+            } else {
+                s->batch[0] = '\0';
+            }
+        }
+        freeReplyObject(rep);
+    } while (strcmp(cursor, "0") != 0 && !s->batch[0]);
+}
+
+static void *flusher_main(void *arg)
+{
+    (void)arg;
+    flush_state s = { 0 };
+    recover_orphans(&s);
+    pthread_mutex_lock(&flusher_lock);
+    while (!flusher_stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        long ns = until.tv_nsec + (long)(srv.cfg.view_flush_ms % 1000) * 1000000L;
+        until.tv_sec += srv.cfg.view_flush_ms / 1000 + ns / 1000000000L;
+        until.tv_nsec = ns % 1000000000L;
+        int rc = pthread_cond_timedwait(&flusher_wake, &flusher_lock, &until);
+        (void)rc;
+        pthread_mutex_unlock(&flusher_lock);
+        flush_once(&s);
+        pthread_mutex_lock(&flusher_lock);
+    }
+    pthread_mutex_unlock(&flusher_lock);
+    /* final drain: the batch in hand, then whatever arrived since */
+    for (int i = 0; i < 3; i++)
+        flush_once(&s);
+    if (s.redis)
+        redisFree(s.redis);
+    return NULL;
+}
+
+int views_start_flusher(char *err, size_t errlen)
+{
+    if (pthread_create(&flusher, NULL, flusher_main, NULL) != 0) {
+        snprintf(err, errlen, "cannot start the view flusher: %s", strerror(errno));
+        return -1;
+    }
+    flusher_running = 1;
+    return 0;
+}
+
+void views_stop_flusher(void)
+{
+    if (!flusher_running)
+        return;
+    pthread_mutex_lock(&flusher_lock);
+    flusher_stopping = 1;
+    pthread_cond_signal(&flusher_wake);
+    pthread_mutex_unlock(&flusher_lock);
+    pthread_join(flusher, NULL);
+    flusher_running = 0;
+}

@@ -1,0 +1,23 @@
+/* views.h - count every view, buffered in Redis, flushed to MongoDB. See views.c. */
+#ifndef PASTED_VIEWS_H
+#define PASTED_VIEWS_H
+
+#include <stdint.h>
+
+#include "server.h"
+
+/* total: the live view count, or -1 when Redis cannot say. */
+typedef void (*views_cb)(void *arg, int64_t total);
+
+/* Count one view of id; cb (may be NULL) gets the new total. */
+void views_count(worker *w, const char *id, views_cb cb, void *arg);
+/* Read the live total without counting. */
+void views_current(worker *w, const char *id, views_cb cb, void *arg);
+/* After a cache fill from MongoDB: make sure Redis' total starts from the stored one. */
+void views_seed(worker *w, const char *id, int64_t stored);
+
+/* The flusher thread: moves pending counts to MongoDB every view_flush_ms. */
+int  views_start_flusher(char *err, size_t errlen);
+void views_stop_flusher(void); /* flushes what is pending, then returns */
+
+#endif

@@ -1,0 +1,254 @@
+#!/usr/bin/env bash
+# The test driver behind `make test` (env B=build, or B=build-san for SAN=1).
+#
+#   1. a private Redis + FerretDB under tests/out/stack (wiped first, so every run starts empty)
+#   2. $B/pasted -c tests/pasted-test.conf on a free port, log in $OUT_REL/pasted.log,
+#      waited for until GET /healthz answers 200
+#   3. the suites, each one's output shown and kept in tests/out/<suite>.log:
+#        unit         $B/test-unit                  (Criterion)
+#        integration  $B/test-integration --jobs 1  (Criterion; needs the server)
+#        browser      node tests/browser/run.mjs    (if present; last line "N passed, N failed")
+#   4. one closing line over everything: "N passed, N failed"; exit 1 if anything failed,
+#      crashed, was missing, or left a sanitizer report (suites' or the server's)
+#
+# The suites get: PASTED_URL REDIS_URL MONGO_URI PASTED_LOG PASTED_BIN PASTED_CONF.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || exit 1
+B=${B:-build}
+case $B in /*) BDIR=$B ;; *) BDIR=$ROOT/$B ;; esac
+OUT=${TEST_OUT:-$ROOT/tests/out}    # TEST_OUT: elsewhere, e.g. for two runs at once
+STACK=$OUT/stack
+OUT_REL=${OUT#"$ROOT"/}
+HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-20}     # seconds for the server to answer /healthz
+SUITE_TIMEOUT=${SUITE_TIMEOUT:-900}      # seconds per suite
+
+PASSED=0
+FAILED=0
+NOTES=()           # one line per problem that is not a test's own failure
+SERVER_PID=""
+SERVER_UP=0
+
+say()  { printf 'test: %s\n' "$*"; }
+note() { NOTES+=("$*"); say "FAIL: $*"; }
+
+# Sanitizer settings for SAN=1 builds (harmless otherwise); the caller's settings win.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+SAN_PATTERN='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING: ThreadSanitizer'
+
+strip_ansi() { sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$@"; }
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+    local i p
+    for i in $(seq 1 200); do
+        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+        case $p in 6379|27017|8080) continue ;; esac
+        port_in_use "$p" || { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+stop_server() {   # stop_server QUIET: TERM, wait up to 10 s, KILL; sets SERVER_RC
+    SERVER_RC=""
+    [ -n "$SERVER_PID" ] || return 0
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null
+        local i
+        for i in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            [ "${1:-}" = quiet ] || note "server: pasted ignored SIGTERM for 10 s; killed"
+            kill -KILL "$SERVER_PID" 2>/dev/null
+        fi
+    fi
+    wait "$SERVER_PID" 2>/dev/null
+    SERVER_RC=$?
+    SERVER_PID=""
+}
+
+cleanup() {       # on any exit: nothing may keep running
+    trap - EXIT INT TERM HUP
+    stop_server quiet
+    .tools/stack.sh stop "$STACK" >/dev/null 2>&1
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM HUP
+
+# ------------------------------------------------------------------ stack
+mkdir -p "$OUT"
+.tools/stack.sh stop "$STACK" >/dev/null 2>&1   # leftovers of a killed run
+rm -rf "$STACK"
+rm -f "$OUT"/pasted.log "$OUT"/unit.log "$OUT"/integration.log "$OUT"/browser.log
+if ! .tools/stack.sh start "$STACK"; then
+    say "could not start Redis + FerretDB"
+    printf '0 passed, 1 failed\n'
+    exit 1
+fi
+# shellcheck disable=SC1091
+. "$STACK/env"
+export REDIS_URL MONGO_URI
+
+# ------------------------------------------------------------------ server
+export PASTED_BIN="$BDIR/pasted"
+export PASTED_LOG="$OUT/pasted.log"
+export PASTED_CONF=""
+[ -f "$ROOT/tests/pasted-test.conf" ] && PASTED_CONF="$ROOT/tests/pasted-test.conf"
+: >"$PASTED_LOG"
+
+start_server() {
+    local attempt port i code
+    local args=()
+    [ -n "$PASTED_CONF" ] && args=(-c "$PASTED_CONF")
+    for attempt in 1 2 3; do
+        port=$(free_port) || { note "server: no free port"; return 1; }
+        export PORT=$port
+        export PASTED_URL="http://127.0.0.1:$port"
+        printf -- '--- test: starting %s %s with PORT=%s\n' "$PASTED_BIN" "${args[*]}" "$port" >>"$PASTED_LOG"
+        "$PASTED_BIN" "${args[@]}" >>"$PASTED_LOG" 2>&1 </dev/null &
+        SERVER_PID=$!
+        for i in $(seq 1 $((HEALTH_TIMEOUT * 5))); do
+            if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
+            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$PASTED_URL/healthz" 2>/dev/null)
+            if [ "$code" = 200 ]; then
+                say "server: pasted pid $SERVER_PID on $PASTED_URL (log $OUT_REL/pasted.log)"
+                return 0
+            fi
+            sleep 0.2
+        done
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            stop_server quiet
+            say "---- last lines of $OUT_REL/pasted.log ----"; tail -n 30 "$PASTED_LOG"; say "----"
+            note "server: GET /healthz did not answer 200 within ${HEALTH_TIMEOUT}s (last status: ${code:-none})"
+            return 1
+        fi
+        wait "$SERVER_PID" 2>/dev/null; local rc=$?
+        SERVER_PID=""
+        if [ "$attempt" -lt 3 ] && tail -n 20 "$PASTED_LOG" | grep -qi 'address already in use'; then
+            say "server: port $port was taken meanwhile; trying another"
+            continue
+        fi
+        say "---- last lines of $OUT_REL/pasted.log ----"; tail -n 30 "$PASTED_LOG"; say "----"
+        note "server: pasted exited at start with status $rc"
+        return 1
+    done
+    return 1
+}
+
+if [ ! -x "$PASTED_BIN" ]; then
+    export PASTED_URL="http://127.0.0.1:1"      # nothing there: the HTTP tests fail fast
+    note "server: $B/pasted does not exist"
+elif start_server; then
+    SERVER_UP=1
+fi
+
+# ------------------------------------------------------------------ suites
+# count_sanitizer NAME LOG: a sanitizer report counts as a failure even where the runner
+# did not notice (LeakSanitizer runs after Criterion has recorded the test as passed).
+count_sanitizer() {
+    local n
+    n=$(strip_ansi "$2" | grep -cE "$SAN_PATTERN")
+    if [ "$n" -gt 0 ]; then
+        FAILED=$((FAILED + 1))
+        note "$1: $n sanitizer report(s) in $OUT_REL/$1.log"
+    fi
+}
+
+run_criterion() {   # run_criterion NAME BINARY [ARGS...]
+    local name=$1 bin=$2; shift 2
+    local log="$OUT/$name.log"
+    if [ ! -x "$bin" ]; then
+        FAILED=$((FAILED + 1))
+        note "$name: $bin does not exist"
+        return
+    fi
+    say "$name: running $bin $*"
+    timeout -k 10 "$SUITE_TIMEOUT" "$bin" "$@" 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    local line
+    line=$(strip_ansi "$log" | grep -a '^\[====\] Synthesis:' | tail -n 1)
+    if [ -z "$line" ]; then
+        FAILED=$((FAILED + 1))
+        local why="exit status $rc"
+        [ "$rc" = 124 ] && why="timed out after ${SUITE_TIMEOUT}s"
+        note "$name: no Criterion synthesis line ($why)"
+        count_sanitizer "$name" "$log"
+        return
+    fi
+    local tested passing failing crashing
+    tested=$(sed -n 's/.*Tested: \([0-9]*\).*/\1/p' <<<"$line")
+    passing=$(sed -n 's/.*Passing: \([0-9]*\).*/\1/p' <<<"$line")
+    failing=$(sed -n 's/.*Failing: \([0-9]*\).*/\1/p' <<<"$line")
+    crashing=$(sed -n 's/.*Crashing: \([0-9]*\).*/\1/p' <<<"$line")
+    PASSED=$((PASSED + ${passing:-0}))
+    FAILED=$((FAILED + ${failing:-0} + ${crashing:-0}))
+    say "$name: ${tested:-?} tests: ${passing:-0} passing, ${failing:-0} failing, ${crashing:-0} crashing (exit status $rc)"
+    if [ "$rc" -ne 0 ] && [ $(( ${failing:-0} + ${crashing:-0} )) -eq 0 ]; then
+        FAILED=$((FAILED + 1))
+        note "$name: exit status $rc although no test failed"
+    fi
+    count_sanitizer "$name" "$log"
+}
+
+run_criterion unit "$BDIR/test-unit"
+run_criterion integration "$BDIR/test-integration" --jobs 1
+if [ "$SERVER_UP" != 1 ]; then
+    FAILED=$((FAILED + 1))      # the integration suite cannot have passed without a server
+fi
+
+if [ -f "$ROOT/tests/browser/run.mjs" ]; then
+    log="$OUT/browser.log"
+    if [ "$SERVER_UP" != 1 ]; then
+        FAILED=$((FAILED + 1))
+        note "browser: not run, the server is not up"
+    elif ! command -v node >/dev/null; then
+        FAILED=$((FAILED + 1))
+        note "browser: node is not installed"
+    else
+        say "browser: running node tests/browser/run.mjs"
+        timeout -k 10 "$SUITE_TIMEOUT" node "$ROOT/tests/browser/run.mjs" 2>&1 | tee "$log"
+        rc=${PIPESTATUS[0]}
+        line=$(strip_ansi "$log" | grep -aE '^([A-Za-z]+: )?[0-9]+ passed, [0-9]+ failed' | tail -n 1)
+        if [ -z "$line" ]; then
+            FAILED=$((FAILED + 1))
+            note "browser: no 'N passed, N failed' line (exit status $rc)"
+        else
+            p=$(sed -E 's/^([A-Za-z]+: )?([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+            f=$(sed -E 's/^([A-Za-z]+: )?([0-9]+) passed, ([0-9]+) failed.*/\3/' <<<"$line")
+            PASSED=$((PASSED + p))
+            FAILED=$((FAILED + f))
+            say "browser: $p passing, $f failing (exit status $rc)"
+            if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+                FAILED=$((FAILED + 1))
+                note "browser: exit status $rc although no test failed"
+            fi
+        fi
+    fi
+fi
+
+# ------------------------------------------------------------------ server's own health
+if [ "$SERVER_UP" = 1 ]; then
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        wait "$SERVER_PID" 2>/dev/null; rc=$?
+        SERVER_PID=""
+        FAILED=$((FAILED + 1))
+        note "server: pasted died during the suites (exit status $rc); see $OUT_REL/pasted.log"
+        say "---- last lines of $OUT_REL/pasted.log ----"; tail -n 30 "$PASTED_LOG"; say "----"
+    else
+        stop_server
+        say "server: stopped (exit status $SERVER_RC)"
+    fi
+fi
+if [ -s "$PASTED_LOG" ] && n=$(strip_ansi "$PASTED_LOG" | grep -cE "$SAN_PATTERN") && [ "$n" -gt 0 ]; then
+    FAILED=$((FAILED + 1))
+    note "server: $n sanitizer report(s) in $OUT_REL/pasted.log"
+    strip_ansi "$PASTED_LOG" | grep -E -A 15 "$SAN_PATTERN" | head -n 60
+fi
+
+cleanup
+say "stack stopped"
+for n in "${NOTES[@]}"; do say "  problem: $n"; done
+printf '%d passed, %d failed\n' "$PASSED" "$FAILED"
+[ "$FAILED" -eq 0 ]
