@@ -49,6 +49,7 @@ static const config_key config_keys[] = {
     STR_KEY("id_key", id_key),
     STR_KEY("public_url", public_url),
     STR_KEY("log_level", log_level),
+    STR_KEY("expire_choices", expire_choices),
     STR_KEY("default_expire", default_expire),
     INT_KEY("sweep_interval", sweep_interval, 1, 86400),
     INT_KEY("sse_max_streams", sse_max_streams, 0, 100000),
@@ -78,6 +79,7 @@ void config_defaults(config *cfg)
     cfg->max_header_size = 8 << 10;
     cfg->view_flush_ms = 1000;
     strcpy(cfg->log_level, "info");
+    strcpy(cfg->expire_choices, "10m 1h 1d 1w 1mo never");
     strcpy(cfg->default_expire, "never");
     cfg->sweep_interval = 60;
     cfg->sse_max_streams = 1000;
@@ -308,9 +310,12 @@ int config_validate(const config *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "public_url must start with http:// or https://");
         return -1;
     }
+    /* sets the process-wide choices: validation and set-up in one step */
+    if (options_set_expire_choices(cfg->expire_choices, err, errlen) != 0)
+        return -1;
     int64_t secs;
     if (options_parse_expire(cfg->default_expire, strlen(cfg->default_expire), &secs) != 0) {
-        snprintf(err, errlen, "default_expire must be one of %s", OPTIONS_EXPIRE_VALUES);
+        snprintf(err, errlen, "default_expire must be one of expire_choices (%s)", options_expire_list());
         return -1;
     }
     if (strcmp(cfg->log_level, "debug") && strcmp(cfg->log_level, "info")

@@ -25,7 +25,8 @@ typedef struct config {
     char   id_key[65];          /* hex; empty = generated once, kept in MongoDB */
     char   public_url[256];     /* base of links; empty = from the Host header */
     char   log_level[16];
-    char   default_expire[8];   /* one of 10m 1h 1d 1w 1mo never */
+    char   expire_choices[128]; /* offered expiries, e.g. "10m 1h 1d 1w 1mo never" */
+    char   default_expire[12];  /* one of expire_choices */
     int    sweep_interval;      /* seconds between deletions of expired pastes */
     int    sse_max_streams;     /* open /events streams, per process */
     int    sse_keepalive;       /* seconds between keep-alive comments */

@@ -24,13 +24,17 @@
 #include "forms.h"
 #include "html.h"
 #include "log.h"
+#include "options.h"
 #include "paste.h"
+#include "recent.h"
+#include "cache.h"
 #include "routes.h"
 #include "store_mongo.h"
 
 typedef struct create_ctx {
     request *r;
     paste   *p;
+    char     token[33];  /* the delete token: given once, stored only as a hash */
     int      browser;   /* a form post from a page: answer with a redirect */
     int      rc;
     char     err[256];
@@ -38,8 +42,7 @@ typedef struct create_ctx {
 
 typedef struct body_parts {
     const char *content; size_t content_len;
-    const char *title;   size_t title_len;
-    const char *lang;    size_t lang_len;
+    const form *fields;  /* the form the options come from, or NULL */
     int is_form;
 } body_parts;
 
@@ -67,18 +70,6 @@ static const form_field *only_content_field(const form *f)
     return found;
 }
 
-static void take_options(const form *f, body_parts *b)
-{
-    const form_field *t = form_get(f, "title"), *l = form_get(f, "lang");
-    if (t) {
-        b->title = t->value;
-        b->title_len = t->value_len;
-    }
-    if (l) {
-        b->lang = l->value;
-        b->lang_len = l->value_len;
-    }
-}
 
 static int starts_with_ci(const char *s, const char *prefix)
 {
@@ -107,7 +98,7 @@ static int split_body(const char *ctype, const char *data, size_t len, form *f, 
         b->content = c->value;
         b->content_len = c->value_len;
         b->is_form = 1;
-        take_options(f, b);
+        b->fields = f;
         return 0;
     }
     if (starts_with_ci(ctype, "application/x-www-form-urlencoded")
@@ -117,7 +108,7 @@ static int split_body(const char *ctype, const char *data, size_t len, form *f, 
             b->content = c->value;
             b->content_len = c->value_len;
             b->is_form = 1;
-            take_options(f, b);
+            b->fields = f;
             return 0;
         }
     }
@@ -127,26 +118,74 @@ static int split_body(const char *ctype, const char *data, size_t len, form *f, 
     return 0;
 }
 
-static char *copy_option(request *r, const char *from_form, size_t len, const char *param)
+/* An option from the form, else from the query string, as a C string
+ * ("" when absent). Form values may hold NUL bytes: those are cut here and
+ * then fail validation only if the rest is invalid. */
+static char *get_option(request *r, const body_parts *b, const char *name)
 {
-    if (from_form) {
-        char *s = malloc(len + 1);
+    const form_field *f = b->fields ? form_get(b->fields, name) : NULL;
+    if (f) {
+        char *s = malloc(f->value_len + 1);
         if (s) {
-            memcpy(s, from_form, len);
-            s[len] = '\0';
+            memcpy(s, f->value, f->value_len);
+            s[f->value_len] = '\0';
         }
         return s;
     }
-    char *q = query_param(r, param);
+    char *q = query_param(r, name);
     return q ? q : strdup("");
 }
 
-/* Build the paste from the parts; NULL with why and status set on bad input. */
-static paste *build_paste(request *r, const body_parts *b, const char **why, int *status)
+typedef struct option_error {
+    const char *message;
+    const char *field;
+} option_error;
+
+/* expire, burn, unlisted; 0 ok, -1 with e set. */
+static int apply_flags(request *r, const body_parts *b, paste *p, option_error *e)
+{
+    char *expire = get_option(r, b, "expire"), *burn = get_option(r, b, "burn");
+    char *unlisted = get_option(r, b, "unlisted");
+    int rc = -1;
+    int64_t secs = 0;
+    e->message = "out of memory";
+    if (!expire || !burn || !unlisted)
+        goto done;
+    const char *ex = expire[0] ? expire : srv.cfg.default_expire;
+    if (options_parse_expire(ex, strlen(ex), &secs) != 0) {
+        static _Thread_local char msg[256];
+        snprintf(msg, sizeof msg, "invalid expire: use one of %s", options_expire_list());
+        e->message = msg;
+        e->field = "expire";
+        goto done;
+    }
+    if (options_parse_bool(burn, strlen(burn), &p->burn) != 0) {
+        e->message = "invalid burn: use 1 or 0";
+        e->field = "burn";
+        goto done;
+    }
+    if (options_parse_bool(unlisted, strlen(unlisted), &p->unlisted) != 0) {
+        e->message = "invalid unlisted: use 1 or 0";
+        e->field = "unlisted";
+        goto done;
+    }
+    p->expires_ms = secs ? now_ms() + secs * 1000 : 0;
+    rc = 0;
+done:
+    free(expire);
+    free(burn);
+    free(unlisted);
+    return rc;
+}
+
+/* Build the paste from the parts; NULL with e and status set on bad input. */
+static paste *build_paste(request *r, const body_parts *b, option_error *e, int *status)
 {
     *status = 400;
+    e->field = NULL;
     if (b->content_len == 0) {
-        *why = "empty paste";
+        e->message = "empty paste";
+        e->field = "content";
         return NULL;
     }
     if (b->content_len > srv.cfg.max_paste_size) {
@@ -155,39 +194,39 @@ static paste *build_paste(request *r, const body_parts *b, const char **why, int
         format_size(srv.cfg.max_paste_size, limit);
         snprintf(msg, sizeof msg, "paste is larger than the %s limit", limit);
         *status = 413;
-        *why = msg;
+        e->message = msg;
+        e->field = "content";
         return NULL;
     }
     paste *p = paste_new();
     if (!p) {
         *status = 503;
-        *why = "out of memory";
+        e->message = "out of memory";
         return NULL;
     }
-    p->title = copy_option(r, b->title, b->title_len, "title");
-    p->lang = copy_option(r, b->lang, b->lang_len, "lang");
+    p->title = get_option(r, b, "title");
+    p->lang = get_option(r, b, "lang");
     p->body = malloc(b->content_len);
     if (!p->title || !p->lang || !p->body) {
         paste_free(p);
         *status = 503;
-        *why = "out of memory";
+        e->message = "out of memory";
         return NULL;
     }
     if (!p->title[0] && strcmp(r->path, "/") != 0) {
         /* PUT /name.txt (curl -T): the file's name is the title */
         free(p->title);
         p->title = strdup(r->path + 1);
-        if (!p->title) {
-            paste_free(p);
-            *status = 503;
-            *why = "out of memory";
-            return NULL;
-        }
     }
     for (char *c = p->lang; *c; c++)
         *c = (char)tolower((unsigned char)*c);
-    if ((*why = paste_check_title(p->title, strlen(p->title))) != NULL
-        || (*why = paste_check_lang(p->lang, strlen(p->lang))) != NULL) {
+    if (p->title && (e->message = paste_check_title(p->title, strlen(p->title))) != NULL)
+        e->field = "title";
+    else if ((e->message = paste_check_lang(p->lang, strlen(p->lang))) != NULL)
+        e->field = "lang";
+    if (!p->title || e->message || apply_flags(r, b, p, e) != 0) {
+        if (!p->title)
+            e->message = "out of memory";
         paste_free(p);
         return NULL;
     }
@@ -220,15 +259,7 @@ static void publish_new(create_ctx *c, const char *url)
 
 static void cache_new(create_ctx *c)
 {
-    if (c->p->size > srv.cfg.cache_max_entry)
-        return;
-    size_t len;
-    uint8_t *rec = paste_encode(c->p, &len);
-    if (!rec)
-        return;
-    rconn_command(c->r->w->redis, NULL, NULL, "SET %s%s %b EX %d", KEY_PASTE, c->p->id,
-                  rec, len, srv.cfg.cache_ttl);
-    free(rec);
+    paste_cache_put(c->r->w, c->p);
 }
 
 static void answer_created(create_ctx *c)
@@ -238,17 +269,27 @@ static void answer_created(create_ctx *c)
     base_url(r, base, sizeof base);
     snprintf(url, sizeof url, "%s/%s", base, c->p->id);
     cache_new(c);
-    publish_new(c, url);
+    recent_add(r->w, c->p);
+    if (!c->p->unlisted && !c->p->burn)
+        publish_new(c, url);
     atomic_fetch_add_explicit(&srv.stats.created, 1, memory_order_relaxed);
+    set_header(r, "X-Delete-Token", c->token);
     if (c->browser) {
-        char path[32];
-        snprintf(path, sizeof path, "/%s", c->p->id);
+        /* a burn paste's creator must not burn it by following the redirect */
+        char path[48];
+        snprintf(path, sizeof path, "/%s%s", c->p->id, c->p->burn ? "?created=1" : "");
         set_header(r, "Location", path);
         reply_text(r, 303, url);
-    } else {
-        set_header(r, "Location", url);
-        reply_text(r, 201, url);
+        return;
     }
+    set_header(r, "Location", url);
+    char *verbose = query_param(r, "verbose");
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add_printf(b, "%s\n", url);
+    if (verbose && strcmp(verbose, "1") == 0)
+        evbuffer_add_printf(b, "delete: curl -X DELETE -H 'X-Delete-Token: %s' %s\n", c->token, url);
+    free(verbose);
+    reply(r, 201, "text/plain; charset=utf-8", b);
 }
 
 static void insert_work(void *arg)
@@ -303,14 +344,14 @@ void handle_create(request *r)
     const char *ctype = get_header(r, "Content-Type");
     form f = { 0 };
     body_parts b;
-    const char *why = NULL;
+    option_error e = { NULL, NULL };
     int status = 400;
     paste *p = NULL;
-    if (split_body(ctype, data, len, &f, &b, &why) == 0)
-        p = build_paste(r, &b, &why, &status);
+    if (split_body(ctype, data, len, &f, &b, &e.message) == 0)
+        p = build_paste(r, &b, &e, &status);
     form_free(&f);
     if (!p) {
-        reply_error(r, status, why);
+        reply_error_field(r, status, e.message, e.field);
         return;
     }
     create_ctx *c = calloc(1, sizeof *c);
@@ -322,6 +363,11 @@ void handle_create(request *r)
     c->r = r;
     c->p = p;
     c->browser = b.is_form && wants_html(r);
+    if (paste_new_token(c->token, p->token_hash) != 0) {
+        reply_error(r, 503, "no randomness available");
+        create_ctx_free(c);
+        return;
+    }
     if (rconn_command(r->w->redis, on_number, c, "INCR %s", KEY_COUNTER) != 0) {
         reply_error(r, 503, "cannot number the paste: redis unavailable; try again");
         create_ctx_free(c);

@@ -1,18 +1,68 @@
-/* html.c - pasted's pages.
+/* html.c - pasted's pages: home (the form + recent box), paste, "burn link
+ * created", recent, and error pages.
  *
- * Every page is assembled into an evbuffer from fixed markup and values that
- * go through html_escape(), the only way user data enters a page: paste
- * content, titles and languages can never open a tag or an attribute. Pages
- * load only same-origin CSS from /static (see assets.c), so the strict CSP
- * set in http.c holds: no inline script or style anywhere. */
+ * Data flow: a handler gathers a paste or a list of summaries from the
+ * stores, calls one html_*_page() function and sends the evbuffer it gets.
+ * Every page is assembled from fixed markup plus values that go through
+ * html_escape() (or escape_code() for paste lines), the only way user data
+ * enters a page: content, titles and languages can never open a tag or an
+ * attribute. Numbers and ids (checked by ids.c) are printed directly.
+ *
+ * The pages work without JavaScript. They load same-origin files only, by
+ * content-hashed URL (assets.c): style.css, favicon.svg, app.js (deferred),
+ * and on paste pages highlight.js plus, for a few languages outside its
+ * common bundle, that language's file. No inline script or style anywhere,
+ * so the strict CSP set in http.c holds. app.js finds its work by element
+ * ids and data-* attributes documented next to the markup below. */
 #include "html.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "assets.h"
 
+#define HLJS_ASSET   "@highlightjs/cdn-assets/highlight.min.js"
+#define HLJS_LANGDIR "@highlightjs/cdn-assets/languages/"
+
+const char *const html_expire_values[] = { "10m", "1h", "1d", "1w", "1mo", "never", NULL };
+static const char *const expire_labels[] = { "10 minutes", "1 hour", "1 day", "1 week",
+                                             "1 month", "Never" };
+
+/* The language select: highlight.js names. Those marked extra are not in
+ * highlight.min.js's common bundle; their file is loaded when a paste uses them. */
+typedef struct lang_choice {
+    const char *value, *label;
+    int extra;
+} lang_choice;
+
+static const lang_choice langs[] = {
+    { "plaintext", "Plain text", 0 }, { "bash", "Bash / shell", 0 }, { "c", "C", 0 },
+    { "cpp", "C++", 0 }, { "csharp", "C#", 0 }, { "css", "CSS", 0 }, { "dart", "Dart", 1 },
+    { "diff", "Diff / patch", 0 }, { "dockerfile", "Dockerfile", 1 }, { "elixir", "Elixir", 1 },
+    { "go", "Go", 0 }, { "graphql", "GraphQL", 0 }, { "haskell", "Haskell", 1 },
+    { "xml", "HTML / XML", 0 }, { "ini", "INI / TOML", 0 }, { "java", "Java", 0 },
+    { "javascript", "JavaScript", 0 }, { "json", "JSON", 0 }, { "kotlin", "Kotlin", 0 },
+    { "less", "Less", 0 }, { "lua", "Lua", 0 }, { "makefile", "Makefile", 0 },
+    { "markdown", "Markdown", 0 }, { "nginx", "Nginx config", 1 },
+    { "objectivec", "Objective-C", 0 }, { "perl", "Perl", 0 }, { "php", "PHP", 0 },
+    { "powershell", "PowerShell", 1 }, { "python", "Python", 0 }, { "r", "R", 0 },
+    { "ruby", "Ruby", 0 }, { "rust", "Rust", 0 }, { "scala", "Scala", 1 }, { "scss", "SCSS", 0 },
+    { "sql", "SQL", 0 }, { "swift", "Swift", 0 }, { "typescript", "TypeScript", 0 },
+    { "yaml", "YAML", 0 },
+};
+
+/* Short names people type (curl ?lang=) for the extra languages. */
+static const struct { const char *alias, *name; } extra_aliases[] = {
+    { "docker", "dockerfile" }, { "ex", "elixir" }, { "exs", "elixir" }, { "hs", "haskell" },
+    { "ps", "powershell" }, { "ps1", "powershell" }, { "pwsh", "powershell" },
+    { "nginxconf", "nginx" },
+};
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 static void put(struct evbuffer *b, const char *s) { evbuffer_add(b, s, strlen(s)); }
+static void put_esc(struct evbuffer *b, const char *s) { if (s) html_escape(b, s, strlen(s)); }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t left)
@@ -57,6 +107,21 @@ void html_escape(struct evbuffer *b, const char *s, size_t len)
     evbuffer_add(b, p + len - run, run);
 }
 
+/* One line of a paste: like html_escape, but a carriage return becomes a
+ * character reference, because the HTML parser would turn a raw one into a
+ * line break inside the line. */
+static void escape_code(struct evbuffer *b, const char *s, size_t len)
+{
+    const char *cr;
+    while (len && (cr = memchr(s, '\r', len)) != NULL) {
+        html_escape(b, s, (size_t)(cr - s));
+        put(b, "&#13;");
+        len -= (size_t)(cr - s) + 1;
+        s = cr + 1;
+    }
+    html_escape(b, s, len);
+}
+
 void format_size(size_t bytes, char out[32])
 {
     if (bytes < 1024)
@@ -67,16 +132,122 @@ void format_size(size_t bytes, char out[32])
         snprintf(out, 32, "%.1f MiB", (double)bytes / (1024 * 1024));
 }
 
-static void page_start(struct evbuffer *b, const char *title, size_t title_len)
+void format_duration(int64_t ms, char out[32])
+{
+    static const struct { int64_t secs; const char *unit; } units[] = {
+        { 365LL * 86400, "year" }, { 30LL * 86400, "month" }, { 7LL * 86400, "week" },
+        { 86400, "day" }, { 3600, "hour" }, { 60, "minute" },
+    };
+    int64_t s = ms < 0 ? 0 : ms / 1000;
+    for (size_t i = 0; i < N_OF(units); i++) {
+        if (s >= units[i].secs) {
+            long long n = (long long)(s / units[i].secs);
+            snprintf(out, 32, "%lld %s%s", n, units[i].unit, n == 1 ? "" : "s");
+            return;
+        }
+    }
+    snprintf(out, 32, "just now");
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "2026-11-23 21:56 UTC", for people (the machine form is format_rfc3339). */
+static void format_human_time(int64_t ms, char out[40])
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 40, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+/* <time> with the machine form in datetime, the absolute time in title, and
+ * `text` shown. class="rel" lets app.js keep the text relative ("3 minutes ago"). */
+static void put_time(struct evbuffer *b, int64_t ms, const char *text)
+{
+    char iso[32], human[40];
+    format_rfc3339(ms, iso);
+    format_human_time(ms, human);
+    evbuffer_add_printf(b, "<time class=\"rel\" datetime=\"%s\" title=\"%s\">%s</time>", iso, human,
+                        text ? text : human);
+}
+
+static void put_age(struct evbuffer *b, int64_t created_ms, int64_t now)
+{
+    char d[32], text[48];
+    format_duration(now - created_ms, d);
+    if (strcmp(d, "just now") == 0)
+        snprintf(text, sizeof text, "%s", d);
+    else
+        snprintf(text, sizeof text, "%s ago", d);
+    put_time(b, created_ms, text);
+}
+
+static int asset_exists(const char *name)
+{
+    return strcmp(asset_url(name), "/static/missing") != 0;
+}
+
+static void put_script(struct evbuffer *b, const char *name)
+{
+    if (!asset_exists(name))
+        return;
+    put(b, "<script defer src=\"");
+    put(b, asset_url(name));
+    put(b, "\"></script>");
+}
+
+/* The highlight.js file for a language outside the common bundle, or NULL. */
+static const char *extra_lang_file(const char *lang)
+{
+    if (!lang || !lang[0])
+        return NULL;
+    const char *name = NULL;
+    for (size_t i = 0; i < N_OF(extra_aliases) && !name; i++)
+        if (strcmp(lang, extra_aliases[i].alias) == 0)
+            name = extra_aliases[i].name;
+    for (size_t i = 0; i < N_OF(langs) && !name; i++)
+        if (langs[i].extra && strcmp(lang, langs[i].value) == 0)
+            name = langs[i].value;
+    return name;
+}
+
+enum { PAGE_PLAIN = 0, PAGE_HIGHLIGHT = 1 };
+
+static void page_start(struct evbuffer *b, const char *title, size_t title_len, int kind,
+                       const char *lang)
 {
     put(b, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-           "<title>");
+           "<meta name=\"color-scheme\" content=\"light dark\">"
+           "<meta name=\"referrer\" content=\"no-referrer\"><title>");
     html_escape(b, title, title_len);
     put(b, " · pasted</title><link rel=\"stylesheet\" href=\"");
     put(b, asset_url("style.css"));
-    put(b, "\"></head><body><header class=\"bar\"><a class=\"brand\" href=\"/\">pasted</a>"
-           "<nav><a href=\"/\">new paste</a></nav></header><main>");
+    put(b, "\">");
+    if (asset_exists("favicon.svg")) {
+        put(b, "<link rel=\"icon\" type=\"image/svg+xml\" href=\"");
+        put(b, asset_url("favicon.svg"));
+        put(b, "\">");
+    }
+    if (kind == PAGE_HIGHLIGHT) {
+        put_script(b, HLJS_ASSET);
+        const char *extra = extra_lang_file(lang);
+        if (extra) {
+            char name[96];
+            snprintf(name, sizeof name, "%s%s.min.js", HLJS_LANGDIR, extra);
+            put_script(b, name);
+        }
+    }
+    put_script(b, "app.js");
+    put(b, "</head><body><a class=\"skip\" href=\"#main\">Skip to content</a>"
+           "<header class=\"bar\"><a class=\"brand\" href=\"/\">pasted</a>"
+           "<nav aria-label=\"Site\"><a href=\"/\">New paste</a><a href=\"/recent\">Recent</a></nav>"
+           "</header><main id=\"main\">");
 }
 
 static void page_end(struct evbuffer *b)
@@ -84,53 +255,376 @@ static void page_end(struct evbuffer *b)
     put(b, "</main></body></html>\n");
 }
 
-struct evbuffer *html_home_page(void)
+/* --- lists of pastes ------------------------------------------------------
+ * <ol class="paste-list" id="recent-list" data-live="CAP"> of
+ *   <li data-id="ID"><a class="title" href="/ID">TITLE</a>
+ *     <span class="meta"><span class="lang">LANG</span><span>SIZE</span><time ...></span></li>
+ * app.js prepends items of the same shape for every `paste` event of /events,
+ * keeping at most CAP, and removes the .empty note. */
+
+static void put_summary(struct evbuffer *b, const paste_summary *s, int64_t now)
 {
+    char size[32];
+    format_size(s->size, size);
+    evbuffer_add_printf(b, "<li data-id=\"%s\"><a class=\"title", s->id);
+    if (s->title && s->title[0]) {
+        evbuffer_add_printf(b, "\" href=\"/%s\">", s->id);
+        put_esc(b, s->title);
+    } else {
+        evbuffer_add_printf(b, " untitled\" href=\"/%s\">Untitled · %s", s->id, s->id);
+    }
+    put(b, "</a><span class=\"meta\">");
+    if (s->lang && s->lang[0]) {
+        put(b, "<span class=\"lang\">");
+        put_esc(b, s->lang);
+        put(b, "</span>");
+    }
+    evbuffer_add_printf(b, "<span>%s</span>", size);
+    put_age(b, s->created_ms, now);
+    put(b, "</span></li>");
+}
+
+static void put_list(struct evbuffer *b, const paste_summary *items, size_t n, int64_t now,
+                     size_t cap)
+{
+    evbuffer_add_printf(b, "<ol class=\"paste-list\" id=\"recent-list\" data-live=\"%zu\">", cap);
+    for (size_t i = 0; i < n; i++)
+        put_summary(b, &items[i], now);
+    put(b, "</ol>");
+    if (n == 0)
+        put(b, "<p class=\"empty\">No public pastes yet.</p>");
+}
+
+/* --- home ---------------------------------------------------------------- */
+
+static void put_option(struct evbuffer *b, const char *value, const char *label, int selected)
+{
+    put(b, "<option value=\"");
+    put_esc(b, value);
+    put(b, selected ? "\" selected>" : "\">");
+    put_esc(b, label);
+    put(b, "</option>");
+}
+
+static void put_lang_select(struct evbuffer *b, const char *current)
+{
+    int known = !current || !current[0];
+    put(b, "<select id=\"lang\" name=\"lang\">");
+    put_option(b, "", "Auto-detect", known);
+    for (size_t i = 0; i < N_OF(langs); i++) {
+        int sel = current && strcmp(current, langs[i].value) == 0;
+        known |= sel;
+        put_option(b, langs[i].value, langs[i].label, sel);
+    }
+    if (!known) /* a name given through the API, e.g. "py": keep it */
+        put_option(b, current, current, 1);
+    put(b, "</select>");
+}
+
+static void put_expire_select(struct evbuffer *b, const char *current)
+{
+    if (!current)
+        current = "never";
+    put(b, "<select id=\"expire\" name=\"expire\">");
+    for (size_t i = 0; html_expire_values[i]; i++)
+        put_option(b, html_expire_values[i], expire_labels[i],
+                   strcmp(current, html_expire_values[i]) == 0);
+    put(b, "</select>");
+}
+
+struct evbuffer *html_home_page(const home_options *o)
+{
+    static const home_options none;
+    if (!o)
+        o = &none;
     struct evbuffer *b = evbuffer_new();
-    page_start(b, "new paste", 9);
-    put(b, "<form class=\"paste-form\" method=\"post\" action=\"/\" enctype=\"multipart/form-data\">"
-           "<label for=\"content\">Paste</label>"
-           "<textarea id=\"content\" name=\"content\" rows=\"20\" required autofocus "
-           "spellcheck=\"false\" placeholder=\"Paste text here\"></textarea>"
-           "<div class=\"row\"><label>Title <input name=\"title\" maxlength=\"200\"></label>"
-           "<label>Language <input name=\"lang\" maxlength=\"32\" placeholder=\"auto\"></label>"
-           "<button type=\"submit\">Create paste</button></div></form>"
-           "<p class=\"hint\">From a terminal: <code>cmd | curl --data-binary @- HOST</code></p>");
+    if (!b)
+        return NULL;
+    page_start(b, "New paste", 9, PAGE_PLAIN, NULL);
+    /* #paste-form: app.js submits it on Ctrl/Cmd+Enter. */
+    put(b, "<div class=\"home\"><form class=\"paste-form\" id=\"paste-form\" method=\"post\" "
+           "action=\"/\" enctype=\"multipart/form-data\">"
+           "<h1 class=\"visually-hidden\">New paste</h1>"
+           "<label class=\"field-label\" for=\"content\">Content</label>"
+           /* the parser drops one newline right after <textarea>: this one, so
+            * content that starts with a newline keeps it */
+           "<textarea id=\"content\" name=\"content\" rows=\"18\" required autofocus "
+           "spellcheck=\"false\" autocomplete=\"off\" autocapitalize=\"off\" "
+           "aria-describedby=\"submit-hint\" placeholder=\"Paste or type text here\">\n");
+    if (o->prefill)
+        html_escape(b, o->prefill, o->prefill_len);
+    put(b, "</textarea><div class=\"options\">"
+           "<div class=\"field field-title\"><label for=\"title\">Title "
+           "<span class=\"optional\">(optional)</span></label>"
+           "<input id=\"title\" name=\"title\" maxlength=\"200\" autocomplete=\"off\" value=\"");
+    put_esc(b, o->prefill_title);
+    put(b, "\"></div><div class=\"field\"><label for=\"lang\">Language</label>");
+    put_lang_select(b, o->prefill_lang);
+    put(b, "</div><div class=\"field\"><label for=\"expire\">Expires after</label>");
+    put_expire_select(b, o->default_expire);
+    put(b, "</div><div class=\"checks\">"
+           "<div class=\"check\"><input type=\"checkbox\" id=\"burn\" name=\"burn\" value=\"1\" "
+           "aria-describedby=\"burn-help\"><label for=\"burn\">Burn after reading</label>"
+           "<small id=\"burn-help\">Deleted once it has been viewed</small></div>"
+           "<div class=\"check\"><input type=\"checkbox\" id=\"unlisted\" name=\"unlisted\" "
+           "value=\"1\" aria-describedby=\"unlisted-help\"><label for=\"unlisted\">Unlisted</label>"
+           "<small id=\"unlisted-help\">Not shown in recent pastes</small></div></div>"
+           "<div class=\"submit\"><button type=\"submit\">Create paste</button>"
+           "<small id=\"submit-hint\" class=\"kbd-hint\"><kbd>Ctrl</kbd>+<kbd>Enter</kbd> "
+           "creates the paste</small></div></div></form>"
+           "<aside class=\"recent\" aria-labelledby=\"recent-h\">"
+           "<h2 id=\"recent-h\">Recent pastes <span class=\"live\" id=\"live\" hidden>live</span></h2>");
+    put_list(b, o->recent, o->recent_count, wall_ms(), 10);
+    /* .origin: app.js replaces the text with this site's address */
+    put(b, "<p class=\"more\"><a href=\"/recent\">All recent pastes</a></p></aside></div>"
+           "<p class=\"hint\">From a terminal: <code>cmd | curl --data-binary @- "
+           "<span class=\"origin\">this-site</span></code></p>");
     page_end(b);
     return b;
+}
+
+/* --- the paste page ---------------------------------------------------------
+ * <table class="code" id="code" data-lang="LANG" [data-eol="crlf"]>: one row
+ * per line, <tr id="LN"><td class="ln"><a href="#LN">N</a></td><td class="lc">
+ * TEXT</td></tr>. Without JS, #LN is a plain anchor (CSS :target marks it);
+ * app.js highlights the text with highlight.js (data-lang, or auto-detect),
+ * marks #LN and #LN-LM ranges, and copies the text (rows joined by "\n", or
+ * "\r\n" when data-eol="crlf": every line ended so, and the \r is not shown). */
+
+static size_t count_lines(const uint8_t *s, size_t n)
+{
+    size_t lines = 1;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '\n' && i + 1 < n)
+            lines++;
+    return lines;
+}
+
+static int all_crlf(const uint8_t *s, size_t n)
+{
+    int seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n') {
+            if (i == 0 || s[i - 1] != '\r')
+                return 0;
+            seen = 1;
+        }
+    }
+    return seen;
+}
+
+static void put_code(struct evbuffer *b, const paste *p)
+{
+    const char *s = (const char *)p->body;
+    size_t n = p->size;
+    put(b, "<div class=\"code-wrap\"><table class=\"code\" id=\"code\" data-lang=\"");
+    put_esc(b, p->lang);
+    put(b, all_crlf(p->body, n) ? "\" data-eol=\"crlf\"><tbody>" : "\"><tbody>");
+    size_t line = 1, at = 0;
+    do {
+        const char *nl = n > at ? memchr(s + at, '\n', n - at) : NULL;
+        size_t end = nl ? (size_t)(nl - s) : n;
+        size_t len = end - at;
+        if (nl && len && s[end - 1] == '\r')
+            len--; /* a CRLF line end shows as a line end */
+        evbuffer_add_printf(b, "<tr id=\"L%zu\"><td class=\"ln\"><a href=\"#L%zu\">%zu</a></td>"
+                               "<td class=\"lc\">", line, line, line);
+        escape_code(b, s + at, len);
+        put(b, "</td></tr>");
+        line++;
+        at = end + 1;
+    } while (at < n);
+    put(b, "</tbody></table></div>");
+}
+
+static void put_title(struct evbuffer *b, const paste *p)
+{
+    if (p->title && p->title[0])
+        put_esc(b, p->title);
+    else
+        evbuffer_add_printf(b, "<span class=\"untitled\">Untitled · %s</span>", p->id);
+}
+
+static void put_share(struct evbuffer *b, const char *base, const char *id)
+{
+    /* [data-copy]: app.js shows the button and copies the named input's value */
+    put(b, "<div class=\"share\"><label for=\"share-url\">Link</label>"
+           "<input id=\"share-url\" class=\"mono\" readonly value=\"");
+    put_esc(b, base);
+    evbuffer_add_printf(b, "/%s\"><button type=\"button\" class=\"secondary\" "
+                           "data-copy=\"share-url\" hidden>Copy link</button></div>", id);
 }
 
 struct evbuffer *html_paste_page(const paste *p, int64_t views, const char *base)
 {
     struct evbuffer *b = evbuffer_new();
-    const char *title = p->title[0] ? p->title : p->id;
-    char size[32], created[32];
+    if (!b)
+        return NULL;
+    int64_t now = wall_ms();
+    int text = utf8_valid(p->body, p->size);
+    char title[PASTE_TITLE_MAX + 32];
+    if (p->title && p->title[0])
+        snprintf(title, sizeof title, "%s", p->title);
+    else
+        snprintf(title, sizeof title, "Paste %s", p->id);
+    char size[32];
     format_size(p->size, size);
-    format_rfc3339(p->created_ms, created);
-    page_start(b, title, strlen(title));
-    put(b, "<article class=\"paste\"><h1>");
-    html_escape(b, title, strlen(title));
-    put(b, "</h1><p class=\"meta\">");
-    if (p->lang[0]) {
-        put(b, "<span class=\"lang\">");
-        html_escape(b, p->lang, strlen(p->lang));
-        put(b, "</span> · ");
+
+    page_start(b, title, strlen(title), text ? PAGE_HIGHLIGHT : PAGE_PLAIN, p->lang);
+    put(b, "<article class=\"paste\"><header class=\"paste-head\"><h1>");
+    put_title(b, p);
+    put(b, "</h1><ul class=\"meta\" aria-label=\"About this paste\">");
+    /* #lang-name: app.js writes the detected language into an empty one */
+    put(b, "<li class=\"lang\" id=\"lang-name\">");
+    if (p->lang && p->lang[0])
+        put_esc(b, p->lang);
+    else if (!text)
+        put(b, "binary");
+    put(b, "</li>");
+    evbuffer_add_printf(b, "<li>%s</li>", size);
+    if (text) {
+        size_t lines = count_lines(p->body, p->size);
+        evbuffer_add_printf(b, "<li>%zu line%s</li>", lines, lines == 1 ? "" : "s");
     }
-    evbuffer_add_printf(b, "<span class=\"size\">%s</span> · <time datetime=\"%s\">%s</time> · "
-                           "<span class=\"views\">%lld view%s</span> · "
-                           "<a href=\"/raw/%s\">raw</a></p>",
-                        size, created, created, (long long)views, views == 1 ? "" : "s", p->id);
-    if (utf8_valid(p->body, p->size)) {
-        put(b, "<pre class=\"code\"><code>");
-        html_escape(b, (const char *)p->body, p->size);
-        put(b, "</code></pre>");
+    put(b, "<li>Created ");
+    put_age(b, p->created_ms, now);
+    put(b, "</li>");
+    if (p->burn) {
+        put(b, "<li class=\"badge burn\">Burned after reading</li>");
+    } else if (p->expires_ms) {
+        char d[32], in[48];
+        format_duration(p->expires_ms - now, d);
+        snprintf(in, sizeof in, strcmp(d, "just now") == 0 ? "in under a minute" : "in %s", d);
+        put(b, "<li>Expires ");
+        put_time(b, p->expires_ms, in);
+        put(b, "</li>");
     } else {
-        evbuffer_add_printf(b, "<p class=\"binary\">Binary content, %s. "
-                               "<a href=\"/raw/%s\">Download the raw bytes</a>.</p>", size, p->id);
+        put(b, "<li>Never expires</li>");
     }
-    put(b, "<p class=\"link\">Share: <input readonly value=\"");
-    html_escape(b, base, strlen(base));
-    evbuffer_add_printf(b, "/%s\"></p></article>", p->id);
+    evbuffer_add_printf(b, "<li>%lld view%s</li>", (long long)views, views == 1 ? "" : "s");
+    if (p->unlisted)
+        put(b, "<li class=\"badge\">Unlisted</li>");
+    put(b, "</ul>");
+
+    /* actions; #copy and #wrap need JS, so they start hidden */
+    put(b, "<div class=\"actions\" role=\"group\" aria-label=\"Paste actions\">");
+    if (text)
+        put(b, "<button type=\"button\" id=\"copy\" data-copy=\"code\" hidden>Copy</button>");
+    if (!p->burn) {
+        evbuffer_add_printf(b, "<a class=\"button secondary\" href=\"/raw/%s\">Raw</a>"
+                               "<a class=\"button secondary\" href=\"/raw/%s?download=1\">Download</a>",
+                            p->id, p->id);
+        if (text)
+            evbuffer_add_printf(b, "<a class=\"button secondary\" href=\"/?from=%s\">"
+                                   "New paste from this</a>", p->id);
+    }
+    if (text)
+        put(b, "<button type=\"button\" class=\"secondary\" id=\"wrap\" aria-pressed=\"false\" "
+               "hidden>Wrap lines</button>");
+    put(b, "</div></header>");
+
+    if (p->burn)
+        put(b, "<p class=\"notice burn\" role=\"status\"><strong>This paste burned after reading.</strong> "
+               "It was deleted as this page was made: nobody can open it again, and reloading "
+               "this page will not bring it back. Copy what you need now.</p>");
+
+    if (text)
+        put_code(b, p);
+    else
+        evbuffer_add_printf(b, "<p class=\"notice binary\">This paste is binary data (%s), "
+                               "not text, so it is not shown here.</p>", size);
+    if (!text && !p->burn)
+        evbuffer_add_printf(b, "<p><a class=\"button\" href=\"/raw/%s?download=1\">Download "
+                               "it</a></p>", p->id);
+    if (!p->burn)
+        put_share(b, base, p->id);
+    put(b, "</article>");
+    page_end(b);
+    return b;
+}
+
+struct evbuffer *html_created_burn_page(const paste *p, const char *base)
+{
+    struct evbuffer *b = evbuffer_new();
+    if (!b)
+        return NULL;
+    page_start(b, "Paste created", 13, PAGE_PLAIN, NULL);
+    put(b, "<article class=\"created\"><h1>Your paste is ready</h1>");
+    if (p->title && p->title[0]) {
+        put(b, "<p class=\"created-title\">");
+        put_esc(b, p->title);
+        put(b, "</p>");
+    }
+    put(b, "<p class=\"notice burn\"><strong>It burns after reading.</strong> The first visit to "
+           "this link shows the paste and deletes it. Opening the link yourself burns it, so "
+           "send it on without opening it.</p>");
+    put_share(b, base, p->id);
+    char size[32];
+    format_size(p->size, size);
+    evbuffer_add_printf(b, "<p class=\"meta\">%s", size);
+    if (p->expires_ms) {
+        char d[32], in[48];
+        format_duration(p->expires_ms - wall_ms(), d);
+        snprintf(in, sizeof in, "in %s", d);
+        put(b, " · if nobody reads it, it expires ");
+        put_time(b, p->expires_ms, in);
+    }
+    put(b, "</p><p><a href=\"/\">Make another paste</a></p></article>");
+    page_end(b);
+    return b;
+}
+
+struct evbuffer *html_recent_page(const paste_summary *items, size_t n, int64_t now_ms)
+{
+    struct evbuffer *b = evbuffer_new();
+    if (!b)
+        return NULL;
+    page_start(b, "Recent pastes", 13, PAGE_PLAIN, NULL);
+    put(b, "<section class=\"recent recent-page\" aria-labelledby=\"recent-h\">"
+           "<h1 id=\"recent-h\">Recent pastes <span class=\"live\" id=\"live\" hidden>live</span></h1>"
+           "<p class=\"hint\">The latest public pastes. Unlisted and burn-after-reading pastes "
+           "are never shown here.</p>");
+    put_list(b, items, n, now_ms, n > 50 ? n : 50);
+    put(b, "</section>");
+    page_end(b);
+    return b;
+}
+
+static const char *status_title(int status)
+{
+    switch (status) {
+    case 400: return "Bad request";
+    case 403: return "Forbidden";
+    case 404: return "Not found";
+    case 405: return "Method not allowed";
+    case 410: return "Gone";
+    case 413: return "Too large";
+    case 429: return "Too many requests";
+    case 500: return "Server error";
+    case 503: return "Unavailable";
+    default: return status >= 500 ? "Server error" : "Error";
+    }
+}
+
+struct evbuffer *html_error_page(int status, const char *message)
+{
+    struct evbuffer *b = evbuffer_new();
+    if (!b)
+        return NULL;
+    const char *what = status_title(status);
+    char title[64];
+    snprintf(title, sizeof title, "%d %s", status, what);
+    page_start(b, title, strlen(title), PAGE_PLAIN, NULL);
+    evbuffer_add_printf(b, "<section class=\"error-page\"><p class=\"status\">%d</p><h1>%s</h1>",
+                        status, what);
+    if (message && message[0]) {
+        put(b, "<p class=\"message\">");
+        put_esc(b, message);
+        put(b, "</p>");
+    }
+    if (status == 404 || status == 410)
+        put(b, "<p>Pastes that expire or burn after reading are deleted for good.</p>");
+    put(b, "<p><a class=\"button\" href=\"/\">Make a new paste</a></p></section>");
     page_end(b);
     return b;
 }

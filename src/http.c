@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "events.h"
 #include "log.h"
 #include "routes.h"
 
@@ -230,6 +231,13 @@ void reply(request *r, int status, const char *content_type, struct evbuffer *bo
     request_free(r);
 }
 
+void request_started_stream(request *r)
+{
+    log_info("%s %s 200 stream %lluus", method_name(r->method), r->path,
+             (unsigned long long)((now_ns() - r->start_ns) / 1000));
+    request_free(r);
+}
+
 void reply_text(request *r, int status, const char *line)
 {
     struct evbuffer *b = evbuffer_new();
@@ -328,7 +336,7 @@ static int worker_init(worker *w, char *err, size_t errlen)
     evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
     evhttp_set_gencb(w->http, on_request, w);
     w->redis = rconn_new(w->base, &srv.redis);
-    if (!w->redis) {
+    if (!w->redis || events_worker_init(w) != 0) {
         snprintf(err, errlen, "cannot create redis connection");
         return -1;
     }
@@ -357,7 +365,8 @@ void http_stop_workers(worker *workers, int n)
     for (int i = 0; i < n; i++)
         pthread_join(workers[i].thread, NULL);
     for (int i = 0; i < n; i++) {
-        evhttp_free(workers[i].http);
+        evhttp_free(workers[i].http);   /* closes SSE streams: before events */
+        events_worker_free(&workers[i]);
         rconn_free(workers[i].redis);
         event_base_free(workers[i].base);
     }

@@ -32,6 +32,8 @@ void reply_text(request *r, int status, const char *line);  /* "line\n", text/pl
 void reply_error(request *r, int status, const char *message); /* text, or JSON under /api/ */
 void reply_error_field(request *r, int status, const char *message, const char *field);
 void reply_method_not_allowed(request *r, const char *allow);
+/* A streaming reply has started (SSE): log it and free r; evhttp keeps r->req. */
+void request_started_stream(request *r);
 
 /* Headers. */
 void        set_header(request *r, const char *name, const char *value);

@@ -16,11 +16,11 @@
 #include <unistd.h>
 
 #include "assets.h"
+#include "background.h"
 #include "http.h"
 #include "log.h"
 #include "server.h"
 #include "store_mongo.h"
-#include "views.h"
 
 
 
@@ -172,7 +172,7 @@ int main(int argc, char **argv)
         log_error("%s", workers ? err : "out of memory");
         return 1;
     }
-    if (views_start_flusher(err, sizeof err) != 0) {
+    if (background_start(err, sizeof err) != 0) {
         log_error("%s", err);
         return 1;
     }
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
 
     wait_for_signal();
     http_stop_workers(workers, n);
-    views_stop_flusher();
+    background_stop();      /* writes every pending view count */
     pool_free(srv.mongo);
     mongo_store_close();
     free(workers);

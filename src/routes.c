@@ -10,11 +10,12 @@
 
 #include "ids.h"
 
-typedef enum allow { ALLOW_READ, ALLOW_READ_CREATE } allow;
+typedef enum allow { ALLOW_READ, ALLOW_READ_CREATE, ALLOW_READ_DELETE } allow;
 
 static const char *allow_header(allow a)
 {
-    return a == ALLOW_READ ? "GET, HEAD" : "GET, HEAD, POST, PUT";
+    return a == ALLOW_READ ? "GET, HEAD" : a == ALLOW_READ_CREATE ? "GET, HEAD, POST, PUT"
+                                                                  : "GET, HEAD, DELETE";
 }
 
 static int method_ok(request *r, allow a)
@@ -22,6 +23,8 @@ static int method_ok(request *r, allow a)
     if (r->method == M_GET || r->method == M_HEAD)
         return 1;
     if (a == ALLOW_READ_CREATE && (r->method == M_POST || r->method == M_PUT))
+        return 1;
+    if (a == ALLOW_READ_DELETE && r->method == M_DELETE)
         return 1;
     reply_method_not_allowed(r, allow_header(a));
     return 0;
@@ -38,7 +41,12 @@ static void route_paste(request *r, const char *id, view_kind kind)
         reply_error(r, 404, "no such paste");
         return;
     }
-    if (method_ok(r, ALLOW_READ))
+    allow a = kind == VIEW_RAW ? ALLOW_READ : ALLOW_READ_DELETE;
+    if (!method_ok(r, a))
+        return;
+    if (r->method == M_DELETE)
+        handle_delete(r, id);
+    else
         handle_view(r, id, kind);
 }
 
@@ -52,6 +60,16 @@ void route_request(request *r)
             handle_create(r);
         else
             handle_home(r);
+        return;
+    }
+    if (strcmp(p, "/recent") == 0) {
+        if (method_ok(r, ALLOW_READ))
+            handle_recent(r);
+        return;
+    }
+    if (strcmp(p, "/events") == 0) {
+        if (method_ok(r, ALLOW_READ))
+            handle_events(r);
         return;
     }
     if (strcmp(p, "/healthz") == 0) {

@@ -41,6 +41,7 @@ typedef struct server {
     pool        *mongo;
     stats        stats;
     atomic_ullong highest_num;  /* highest paste number seen: ids above it do not exist */
+    atomic_int    streams;      /* open /events streams, all workers */
 } server;
 
 extern server srv;
@@ -52,6 +53,7 @@ typedef struct worker {
     struct evhttp *http;
     struct evconnlistener *listener;
     rconn *redis;
+    struct events *events;      /* this worker's SSE streams (events.c) */
 } worker;
 
 #endif

@@ -25,7 +25,7 @@ static char db_name[64], coll_name[64];
 
 static void set_err(char *err, size_t errlen, const char *what, const bson_error_t *e)
 {
-    snprintf(err, errlen, "%s: %s", what, e ? e->message : "failed");
+    snprintf(err, errlen, "%s: %.200s", what, e ? e->message : "failed");
 }
 
 static mongoc_client_t *borrow(void) { return mongoc_client_pool_pop(client_pool); }

@@ -27,6 +27,10 @@ struct rconn {
     redisAsyncContext *ctx;     /* NULL while disconnected */
     int connected;              /* connect callback said yes */
     struct event *retry;
+    /* a subscriber connection re-subscribes after every reconnect */
+    char channel[64];
+    redisCallbackFn *on_message;
+    void *message_priv;
 };
 
 static int parse_host_port(const char *s, size_t len, redis_target *t)
@@ -135,6 +139,8 @@ static void connect_now(rconn *c)
         redisAsyncCommand(ctx, NULL, NULL, "AUTH %s", t->password);
     if (t->db)
         redisAsyncCommand(ctx, NULL, NULL, "SELECT %d", t->db);
+    if (c->channel[0])
+        redisAsyncCommand(ctx, c->on_message, c->message_priv, "SUBSCRIBE %s", c->channel);
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)
@@ -150,13 +156,18 @@ static void schedule_reconnect(rconn *c)
     evtimer_add(c->retry, &delay);
 }
 
-rconn *rconn_new(struct event_base *base, const redis_target *t)
+static rconn *rconn_create(struct event_base *base, const redis_target *t, const char *channel,
+                           redisCallbackFn *on_message, void *priv)
 {
     rconn *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
     c->base = base;
     c->target = *t;
+    if (channel)
+        snprintf(c->channel, sizeof c->channel, "%s", channel);
+    c->on_message = on_message;
+    c->message_priv = priv;
     c->retry = evtimer_new(base, on_retry, c);
     if (!c->retry) {
         free(c);
@@ -164,6 +175,17 @@ rconn *rconn_new(struct event_base *base, const redis_target *t)
     }
     connect_now(c);
     return c;
+}
+
+rconn *rconn_new(struct event_base *base, const redis_target *t)
+{
+    return rconn_create(base, t, NULL, NULL, NULL);
+}
+
+rconn *rconn_new_subscriber(struct event_base *base, const redis_target *t, const char *channel,
+                            redisCallbackFn *on_message, void *priv)
+{
+    return rconn_create(base, t, channel, on_message, priv);
 }
 
 void rconn_free(rconn *c)

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "html.h"
 #include "log.h"
 #include "paste.h"
@@ -22,8 +23,11 @@
 #include "store_mongo.h"
 #include "views.h"
 
+#define RAW_MAX_AGE 3600 /* seconds */
+
 typedef struct view_ctx {
     request  *r;
+    worker   *w;        /* kept for background work after the reply */
     view_kind kind;
     char      id[16];
     uint64_t  num;
@@ -70,19 +74,56 @@ static void free_paste_cb(const void *data, size_t len, void *arg)
     paste_free(arg);
 }
 
+/* Browsers and proxies may keep a paste's bytes: they never change. But not
+ * past its expiry, and never a burn-after-reading paste. */
+static void set_cache_control(request *r, const paste *p)
+{
+    if (p->burn) {
+        set_header(r, "Cache-Control", "no-store");
+        return;
+    }
+    int64_t left = paste_seconds_left(p, now_ms());
+    char value[64];
+    snprintf(value, sizeof value, "public, max-age=%lld",
+             (long long)(left < RAW_MAX_AGE ? left : RAW_MAX_AGE));
+    set_header(r, "Cache-Control", value);
+}
+
+/* A title that is already a plain file name is kept; anything else becomes id.txt. */
+static void set_download_name(request *r, const paste *p, int text)
+{
+    char name[160];
+    size_t n = strlen(p->title);
+    int plain = n > 0 && n < 100 && p->title[0] != '.';
+    for (size_t i = 0; plain && i < n; i++) {
+        char c = p->title[i];
+        plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+             || c == '.' || c == '-' || c == '_';
+    }
+    if (plain)
+        snprintf(name, sizeof name, "attachment; filename=\"%s\"", p->title);
+    else
+        snprintf(name, sizeof name, "attachment; filename=\"%s.%s\"", p->id, text ? "txt" : "bin");
+    set_header(r, "Content-Disposition", name);
+}
+
 static void serve_raw(view_ctx *v)
 {
     request *r = v->r;
     paste *p = v->p;
     set_etag(r, p);
-    set_header(r, "Cache-Control", "public, max-age=300");
+    set_cache_control(r, p);
     if (etag_matches(r, p)) {
         reply(r, 304, NULL, NULL);
         view_ctx_free(v);
         return;
     }
-    const char *type = utf8_valid(p->body, p->size) ? "text/plain; charset=utf-8"
-                                                    : "application/octet-stream";
+    int text = utf8_valid(p->body, p->size);
+    const char *type = text ? "text/plain; charset=utf-8" : "application/octet-stream";
+    char *download = query_param(r, "download");
+    if (download && strcmp(download, "1") == 0)
+        set_download_name(r, p, text);
+    free(download);
     struct evbuffer *b = evbuffer_new();
     /* hand the body to libevent without copying; it frees the paste when sent */
     evbuffer_add_reference(b, p->body, p->size, free_paste_cb, p);
@@ -128,6 +169,39 @@ static void serve_api(view_ctx *v, int64_t views)
     view_ctx_free(v);
 }
 
+static void serve_creator_landing(view_ctx *v)
+{
+    request *r = v->r;
+    char base[300];
+    base_url(r, base, sizeof base);
+    set_html_security_headers(r);
+    set_header(r, "Cache-Control", "no-store");
+    reply(r, 200, "text/html; charset=utf-8", html_created_burn_page(v->p, base));
+    view_ctx_free(v);
+}
+
+/* GET /?from=<id>: the form, pre-filled. A burn paste is never copied: that
+ * would read it without burning it. */
+static void serve_clone(view_ctx *v)
+{
+    if (v->p->burn) {
+        not_found(v);
+        return;
+    }
+    home_options o = { 0 };
+    o.default_expire = srv.cfg.default_expire;
+    if (utf8_valid(v->p->body, v->p->size)) {
+        o.prefill = (const char *)v->p->body;
+        o.prefill_len = v->p->size;
+    }
+    o.prefill_title = v->p->title;
+    o.prefill_lang = v->p->lang;
+    set_html_security_headers(v->r);
+    set_header(v->r, "Cache-Control", "no-store");
+    reply(v->r, 200, "text/html; charset=utf-8", html_home_page(&o));
+    view_ctx_free(v);
+}
+
 static void on_views_known(void *arg, int64_t views)
 {
     view_ctx *v = arg;
@@ -139,12 +213,114 @@ static void on_views_known(void *arg, int64_t views)
         serve_api(v, views);
 }
 
-static void serve(view_ctx *v)
+/* --- expiry and burn-after-reading ------------------------------------- */
+
+static void remove_work(void *arg)
 {
-    if (v->p->expires_ms && now_ms() >= v->p->expires_ms) {
-        not_found(v);
+    view_ctx *v = arg;
+    v->rc = mongo_store_remove(v->id, v->err, sizeof v->err);
+}
+
+static void remove_done(void *arg)
+{
+    view_ctx *v = arg;
+    if (v->rc != 0)
+        log_warn("removing %s: %s (the sweep will retry)", v->id, v->err);
+    view_ctx_free(v);
+}
+
+/* Remove the paste from MongoDB in the background; v is consumed. */
+static void remove_from_store(view_ctx *v)
+{
+    paste_cache_forget(v->w, v->id);
+    if (pool_submit(srv.mongo, v->w->base, remove_work, remove_done, v) != 0)
+        view_ctx_free(v); /* the sweep or the next read will try again */
+}
+
+static view_ctx *detach(view_ctx *v)
+{
+    view_ctx *copy = calloc(1, sizeof *copy);
+    if (!copy)
+        return NULL;
+    *copy = *v;
+    copy->p = NULL;
+    copy->r = NULL; /* the request is answered and freed; only w and id are used */
+    return copy;
+}
+
+static void expire_now(view_ctx *v)
+{
+    view_ctx *bg = detach(v);
+    reply_error(v->r, 410, "paste expired");
+    if (bg)
+        remove_from_store(bg);
+    view_ctx_free(v);
+}
+
+static void serve_counted(view_ctx *v);
+
+static void on_burn_claim(redisAsyncContext *ac, void *reply_obj, void *priv)
+{
+    (void)ac;
+    view_ctx *v = priv;
+    redisReply *rep = reply_obj;
+    if (!rep || rep->type != REDIS_REPLY_STATUS) {
+        /* NIL: someone else read it first. No reply: cannot prove we are first. */
+        if (!rep)
+            reply_error(v->r, 503, "cannot open a burn-after-reading paste while redis is down");
+        else
+            reply_error(v->r, 404, "no such paste");
+        view_ctx_free(v);
         return;
     }
+    view_ctx *bg = detach(v);
+    if (bg)
+        remove_from_store(bg);
+    serve_counted(v);
+}
+
+/* Only one reader ever wins SET NX, across every worker and instance. */
+static void burn_and_serve(view_ctx *v)
+{
+    if (rconn_command(v->r->w->redis, on_burn_claim, v, "SET pasted:burned:%s 1 NX EX 604800",
+                      v->id) != 0) {
+        reply_error(v->r, 503, "cannot open a burn-after-reading paste while redis is down");
+        view_ctx_free(v);
+    }
+}
+
+static int is_creator_landing(request *r)
+{
+    char *created = query_param(r, "created");
+    int yes = created && strcmp(created, "1") == 0;
+    free(created);
+    return yes;
+}
+
+static void serve(view_ctx *v)
+{
+    if (paste_seconds_left(v->p, now_ms()) <= 0) {
+        expire_now(v);
+        return;
+    }
+    if (v->kind == VIEW_CLONE) {
+        serve_clone(v);
+        return;
+    }
+    int reads_content = v->r->method == M_GET && v->kind != VIEW_API;
+    if (v->p->burn && reads_content) {
+        if (v->kind == VIEW_HTML && is_creator_landing(v->r)) {
+            serve_creator_landing(v);
+            return;
+        }
+        burn_and_serve(v);
+        return;
+    }
+    serve_counted(v);
+}
+
+static void serve_counted(view_ctx *v)
+{
     int counts = v->r->method == M_GET && v->kind != VIEW_API;
     if (v->kind == VIEW_RAW) {
         if (counts)
@@ -167,15 +343,7 @@ static void find_work(void *arg)
 
 static void cache_store(view_ctx *v)
 {
-    rconn *redis = v->r->w->redis;
-    if (v->p->size <= srv.cfg.cache_max_entry) {
-        size_t len;
-        uint8_t *rec = paste_encode(v->p, &len);
-        if (rec)
-            rconn_command(redis, NULL, NULL, "SET %s%s %b EX %d", KEY_PASTE, v->id, rec, len,
-                          srv.cfg.cache_ttl);
-        free(rec);
-    }
+    paste_cache_put(v->r->w, v->p);
     views_seed(v->r->w, v->id, v->p->views);
 }
 
@@ -274,6 +442,7 @@ void handle_view(request *r, const char *id, view_kind kind)
         return;
     }
     v->r = r;
+    v->w = r->w;
     v->kind = kind;
     v->num = num;
     snprintf(v->id, sizeof v->id, "%s", id);

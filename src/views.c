@@ -17,7 +17,6 @@
  * down when a view happens, the view goes straight to MongoDB on the pool. */
 #include "views.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,13 +130,7 @@ void views_seed(worker *w, const char *id, int64_t stored)
     rconn_command(w->redis, NULL, NULL, "HSETNX %s %s %lld", KEY_VIEWS, id, (long long)stored);
 }
 
-/* --- the flusher thread -------------------------------------------------- */
-
-static pthread_t flusher;
-static pthread_mutex_t flusher_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t flusher_wake = PTHREAD_COND_INITIALIZER;
-static int flusher_stopping;
-static int flusher_running;
+/* --- the flusher (run by background.c, never on a worker loop) ----------- */
 
 typedef struct flush_state {
     redisContext *redis;
@@ -277,51 +270,24 @@ static void recover_orphans(flush_state *s)
     } while (strcmp(cursor, "0") != 0 && !s->batch[0]);
 }
 
-static void *flusher_main(void *arg)
+static flush_state flusher;
+
+void views_flush_start(void)
 {
-    (void)arg;
-    flush_state s = { 0 };
-    recover_orphans(&s);
-    pthread_mutex_lock(&flusher_lock);
-    while (!flusher_stopping) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        long ns = until.tv_nsec + (long)(srv.cfg.view_flush_ms % 1000) * 1000000L;
-        until.tv_sec += srv.cfg.view_flush_ms / 1000 + ns / 1000000000L;
-        until.tv_nsec = ns % 1000000000L;
-        int rc = pthread_cond_timedwait(&flusher_wake, &flusher_lock, &until);
-        (void)rc;
-        pthread_mutex_unlock(&flusher_lock);
-        flush_once(&s);
-        pthread_mutex_lock(&flusher_lock);
-    }
-    pthread_mutex_unlock(&flusher_lock);
-    /* final drain: the batch in hand, then whatever arrived since */
+    recover_orphans(&flusher);
+}
+
+void views_flush_tick(void)
+{
+    flush_once(&flusher);
+}
+
+void views_flush_stop(void)
+{
+    /* the batch in hand, then whatever arrived since */
     for (int i = 0; i < 3; i++)
-        flush_once(&s);
-    if (s.redis)
-        redisFree(s.redis);
-    return NULL;
-}
-
-int views_start_flusher(char *err, size_t errlen)
-{
-    if (pthread_create(&flusher, NULL, flusher_main, NULL) != 0) {
-        snprintf(err, errlen, "cannot start the view flusher: %s", strerror(errno));
-        return -1;
-    }
-    flusher_running = 1;
-    return 0;
-}
-
-void views_stop_flusher(void)
-{
-    if (!flusher_running)
-        return;
-    pthread_mutex_lock(&flusher_lock);
-    flusher_stopping = 1;
-    pthread_cond_signal(&flusher_wake);
-    pthread_mutex_unlock(&flusher_lock);
-    pthread_join(flusher, NULL);
-    flusher_running = 0;
+        flush_once(&flusher);
+    if (flusher.redis)
+        redisFree(flusher.redis);
+    flusher.redis = NULL;
 }

@@ -16,8 +16,9 @@ void views_current(worker *w, const char *id, views_cb cb, void *arg);
 /* After a cache fill from MongoDB: make sure Redis' total starts from the stored one. */
 void views_seed(worker *w, const char *id, int64_t stored);
 
-/* The flusher thread: moves pending counts to MongoDB every view_flush_ms. */
-int  views_start_flusher(char *err, size_t errlen);
-void views_stop_flusher(void); /* flushes what is pending, then returns */
+/* The flusher: background.c calls these on its thread (blocking is fine). */
+void views_flush_start(void);   /* claim batches a crashed instance left */
+void views_flush_tick(void);    /* move pending counts to MongoDB */
+void views_flush_stop(void);    /* drain everything pending, then close */
 
 #endif

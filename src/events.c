@@ -1,0 +1,178 @@
+/* events.c - GET /events: new public pastes, live, as Server-Sent Events.
+ *
+ * Every create PUBLISHes a JSON summary on the Redis channel pasted:new
+ * (create.c), from whichever pasted instance made it. Each worker keeps one
+ * extra Redis connection SUBSCRIBEd to that channel and a list of its open
+ * streams; a message is re-encoded once (unlisted pastes are dropped, the
+ * flag itself is not sent) and written to every stream as
+ *   event: paste\ndata: {...}\n\n
+ * A timer writes a ": keep-alive" comment every sse_keepalive seconds; that
+ * write is also how a vanished client is noticed (evhttp does not read from
+ * a connection while a reply is in progress), and its slot freed. The
+ * number of streams is capped process-wide by sse_max_streams. */
+#include "events.h"
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "log.h"
+#include "routes.h"
+
+typedef struct stream {
+    struct evhttp_request *req;
+    struct events *owner;
+    struct stream *prev, *next;
+} stream;
+
+typedef struct events {
+    worker *w;
+    rconn *subscriber;
+    struct event *keepalive;
+    stream *head;
+} events;
+
+static void stream_unlink(stream *s)
+{
+    events *e = s->owner;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        e->head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    atomic_fetch_sub(&srv.streams, 1);
+}
+
+static void send_to_all(events *e, const char *text, size_t len)
+{
+    for (stream *s = e->head; s; s = s->next) {
+        struct evbuffer *chunk = evbuffer_new();
+        evbuffer_add(chunk, text, len);
+        evhttp_send_reply_chunk(s->req, chunk);
+        evbuffer_free(chunk);
+    }
+}
+
+/* The published summary, minus the unlisted flag; NULL for unlisted pastes. */
+static char *public_event(const char *payload, size_t len)
+{
+    json_t *o = json_loadb(payload, len, 0, NULL);
+    if (!o || !json_is_object(o) || json_is_true(json_object_get(o, "unlisted"))) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_del(o, "unlisted");
+    char *data = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return data;
+}
+
+static void on_message(redisAsyncContext *ac, void *reply_obj, void *priv)
+{
+    (void)ac;
+    events *e = priv;
+    redisReply *rep = reply_obj;
+    if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 3
+        || strcmp(rep->element[0]->str ? rep->element[0]->str : "", "message") != 0
+        || rep->element[2]->type != REDIS_REPLY_STRING || !e->head)
+        return;
+    char *data = public_event(rep->element[2]->str, rep->element[2]->len);
+    if (!data)
+        return;
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add_printf(b, "event: paste\ndata: %s\n\n", data);
+    size_t len = evbuffer_get_length(b);
+    send_to_all(e, (const char *)evbuffer_pullup(b, -1), len);
+    evbuffer_free(b);
+    free(data);
+}
+
+static void on_keepalive(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    static const char comment[] = ": keep-alive\n\n";
+    send_to_all(arg, comment, sizeof comment - 1);
+}
+
+static void on_client_gone(struct evhttp_connection *evcon, void *arg)
+{
+    (void)evcon;
+    stream *s = arg;
+    stream_unlink(s);
+    /* When the write failed, evhttp has already detached the request from
+     * the connection and left it to us; otherwise the connection frees it. */
+    if (evhttp_request_get_connection(s->req) == NULL)
+        evhttp_send_reply_end(s->req);
+    free(s);
+}
+
+void handle_events(request *r)
+{
+    events *e = r->w->events;
+    if (atomic_fetch_add(&srv.streams, 1) >= srv.cfg.sse_max_streams) {
+        atomic_fetch_sub(&srv.streams, 1);
+        reply_error(r, 503, "too many live feeds open; try again later");
+        return;
+    }
+    stream *s = calloc(1, sizeof *s);
+    if (!s) {
+        atomic_fetch_sub(&srv.streams, 1);
+        reply_error(r, 503, "out of memory");
+        return;
+    }
+    s->req = r->req;
+    s->owner = e;
+    s->next = e->head;
+    if (e->head)
+        e->head->prev = s;
+    e->head = s;
+    set_header(r, "Content-Type", "text/event-stream; charset=utf-8");
+    set_header(r, "Cache-Control", "no-store");
+    set_header(r, "X-Content-Type-Options", "nosniff");
+    set_header(r, "X-Accel-Buffering", "no");
+    evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), on_client_gone, s);
+    evhttp_send_reply_start(r->req, 200, "OK");
+    struct evbuffer *hello = evbuffer_new();
+    evbuffer_add_printf(hello, "retry: 3000\n: connected\n\n");
+    evhttp_send_reply_chunk(r->req, hello);
+    evbuffer_free(hello);
+    request_started_stream(r);
+}
+
+int events_worker_init(worker *w)
+{
+    events *e = calloc(1, sizeof *e);
+    if (!e)
+        return -1;
+    e->w = w;
+    e->subscriber = rconn_new_subscriber(w->base, &srv.redis, CHANNEL_NEW, on_message, e);
+    e->keepalive = event_new(w->base, -1, EV_PERSIST, on_keepalive, e);
+    if (!e->subscriber || !e->keepalive) {
+        rconn_free(e->subscriber);
+        if (e->keepalive)
+            event_free(e->keepalive);
+        free(e);
+        return -1;
+    }
+    struct timeval every = { srv.cfg.sse_keepalive, 0 };
+    event_add(e->keepalive, &every);
+    w->events = e;
+    return 0;
+}
+
+void events_worker_free(worker *w)
+{
+    events *e = w->events;
+    if (!e)
+        return;
+    /* streams die with their connections when evhttp is freed */
+    event_free(e->keepalive);
+    rconn_free(e->subscriber);
+    free(e);
+    w->events = NULL;
+}
