@@ -40,40 +40,50 @@ static int run_command(mongoc_client_t *c, const bson_t *cmd, const char *what, 
     return ok ? 0 : -1;
 }
 
+/* One createIndexes command per index: FerretDB v1.24 panics (and drops the
+ * connection) when one command re-creates several existing indexes. */
+static int create_index(mongoc_client_t *c, const char *field, int order, const char *name,
+                        int unique, int ttl, char *err, size_t errlen)
+{
+    bson_t index = BSON_INITIALIZER, key = BSON_INITIALIZER, list = BSON_INITIALIZER;
+    BSON_APPEND_INT32(&key, field, order);
+    BSON_APPEND_DOCUMENT(&index, "key", &key);
+    BSON_APPEND_UTF8(&index, "name", name);
+    if (unique)
+        BSON_APPEND_BOOL(&index, "unique", true);
+    if (ttl)
+        BSON_APPEND_INT32(&index, "expireAfterSeconds", 0);
+    BSON_APPEND_DOCUMENT(&list, "0", &index);
+    bson_t command = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&command, "createIndexes", coll_name);
+    BSON_APPEND_ARRAY(&command, "indexes", &list);
+    int rc = run_command(c, &command, "createIndexes", err, errlen);
+    bson_destroy(&command);
+    bson_destroy(&list);
+    bson_destroy(&index);
+    bson_destroy(&key);
+    return rc;
+}
+
 /* Expired pastes: a TTL index where the server has them (MongoDB), else a
  * plain index for pasted's own sweep. FerretDB v1 answers NotImplemented
  * (238) to expireAfterSeconds. pasted checks expiry on every read anyway, so
  * the TTL monitor's delay (up to a minute) is never visible. */
 static int ensure_expiry_index(mongoc_client_t *c, char *err, size_t errlen)
 {
-    bson_t *ttl = BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[",
-                           "{", "key", "{", "expires", BCON_INT32(1), "}", "name", BCON_UTF8("expires_ttl"),
-                           "expireAfterSeconds", BCON_INT32(0), "}", "]");
     char why[256];
-    int rc = run_command(c, ttl, "createIndexes (TTL)", why, sizeof why);
-    bson_destroy(ttl);
-    if (rc == 0)
+    if (create_index(c, "expires", 1, "expires_ttl", 0, 1, why, sizeof why) == 0)
         return 0;
     log_info("no TTL index (%s); expired pastes are swept by pasted", why);
-    bson_t *plain = BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[",
-                             "{", "key", "{", "expires", BCON_INT32(1), "}", "name", BCON_UTF8("expires_1"), "}",
-                             "]");
-    rc = run_command(c, plain, "createIndexes", err, errlen);
-    bson_destroy(plain);
-    return rc;
+    return create_index(c, "expires", 1, "expires_1", 0, 0, err, errlen);
 }
 
 static int ensure_indexes(mongoc_client_t *c, char *err, size_t errlen)
 {
-    /* mongo-c-driver 1.23 has no index-model helper: use createIndexes. */
-    bson_t *cmd = BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[",
-                           "{", "key", "{", "pid", BCON_INT32(1), "}", "name", BCON_UTF8("pid_1"),
-                           "unique", BCON_BOOL(true), "}",
-                           "{", "key", "{", "created", BCON_INT32(-1), "}", "name", BCON_UTF8("created_-1"), "}",
-                           "]");
-    int rc = run_command(c, cmd, "createIndexes", err, errlen);
-    bson_destroy(cmd);
-    return rc == 0 ? ensure_expiry_index(c, err, errlen) : rc;
+    if (create_index(c, "pid", 1, "pid_1", 1, 0, err, errlen) != 0
+        || create_index(c, "created", -1, "created_-1", 0, 0, err, errlen) != 0)
+        return -1;
+    return ensure_expiry_index(c, err, errlen);
 }
 
 int mongo_store_open(const config *cfg, char *err, size_t errlen)
