@@ -26,8 +26,6 @@
 #define HLJS_LANGDIR "@highlightjs/cdn-assets/languages/"
 
 const char *const html_expire_values[] = { "10m", "1h", "1d", "1w", "1mo", "never", NULL };
-static const char *const expire_labels[] = { "10 minutes", "1 hour", "1 day", "1 week",
-                                             "1 month", "Never" };
 
 /* The language select: highlight.js names. Those marked extra are not in
  * highlight.min.js's common bundle; their file is loaded when a paste uses them. */
@@ -321,14 +319,59 @@ static void put_lang_select(struct evbuffer *b, const char *current)
     put(b, "</select>");
 }
 
-static void put_expire_select(struct evbuffer *b, const char *current)
+/* "10m" -> "10 minutes", "1mo" -> "1 month", "never" -> "Never"; NAME as is otherwise. */
+static void expire_label(const char *name, size_t len, char out[48])
+{
+    static const struct { const char *suffix, *unit; } units[] = {
+        { "mo", "month" }, { "s", "second" }, { "m", "minute" }, { "h", "hour" },
+        { "d", "day" }, { "w", "week" }, { "y", "year" },
+    };
+    if (len == 5 && memcmp(name, "never", 5) == 0) {
+        snprintf(out, 48, "Never");
+        return;
+    }
+    size_t digits = 0;
+    while (digits < len && digits < 9 && name[digits] >= '0' && name[digits] <= '9')
+        digits++;
+    if (digits > 0) {
+        for (size_t i = 0; i < N_OF(units); i++) {
+            size_t ul = strlen(units[i].suffix);
+            if (digits + ul == len && memcmp(name + digits, units[i].suffix, ul) == 0) {
+                int one = digits == 1 && name[0] == '1';
+                snprintf(out, 48, "%.*s %s%s", (int)digits, name, units[i].unit, one ? "" : "s");
+                return;
+            }
+        }
+    }
+    snprintf(out, 48, "%.*s", (int)(len < 47 ? len : 47), name);
+}
+
+static void put_expire_option(struct evbuffer *b, const char *name, size_t len, const char *current)
+{
+    char value[48], label[48];
+    snprintf(value, sizeof value, "%.*s", (int)(len < 47 ? len : 47), name);
+    expire_label(name, len, label);
+    put_option(b, value, label, strcmp(current, value) == 0);
+}
+
+static void put_expire_select(struct evbuffer *b, const char *choices, const char *current)
 {
     if (!current)
         current = "never";
     put(b, "<select id=\"expire\" name=\"expire\">");
-    for (size_t i = 0; html_expire_values[i]; i++)
-        put_option(b, html_expire_values[i], expire_labels[i],
-                   strcmp(current, html_expire_values[i]) == 0);
+    if (!choices || !choices[0]) {
+        for (size_t i = 0; html_expire_values[i]; i++)
+            put_expire_option(b, html_expire_values[i], strlen(html_expire_values[i]), current);
+    } else {
+        for (const char *s = choices; *s;) {
+            size_t skip = strspn(s, " \t,"), len;
+            s += skip;
+            len = strcspn(s, " \t,");
+            if (len)
+                put_expire_option(b, s, len, current);
+            s += len;
+        }
+    }
     put(b, "</select>");
 }
 
@@ -361,7 +404,7 @@ struct evbuffer *html_home_page(const home_options *o)
     put(b, "\"></div><div class=\"field\"><label for=\"lang\">Language</label>");
     put_lang_select(b, o->prefill_lang);
     put(b, "</div><div class=\"field\"><label for=\"expire\">Expires after</label>");
-    put_expire_select(b, o->default_expire);
+    put_expire_select(b, o->expire_choices, o->default_expire);
     put(b, "</div><div class=\"checks\">"
            "<div class=\"check\"><input type=\"checkbox\" id=\"burn\" name=\"burn\" value=\"1\" "
            "aria-describedby=\"burn-help\"><label for=\"burn\">Burn after reading</label>"

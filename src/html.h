@@ -26,11 +26,13 @@ typedef struct paste_summary {
 typedef struct home_options {
     const char *prefill; size_t prefill_len;              /* NULL: empty form */
     const char *prefill_title; const char *prefill_lang;  /* may be NULL */
-    const char *default_expire;     /* one of html_expire_values; NULL = "never" */
+    const char *expire_choices;     /* offered expiries, space-separated ("10m 1h never");
+                                     * NULL: html_expire_values */
+    const char *default_expire;     /* one of those; NULL = "never" */
     const paste_summary *recent; size_t recent_count;
 } home_options;
 
-/* The expiry choices of the form, NULL-terminated: "10m" "1h" "1d" "1w" "1mo" "never". */
+/* The default expiry choices, NULL-terminated: "10m" "1h" "1d" "1w" "1mo" "never". */
 extern const char *const html_expire_values[];
 
 /* Append s, escaped for HTML text and attribute values. Invalid UTF-8 and

@@ -1,0 +1,111 @@
+/* pasted_client.c - see pasted_client.h. */
+#include "pasted_client.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+char *id_from_url(const char *url, size_t len)
+{
+    while (len && (url[len - 1] == '\n' || url[len - 1] == '\r'))
+        len--;
+    size_t start = len;
+    while (start && url[start - 1] != '/')
+        start--;
+    char *id = strndup(url + start, len - start);
+    char *q = strchr(id, '?');
+    if (q)
+        *q = '\0';
+    return id;
+}
+
+char *create_paste(const void *body, size_t len, const char *query)
+{
+    char path[512];
+    snprintf(path, sizeof path, "/%s", query ? query : "");
+    http_resp *r = http_post(path, NULL, body, len);
+    cr_assert_eq(r->status, 201, "create: status %d, body %.*s", r->status, (int)r->body_len, r->body);
+    char *id = id_from_url(r->body, r->body_len);
+    http_free(r);
+    return id;
+}
+
+bson_t *find_doc(const char *id)
+{
+    mongoc_client_t *c = test_mongo();
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, TEST_DB, TEST_COLL);
+    bson_t *q = BCON_NEW("pid", BCON_UTF8(id));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, q, NULL, NULL);
+    const bson_t *doc;
+    bson_t *copy = NULL;
+    if (mongoc_cursor_next(cur, &doc))
+        copy = bson_copy(doc);
+    mongoc_cursor_destroy(cur);
+    bson_destroy(q);
+    mongoc_collection_destroy(coll);
+    mongoc_client_destroy(c);
+    return copy;
+}
+
+int64_t doc_int(const bson_t *doc, const char *dotted)
+{
+    bson_iter_t it, found;
+    if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, dotted, &found)
+        && BSON_ITER_HOLDS_NUMBER(&found))
+        return bson_iter_as_int64(&found);
+    return -1;
+}
+
+long long metric(const char *name)
+{
+    http_resp *r = http_get("/metrics");
+    cr_assert_eq(r->status, 200);
+    const char *at = strstr(r->body, name);
+    cr_assert_not_null(at, "metric %s missing", name);
+    long long v = strtoll(at + strlen(name), NULL, 10);
+    http_free(r);
+    return v;
+}
+
+void server_ids_key(ids_key *k)
+{
+    mongoc_client_t *c = test_mongo();
+    mongoc_collection_t *meta = mongoc_client_get_collection(c, TEST_DB, "meta");
+    bson_t *q = BCON_NEW("_id", BCON_UTF8("id_key"));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(meta, q, NULL, NULL);
+    const bson_t *doc;
+    cr_assert(mongoc_cursor_next(cur, &doc), "no id_key in %s.meta", TEST_DB);
+    bson_iter_t it;
+    bson_subtype_t st;
+    uint32_t len = 0;
+    const uint8_t *data = NULL;
+    cr_assert(bson_iter_init_find(&it, doc, "key"));
+    bson_iter_binary(&it, &st, &len, &data);
+    cr_assert_eq(len, 32);
+    ids_key_init(k, data);
+    mongoc_cursor_destroy(cur);
+    bson_destroy(q);
+    mongoc_collection_destroy(meta);
+    mongoc_client_destroy(c);
+}
+
+int wait_until(int (*cond)(void *), void *arg, int timeout_ms)
+{
+    for (int waited = 0;; waited += 50) {
+        int ok = cond(arg);
+        if (ok || waited >= timeout_ms)
+            return ok;
+        usleep(50 * 1000);
+    }
+}
+
+void utc_day(char out[11])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}

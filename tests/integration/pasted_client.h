@@ -1,0 +1,31 @@
+/* pasted_client.h - test helpers on top of harness.h that speak pasted's API:
+ * create a paste, find its MongoDB document, read counters, map ids. */
+#ifndef PASTED_TEST_CLIENT_H
+#define PASTED_TEST_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness.h"
+#include "ids.h"
+
+#define TEST_DB   "pasted_test"     /* tests/pasted-test.conf */
+#define TEST_COLL "pastes"
+
+/* POST body raw to "/" + query (query may be ""). Asserts 201; returns the id (malloc). */
+char *create_paste(const void *body, size_t len, const char *query);
+/* The id at the end of a paste URL or Location ("http://h/AbC1234" -> "AbC1234"), malloc'd. */
+char *id_from_url(const char *url, size_t len);
+/* The paste's MongoDB document, or NULL (bson_destroy it). */
+bson_t *find_doc(const char *id);
+int64_t doc_int(const bson_t *doc, const char *dotted);
+/* A counter from GET /metrics ("pasted_cache_hits_total"). */
+long long metric(const char *name);
+/* The server's ID key (from MongoDB's meta collection). */
+void server_ids_key(ids_key *k);
+/* Poll until cond() or timeout_ms; returns cond's last value. */
+int wait_until(int (*cond)(void *), void *arg, int timeout_ms);
+/* today's UTC date, "YYYY-MM-DD" */
+void utc_day(char out[11]);
+
+#endif
