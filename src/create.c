@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "create.h"
 #include "forms.h"
 #include "html.h"
 #include "log.h"
@@ -35,12 +36,13 @@ typedef struct create_ctx {
     request *r;
     paste   *p;
     char     token[33];  /* the delete token: given once, stored only as a hash */
-    int      browser;   /* a form post from a page: answer with a redirect */
+    create_answer how;
     int      rc;
     char     err[256];
 } create_ctx;
 
 typedef struct body_parts {
+    request *r;
     const char *content; size_t content_len;
     const form *fields;  /* the form the options come from, or NULL */
     int is_form;
@@ -121,8 +123,10 @@ static int split_body(const char *ctype, const char *data, size_t len, form *f, 
 /* An option from the form, else from the query string, as a C string
  * ("" when absent). Form values may hold NUL bytes: those are cut here and
  * then fail validation only if the rest is invalid. */
-static char *get_option(request *r, const body_parts *b, const char *name)
+static char *form_or_query_option(void *ctx, const char *name)
 {
+    const body_parts *b = ctx;
+    request *r = b->r;
     const form_field *f = b->fields ? form_get(b->fields, name) : NULL;
     if (f) {
         char *s = malloc(f->value_len + 1);
@@ -132,20 +136,21 @@ static char *get_option(request *r, const body_parts *b, const char *name)
         }
         return s;
     }
-    char *q = query_param(r, name);
-    return q ? q : strdup("");
+    return query_param(r, name);
 }
 
-typedef struct option_error {
-    const char *message;
-    const char *field;
-} option_error;
+/* lookup() a value, "" when absent; NULL only when out of memory */
+static char *get_option(option_lookup lookup, void *ctx, const char *name)
+{
+    char *v = lookup(ctx, name);
+    return v ? v : strdup("");
+}
 
 /* expire, burn, unlisted; 0 ok, -1 with e set. */
-static int apply_flags(request *r, const body_parts *b, paste *p, option_error *e)
+static int apply_flags(option_lookup lookup, void *ctx, paste *p, option_error *e)
 {
-    char *expire = get_option(r, b, "expire"), *burn = get_option(r, b, "burn");
-    char *unlisted = get_option(r, b, "unlisted");
+    char *expire = get_option(lookup, ctx, "expire"), *burn = get_option(lookup, ctx, "burn");
+    char *unlisted = get_option(lookup, ctx, "unlisted");
     int rc = -1;
     int64_t secs = 0;
     e->message = "out of memory";
@@ -178,17 +183,17 @@ done:
     return rc;
 }
 
-/* Build the paste from the parts; NULL with e and status set on bad input. */
-static paste *build_paste(request *r, const body_parts *b, option_error *e, int *status)
+paste *create_build(request *r, const char *content, size_t content_len, option_lookup lookup,
+                    void *ctx, option_error *e, int *status)
 {
     *status = 400;
     e->field = NULL;
-    if (b->content_len == 0) {
+    if (content_len == 0) {
         e->message = "empty paste";
         e->field = "content";
         return NULL;
     }
-    if (b->content_len > srv.cfg.max_paste_size) {
+    if (content_len > srv.cfg.max_paste_size) {
         static _Thread_local char msg[96];
         char limit[32];
         format_size(srv.cfg.max_paste_size, limit);
@@ -204,9 +209,9 @@ static paste *build_paste(request *r, const body_parts *b, option_error *e, int 
         e->message = "out of memory";
         return NULL;
     }
-    p->title = get_option(r, b, "title");
-    p->lang = get_option(r, b, "lang");
-    p->body = malloc(b->content_len);
+    p->title = get_option(lookup, ctx, "title");
+    p->lang = get_option(lookup, ctx, "lang");
+    p->body = malloc(content_len ? content_len : 1);
     if (!p->title || !p->lang || !p->body) {
         paste_free(p);
         *status = 503;
@@ -224,14 +229,14 @@ static paste *build_paste(request *r, const body_parts *b, option_error *e, int 
         e->field = "title";
     else if ((e->message = paste_check_lang(p->lang, strlen(p->lang))) != NULL)
         e->field = "lang";
-    if (!p->title || e->message || apply_flags(r, b, p, e) != 0) {
+    if (!p->title || e->message || apply_flags(lookup, ctx, p, e) != 0) {
         if (!p->title)
             e->message = "out of memory";
         paste_free(p);
         return NULL;
     }
-    memcpy(p->body, b->content, b->content_len);
-    p->size = b->content_len;
+    memcpy(p->body, content, content_len);
+    p->size = content_len;
     paste_hash_body(p);
     return p;
 }
@@ -262,6 +267,26 @@ static void cache_new(create_ctx *c)
     paste_cache_put(c->r->w, c->p);
 }
 
+static void answer_json(create_ctx *c, const char *url)
+{
+    char base[300], raw[350], expires[32] = "";
+    base_url(c->r, base, sizeof base);
+    snprintf(raw, sizeof raw, "%s/raw/%s", base, c->p->id);
+    if (c->p->expires_ms)
+        format_rfc3339(c->p->expires_ms, expires);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "id", c->p->id, "url", url,
+                          "raw_url", raw, "delete_token", c->token, "burn", c->p->burn,
+                          "unlisted", c->p->unlisted);
+    json_object_set_new(o, "expires", expires[0] ? json_string(expires) : json_null());
+    char *s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add_printf(b, "%s\n", s ? s : "{}");
+    free(s);
+    set_header(c->r, "Location", url);
+    reply(c->r, 201, "application/json", b);
+}
+
 static void answer_created(create_ctx *c)
 {
     request *r = c->r;
@@ -274,7 +299,11 @@ static void answer_created(create_ctx *c)
         publish_new(c, url);
     atomic_fetch_add_explicit(&srv.stats.created, 1, memory_order_relaxed);
     set_header(r, "X-Delete-Token", c->token);
-    if (c->browser) {
+    if (c->how == ANSWER_JSON) {
+        answer_json(c, url);
+        return;
+    }
+    if (c->how == ANSWER_REDIRECT) {
         /* a burn paste's creator must not burn it by following the redirect */
         char path[48];
         snprintf(path, sizeof path, "/%s%s", c->p->id, c->p->burn ? "?created=1" : "");
@@ -336,6 +365,28 @@ static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
     }
 }
 
+void create_submit(request *r, paste *p, create_answer how)
+{
+    create_ctx *c = calloc(1, sizeof *c);
+    if (!c) {
+        paste_free(p);
+        reply_error(r, 503, "out of memory");
+        return;
+    }
+    c->r = r;
+    c->p = p;
+    c->how = how;
+    if (paste_new_token(c->token, p->token_hash) != 0) {
+        reply_error(r, 503, "no randomness available");
+        create_ctx_free(c);
+        return;
+    }
+    if (rconn_command(r->w->redis, on_number, c, "INCR %s", KEY_COUNTER) != 0) {
+        reply_error(r, 503, "cannot number the paste: redis unavailable; try again");
+        create_ctx_free(c);
+    }
+}
+
 void handle_create(request *r)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
@@ -347,29 +398,14 @@ void handle_create(request *r)
     option_error e = { NULL, NULL };
     int status = 400;
     paste *p = NULL;
-    if (split_body(ctype, data, len, &f, &b, &e.message) == 0)
-        p = build_paste(r, &b, &e, &status);
+    if (split_body(ctype, data, len, &f, &b, &e.message) == 0) {
+        b.r = r;
+        p = create_build(r, b.content, b.content_len, form_or_query_option, &b, &e, &status);
+    }
     form_free(&f);
     if (!p) {
         reply_error_field(r, status, e.message, e.field);
         return;
     }
-    create_ctx *c = calloc(1, sizeof *c);
-    if (!c) {
-        paste_free(p);
-        reply_error(r, 503, "out of memory");
-        return;
-    }
-    c->r = r;
-    c->p = p;
-    c->browser = b.is_form && wants_html(r);
-    if (paste_new_token(c->token, p->token_hash) != 0) {
-        reply_error(r, 503, "no randomness available");
-        create_ctx_free(c);
-        return;
-    }
-    if (rconn_command(r->w->redis, on_number, c, "INCR %s", KEY_COUNTER) != 0) {
-        reply_error(r, 503, "cannot number the paste: redis unavailable; try again");
-        create_ctx_free(c);
-    }
+    create_submit(r, p, b.is_form && wants_html(r) ? ANSWER_REDIRECT : ANSWER_TEXT);
 }
