@@ -14,6 +14,8 @@
 # a few files and runs `ferretdb --version`; no apt-get and no go.
 set -euo pipefail
 
+# CI may run without HOME; the cache lives under it
+[ -n "${HOME:-}" ] || export HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FERRETDB_VERSION=v1.24.2
 CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/pasted"
@@ -83,11 +85,39 @@ ferretdb_ok() {   # ferretdb_ok BINARY: is it a runnable FerretDB of the right v
     grep -qx "version: $FERRETDB_VERSION" <<<"$out"
 }
 
-find_go() {
+find_go() {   # a go binary: $GO, else PATH, else the usual install places
+    if [ -n "${GO:-}" ]; then echo "$GO"; return; fi
     if command -v go >/dev/null; then command -v go; return; fi
     if [ -x /usr/local/go/bin/go ]; then echo /usr/local/go/bin/go; return; fi
     if [ -x /usr/lib/go/bin/go ]; then echo /usr/lib/go/bin/go; return; fi
     return 1
+}
+
+# FerretDB v1.24.2 needs Go >= 1.24. Go >= 1.21 fetches a newer toolchain by itself
+# (GOTOOLCHAIN=auto); an older one (Debian 12's golang-go is 1.19) cannot, so fetch that
+# toolchain the way Go does it, as the module golang.org/toolchain from the module proxy,
+# into the cache. Prints the go binary to use.
+GO_TOOLCHAIN_VERSION=1.24.3
+modern_go() {   # modern_go GO
+    local go=$1 minor
+    minor=$("$go" env GOVERSION 2>/dev/null | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+    if [ -n "$minor" ] && [ "$minor" -ge 21 ]; then echo "$go"; return 0; fi
+    local dest="$CACHE_DIR/go$GO_TOOLCHAIN_VERSION"
+    if [ -x "$dest/bin/go" ] && "$dest/bin/go" version >/dev/null 2>&1; then echo "$dest/bin/go"; return 0; fi
+    local mod="golang.org/toolchain@v0.0.1-go$GO_TOOLCHAIN_VERSION.$("$go" env GOHOSTOS)-$("$go" env GOHOSTARCH)"
+    say "$("$go" env GOVERSION) is too old for FerretDB: fetching $mod" >&2
+    local tmp dir
+    tmp=$(mktemp -d "$CACHE_DIR/toolchain.XXXXXX")
+    dir=$(cd "$tmp" && GOFLAGS= GO111MODULE=on "$go" mod download -json "$mod" \
+          | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p') || true
+    [ -n "$dir" ] && [ -f "$dir/bin/go" ] || { rm -rf "$tmp"; die "could not fetch $mod"; }
+    cp -a "$dir" "$tmp/go"
+    chmod -R u+w "$tmp/go"
+    chmod +x "$tmp/go/bin/"* "$tmp/go/pkg/tool/"*/*   # module zips keep no file modes
+    rm -rf "$dest"
+    mv "$tmp/go" "$dest"
+    rm -rf "$tmp"
+    echo "$dest/bin/go"
 }
 
 build_ferretdb() {
@@ -97,6 +127,7 @@ build_ferretdb() {
         go=$(find_go) || die "no go toolchain after installing golang-go"
     fi
     mkdir -p "$CACHE_DIR"
+    go=$(modern_go "$go") || exit 1
     local work
     work=$(mktemp -d "$CACHE_DIR/build.XXXXXX")
     # shellcheck disable=SC2064
@@ -106,7 +137,7 @@ build_ferretdb() {
     if ! (
         set -e
         cd "$work"
-        export GOFLAGS=-buildvcs=false GOTOOLCHAIN="${GOTOOLCHAIN:-local}" CGO_ENABLED="${CGO_ENABLED:-0}"
+        export GOFLAGS=-buildvcs=false GOTOOLCHAIN=auto CGO_ENABLED="${CGO_ENABLED:-0}"
         mkdir src && cd src
         "$go" mod init fdbbuild
         printf '//go:build tools\npackage tools\n\nimport _ "github.com/FerretDB/FerretDB/cmd/ferretdb"\n' > tools.go
@@ -167,10 +198,10 @@ npm_install() {   # npm_install DIR [npm ci args...]
     local log
     log=$(mktemp)
     if [ -f "$lock" ]; then
-        say "npm ci $* in $rel"
+        say "npm ci${*:+ $*} in $rel"
         (cd "$dir" && npm ci --no-audit --no-fund "$@") >"$log" 2>&1 || { tail -n 30 "$log" >&2; rm -f "$log"; die "npm ci in $rel failed"; }
     else
-        say "npm install $* in $rel (no package-lock.json)"
+        say "npm install${*:+ $*} in $rel (no package-lock.json)"
         (cd "$dir" && npm install --no-audit --no-fund "$@") >"$log" 2>&1 || { tail -n 30 "$log" >&2; rm -f "$log"; die "npm install in $rel failed"; }
     fi
     rm -f "$log"

@@ -16,6 +16,8 @@
 # The FerretDB binary is the one .tools/deps.sh put in the cache (or $FERRETDB_BIN).
 set -euo pipefail
 
+# CI may run without HOME; the cache lives under it
+[ -n "${HOME:-}" ] || export HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FERRETDB_VERSION=v1.24.2
 FERRETDB=${FERRETDB_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/pasted/ferretdb-$FERRETDB_VERSION}

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "events.h"
+#include "html.h"
 #include "log.h"
 #include "routes.h"
 
@@ -249,6 +250,12 @@ void reply_error_field(request *r, int status, const char *message, const char *
 {
     if (status >= 500)
         log_warn("%s %s -> %d: %s", method_name(r->method), r->path, status, message);
+    if (!r->is_api && wants_html(r) && strncmp(r->path, "/raw/", 5) != 0) {
+        /* a person in a browser gets a page; the message is the same line */
+        set_html_security_headers(r);
+        reply(r, status, "text/html; charset=utf-8", html_error_page(status, message));
+        return;
+    }
     if (!r->is_api) {
         reply_text(r, status, message);
         return;

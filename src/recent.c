@@ -159,7 +159,7 @@ void recent_fetch(worker *w, size_t max, recent_cb cb, void *arg)
     f->cb = cb;
     f->arg = arg;
     /* read a few more than asked: some may have expired since */
-    if (rconn_command(w->redis, on_ids, f, "ZREVRANGE %s 0 %zu", KEY_RECENT, max * 2) != 0) {
+    if (rconn_command(w->redis, on_ids, f, "ZREVRANGE %s 0 %d", KEY_RECENT, (int)(max * 2)) != 0) {
         free(f);
         cb(arg, NULL, 0);
     }

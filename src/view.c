@@ -138,7 +138,7 @@ static void on_view_counted(view_ctx *v, int64_t views)
     char base[300];
     base_url(r, base, sizeof base);
     set_html_security_headers(r);
-    set_header(r, "Cache-Control", "no-cache");
+    set_header(r, "Cache-Control", v->p->burn ? "no-store" : "no-cache");
     reply(r, 200, "text/html; charset=utf-8", html_paste_page(v->p, views, base));
     view_ctx_free(v);
 }

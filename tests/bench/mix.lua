@@ -8,7 +8,9 @@ local post_init = init
 function init(args)
    post_init(args)
    math.randomseed(os.time() * 1000 + (tid or 0))
-   local f = assert(io.open(assert(os.getenv("BENCH_IDS"), "BENCH_IDS not set")))
+   local path = os.getenv("BENCH_IDS")
+   assert(path, "BENCH_IDS not set")
+   local f = assert(io.open(path))
    for id in f:lines() do
       if #id > 0 then reqs[#reqs + 1] = wrk.format("GET", "/raw/" .. id) end
    end

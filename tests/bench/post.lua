@@ -7,7 +7,9 @@ non2xx = 0
 local body, seq = nil, 0
 
 function init(args)
-   local f = assert(io.open(assert(os.getenv("BENCH_BODY"), "BENCH_BODY not set"), "rb"))
+   local path = os.getenv("BENCH_BODY")
+   assert(path, "BENCH_BODY not set")
+   local f = assert(io.open(path, "rb"))
    body = f:read("*a")
    f:close()
    assert(#body > 16, "BENCH_BODY too short")

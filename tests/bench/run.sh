@@ -1,0 +1,573 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh - `make bench`: pasted against nginx (and against the store's own limit)
+# on this machine, loopback only, every load bounded in time.
+#
+#   1. a private Redis + FerretDB (.tools/stack.sh, fresh every run, under build/bench/stack);
+#      pasted (build/pasted, tests/bench/pasted-bench.conf: default worker count, log_level
+#      warn); nginx (Debian package, tests/bench/nginx.conf.in) with as many worker processes
+#      as pasted has worker threads, serving the very same paste bytes as static files from a
+#      temp dir under the same paths (/raw/<id>);
+#   2. seeds pastes through pasted's API: one hot 1 KiB paste, one 256 KiB paste and
+#      BENCH_SPREAD (10,000) 1 KiB pastes, and checks both servers answer the same bytes;
+#   3. runs every scenario at every connection count, pasted and its counterpart interleaved
+#      (the order alternates), each run a warm-up (BENCH_WARMUP s, not counted) then a
+#      measured run (BENCH_SECONDS s), with one progress line per run;
+#   4. prints the table and writes it as CSV to build/bench/results.csv (and a timestamped
+#      copy); raw outputs of every run are kept in build/bench/logs/.
+#
+# Scenarios (issue 5):                                       counterpart
+#   raw-hot      GET /raw/<id> of one hot 1 KiB paste          nginx, same file
+#   raw-spread   GET /raw/<random one of 10,000 1 KiB pastes>  nginx, same files
+#   html-hot     GET /<id>, the HTML page of the hot paste     nginx, the raw static file
+#   raw-256k     GET /raw/<id> of a 256 KiB paste              nginx, same file
+#   create       POST / with a raw 1 KiB body                  mongo-insert: plain mongoc inserts
+#                                                              of the same documents, as many
+#                                                              threads as connections
+#   mix          90 % raw-spread reads, 10 % creates           -
+#   idle-10k     raw-hot while BENCH_IDLE (10,000) idle         nginx with the same idle
+#                keep-alive connections are held open           connections
+#
+# Environment: BENCH_SECONDS (10) BENCH_WARMUP (3) BENCH_CONNS ("64 512") BENCH_SPREAD (10000)
+#   BENCH_IDLE (10000) BENCH_ONLY (comma-separated scenario names; default all)
+#   BENCH_WRK_THREADS (cores) BENCH_STRICT (1: exit 1 when a target is missed)
+#   PASTED_BIN (build/pasted)
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT" || exit 1
+BENCH=$ROOT/tests/bench
+OUT=$ROOT/build/bench
+LOGS=$OUT/logs
+BIN=${PASTED_BIN:-$ROOT/build/pasted}
+SECS=${BENCH_SECONDS:-10}
+WARM=${BENCH_WARMUP:-3}
+CONNS=${BENCH_CONNS:-64 512}
+SPREAD_N=${BENCH_SPREAD:-10000}
+IDLE_N=${BENCH_IDLE:-10000}
+ONLY=${BENCH_ONLY:-}
+STRICT=${BENCH_STRICT:-0}
+CORES=$(getconf _NPROCESSORS_ONLN)
+WRK_THREADS=${BENCH_WRK_THREADS:-$CORES}
+STORE_POOL=4          # pasted's mongo_threads (its default, kept by pasted-bench.conf)
+
+say() { printf 'bench: %s\n' "$*"; }
+die() { printf 'bench: ERROR: %s\n' "$*" >&2; exit 1; }
+
+TMP=""
+PASTED_PID=""
+NGINX_PID=""
+HOLDER_PID=""
+STACK=$OUT/stack
+
+# ------------------------------------------------------------------ cleanup
+stop_pid() {   # stop_pid PID SIGNAL: signal, wait up to 10 s, then KILL
+    local pid=$1 sig=$2 i
+    [ -n "$pid" ] || return 0
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+    kill "-$sig" "$pid" 2>/dev/null
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    return 0
+}
+cleanup() {
+    trap - EXIT INT TERM HUP
+    stop_pid "$HOLDER_PID" TERM
+    stop_pid "$PASTED_PID" TERM
+    stop_pid "$NGINX_PID" QUIT
+    .tools/stack.sh stop "$STACK" >/dev/null 2>&1
+    [ -n "$TMP" ] && rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT
+trap 'say "terminated"; exit 143' TERM HUP
+
+# ------------------------------------------------------------------ checks
+need() { command -v "$1" >/dev/null; }
+missing=()
+need wrk || missing+=(wrk)
+need nginx || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+need curl || missing+=(curl)
+need ss || missing+=(iproute2)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && need apt-get; then
+        say "installing ${missing[*]} (Debian packages)"
+        apt-get install -y "${missing[@]}" >/dev/null 2>&1 \
+            || { apt-get update >/dev/null 2>&1 && apt-get install -y "${missing[@]}" >/dev/null 2>&1; } \
+            || die "cannot install ${missing[*]}"
+    else
+        die "missing: ${missing[*]} (apt-get install -y ${missing[*]})"
+    fi
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$BIN" ] || die "$BIN not found (make build/pasted)"
+[ -x .tools/stack.sh ] || die ".tools/stack.sh not found"
+pkg-config --exists libmongoc-1.0 || die "libmongoc-1.0 development files missing (.tools/deps.sh)"
+
+mkdir -p "$OUT" "$LOGS"
+rm -f "$LOGS"/*.txt
+cc -std=c11 -O2 -Wall -Wextra "$BENCH/mongo_insert.c" $(pkg-config --cflags --libs libmongoc-1.0) \
+    -lpthread -o "$OUT/mongo_insert" || die "cannot build mongo_insert"
+cc -std=c11 -O2 -Wall -Wextra "$BENCH/idle_conns.c" -o "$OUT/idle_conns" || die "cannot build idle_conns"
+
+want() {   # want SCENARIO: selected by BENCH_ONLY (or everything)
+    [ -z "$ONLY" ] && return 0
+    [[ ",$ONLY," == *",$1,"* ]]
+}
+
+max_conns=0
+for c in $CONNS; do [ "$c" -gt "$max_conns" ] && max_conns=$c; done
+# file descriptors: pasted holds the idle connections plus wrk's, the holder its own
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+NOFILE=$(ulimit -n)
+[ "$NOFILE" = unlimited ] && NOFILE=1048576
+IDLE_SKIP=""
+if want idle-10k && [ "$NOFILE" -lt $((IDLE_N + max_conns + 512)) ]; then
+    IDLE_SKIP="open-file limit $NOFILE < $((IDLE_N + max_conns + 512)) (raise ulimit -Hn)"
+    say "idle-10k will be skipped: $IDLE_SKIP"
+fi
+
+# ------------------------------------------------------------------ ports
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+free_port() {
+    local i p
+    for i in $(seq 1 200); do
+        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
+        port_in_use "$p" && continue
+        [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ] || continue
+        echo "$p"; return 0
+    done
+    return 1
+}
+# listeners_ok PORT PID...: every socket listening on PORT belongs to one of the PIDs
+# (SO_REUSEPORT would let another process on the same port take a share of our load)
+listeners_ok() {
+    local port=$1; shift
+    local pids p ok
+    pids=$(ss -Hltnp "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)
+    [ -n "$pids" ] || return 1
+    for p in $pids; do
+        ok=0
+        for q in "$@"; do [ "$p" = "$q" ] && ok=1; done
+        [ $ok = 1 ] || return 1
+    done
+    return 0
+}
+nginx_pids() { echo "$NGINX_PID"; pgrep -P "$NGINX_PID" 2>/dev/null; }
+
+# ------------------------------------------------------------------ services
+TMP=$(mktemp -d /tmp/pasted-bench.XXXXXX) || die "mktemp failed"
+chmod 755 "$TMP"
+WWW=$TMP/www
+mkdir -p "$WWW/raw" "$TMP/seed" "$TMP/nginx"
+
+say "starting Redis + FerretDB (fresh, $STACK)"
+.tools/stack.sh stop "$STACK" >/dev/null 2>&1
+rm -rf "$STACK"
+.tools/stack.sh start "$STACK" >"$OUT/stack.log" 2>&1 || { cat "$OUT/stack.log"; die "stack did not start"; }
+# shellcheck disable=SC1091
+. "$STACK/env"
+export REDIS_URL MONGO_URI
+REDIS_PORT=${REDIS_URL##*:}
+
+: >"$OUT/pasted.log"
+start_pasted() {
+    local attempt i code
+    for attempt in 1 2 3; do
+        PASTED_PORT=$(free_port) || die "no free port"
+        PORT=$PASTED_PORT "$BIN" -c "$BENCH/pasted-bench.conf" >>"$OUT/pasted.log" 2>&1 </dev/null &
+        PASTED_PID=$!
+        for i in $(seq 1 150); do
+            kill -0 "$PASTED_PID" 2>/dev/null || break
+            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PASTED_PORT/healthz")
+            [ "$code" = 200 ] && return 0
+            sleep 0.2
+        done
+        stop_pid "$PASTED_PID" TERM
+        PASTED_PID=""
+        tail -n 20 "$OUT/pasted.log" | grep -qi 'address already in use' && continue
+        tail -n 30 "$OUT/pasted.log" >&2
+        die "pasted did not answer GET /healthz (log $OUT/pasted.log)"
+    done
+    die "pasted: no free port after 3 attempts"
+}
+start_pasted
+listeners_ok "$PASTED_PORT" "$PASTED_PID" || die "another process listens on pasted's port $PASTED_PORT"
+WORKERS=$(ss -Hltn "sport = :$PASTED_PORT" | wc -l)
+say "pasted pid $PASTED_PID on 127.0.0.1:$PASTED_PORT, $WORKERS worker threads (workers 0 = one per core; $CORES cores), log_level warn"
+
+start_nginx() {
+    local attempt i code
+    for attempt in 1 2 3; do
+        NGINX_PORT=$(free_port) || die "no free port"
+        local user="nobody nogroup"
+        getent group nogroup >/dev/null || user="nobody"
+        sed -e "s|@WORKERS@|$WORKERS|; s|@NOFILE@|$NOFILE|; s|@DIR@|$TMP/nginx|g; s|@PORT@|$NGINX_PORT|; s|@ROOT@|$WWW|" \
+            -e "s|@USER@|$user|" "$BENCH/nginx.conf.in" >"$TMP/nginx/nginx.conf"
+        [ "$(id -u)" = 0 ] || sed -i '/^user /d' "$TMP/nginx/nginx.conf"
+        : >"$TMP/nginx/error.log"
+        "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' >>"$OUT/nginx.log" 2>&1 </dev/null &
+        NGINX_PID=$!
+        for i in $(seq 1 100); do
+            kill -0 "$NGINX_PID" 2>/dev/null || break
+            code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$NGINX_PORT/")
+            [ "$code" != 000 ] && return 0
+            sleep 0.1
+        done
+        stop_pid "$NGINX_PID" QUIT
+        NGINX_PID=""
+        grep -qi 'address already in use' "$TMP/nginx/error.log" "$OUT/nginx.log" && continue
+        cat "$TMP/nginx/error.log" "$OUT/nginx.log" >&2
+        die "nginx did not start"
+    done
+    die "nginx: no free port after 3 attempts"
+}
+: >"$OUT/nginx.log"
+start_nginx
+sleep 0.3
+# shellcheck disable=SC2046
+listeners_ok "$NGINX_PORT" $(nginx_pids) || die "another process listens on nginx's port $NGINX_PORT"
+say "nginx pid $NGINX_PID on 127.0.0.1:$NGINX_PORT, worker_processes $WORKERS, access_log off"
+
+# ------------------------------------------------------------------ seed
+# Paste bodies: base64 text, 64-byte lines (63 characters + newline), exact sizes.
+text_bytes() { head -c $(( $1 * 3 / 4 + 64 )) /dev/urandom | base64 -w 63 | head -c "$1"; }
+text_bytes 1024 >"$TMP/seed/hot"
+text_bytes 262144 >"$TMP/seed/big"
+export BENCH_BODY=$TMP/seed/hot BENCH_LUA=$BENCH BENCH_IDS=$TMP/ids
+
+create() {   # create FILE -> prints the id
+    local url
+    url=$(curl -sS --max-time 10 -H 'Content-Type: text/plain' --data-binary "@$1" \
+          "http://127.0.0.1:$PASTED_PORT/") || return 1
+    [[ $url =~ /([0-9A-Za-z]{7})$ ]] || return 1
+    echo "${BASH_REMATCH[1]}"
+}
+same_bytes() {   # same_bytes PORT PATH FILE: the server answers 200 with FILE's bytes
+    local code
+    code=$(curl -sS --max-time 10 -o "$TMP/check" -w '%{http_code}' "http://127.0.0.1:$1$2") || return 1
+    [ "$code" = 200 ] && cmp -s "$TMP/check" "$3"
+}
+
+say "seeding: 1 hot 1 KiB paste, 1 paste of 256 KiB, $SPREAD_N pastes of 1 KiB (through POST /)"
+HOT=$(create "$TMP/seed/hot") || die "cannot create the hot paste"
+BIG=$(create "$TMP/seed/big") || die "cannot create the 256 KiB paste"
+cp "$TMP/seed/hot" "$WWW/raw/$HOT"
+cp "$TMP/seed/big" "$WWW/raw/$BIG"
+
+seed_t0=$(date +%s.%N)
+mkdir -p "$TMP/seed/spread" "$TMP/seed/answers"
+head -c $(( SPREAD_N * 768 + 4096 )) /dev/urandom | base64 -w 63 \
+    | split -b 1024 -d -a 6 - "$TMP/seed/spread/b"
+cfg=$TMP/seed/curl.cfg
+: >"$cfg"
+for i in $(seq 0 $((SPREAD_N - 1))); do
+    f=$(printf 'b%06d' "$i")
+    [ -s "$TMP/seed/spread/$f" ] || die "seed file $f missing"
+    [ "$i" -gt 0 ] && echo next >>"$cfg"
+    printf 'url = "http://127.0.0.1:%d/"\nheader = "Content-Type: text/plain"\ndata-binary = "@%s"\noutput = "%s"\nmax-time = 30\n' \
+        "$PASTED_PORT" "$TMP/seed/spread/$f" "$TMP/seed/answers/$f" >>"$cfg"
+done
+timeout 600 curl -sS --parallel --parallel-max 8 -K "$cfg" 2>"$TMP/seed/curl.err"
+: >"$TMP/ids"
+bad=0
+for i in $(seq 0 $((SPREAD_N - 1))); do
+    f=$(printf 'b%06d' "$i")
+    url=""
+    [ -f "$TMP/seed/answers/$f" ] && read -r url <"$TMP/seed/answers/$f"
+    if [[ $url =~ /([0-9A-Za-z]{7})$ ]]; then
+        id=${BASH_REMATCH[1]}
+        mv "$TMP/seed/spread/$f" "$WWW/raw/$id"
+        echo "$id" >>"$TMP/ids"
+    else
+        bad=$((bad + 1))
+    fi
+done
+[ "$bad" = 0 ] || { head -5 "$TMP/seed/curl.err" >&2; die "$bad of $SPREAD_N seed creates failed"; }
+chmod -R a+rX "$WWW"
+seed_rate=$(awk -v n="$SPREAD_N" -v t0="$seed_t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.0f", n / (t1 - t0) }')
+cached=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'pasted:p:*' 2>/dev/null | wc -l)
+say "seeded $((SPREAD_N + 2)) pastes (~$seed_rate creates/s with curl --parallel-max 8); $cached paste records in the Redis cache"
+
+# the same bytes from both servers
+for p in "/raw/$HOT:$TMP/seed/hot" "/raw/$BIG:$TMP/seed/big"; do
+    same_bytes "$PASTED_PORT" "${p%%:*}" "${p#*:}" || die "pasted: ${p%%:*} is not the seeded bytes"
+    same_bytes "$NGINX_PORT" "${p%%:*}" "${p#*:}" || die "nginx: ${p%%:*} is not the seeded bytes"
+done
+for id in $(shuf -n 20 "$TMP/ids"); do
+    same_bytes "$PASTED_PORT" "/raw/$id" "$WWW/raw/$id" || die "pasted: /raw/$id is not the seeded bytes"
+    same_bytes "$NGINX_PORT" "/raw/$id" "$WWW/raw/$id" || die "nginx: /raw/$id is not the seeded bytes"
+done
+html=$(curl -sS --max-time 10 -o "$TMP/check" -w '%{http_code} %{content_type}' "http://127.0.0.1:$PASTED_PORT/$HOT")
+[[ $html == "200 text/html"* ]] || die "pasted: GET /$HOT answered '$html', not an HTML page"
+say "checked: both servers answer the same bytes (hot, 256 KiB, 20 random spread pastes); html page $(stat -c %s "$TMP/check") bytes"
+
+# ------------------------------------------------------------------ runs
+ROWS=()       # scenario|conns|server|requests|seconds|rps|p50|p99|errors|rss|notes
+RUN_NO=0
+RUNS_TOTAL=0
+for s in raw-hot raw-spread html-hot raw-256k create mix idle-10k; do
+    want "$s" || continue
+    [ "$s" = idle-10k ] && [ -n "$IDLE_SKIP" ] && continue
+    for c in $CONNS; do
+        case $s in mix) RUNS_TOTAL=$((RUNS_TOTAL + 1)) ;; *) RUNS_TOTAL=$((RUNS_TOTAL + 2)) ;; esac
+    done
+    [ "$s" = create ] && RUNS_TOTAL=$((RUNS_TOTAL + 1))
+done
+est=$(( RUNS_TOTAL * (SECS + WARM + 2) ))
+say "$RUNS_TOTAL runs of ${WARM}s warm-up + ${SECS}s measured, wrk -t$WRK_THREADS --timeout 5s; about $((est / 60)) min $((est % 60)) s"
+
+declare -A R
+parse_bench() {   # parse_bench FILE: the last BENCH line into R[...]
+    R=()
+    local line kv
+    line=$(grep -a '^BENCH ' "$1" | tail -n 1)
+    [ -n "$line" ] || return 1
+    for kv in ${line#BENCH }; do R[${kv%%=*}]=${kv#*=}; done
+    return 0
+}
+rss_reset() {     # peak RSS from now on (VmHWM back to the current RSS)
+    echo 5 >"/proc/$PASTED_PID/clear_refs" 2>/dev/null || RSS_NOTE="VmHWM not resettable: peak since start"
+}
+rss_peak() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$PASTED_PID/status" 2>/dev/null; }
+pasted_alive() {
+    kill -0 "$PASTED_PID" 2>/dev/null && return 0
+    tail -n 30 "$OUT/pasted.log" >&2
+    die "pasted died (log $OUT/pasted.log)"
+}
+
+# one wrk run: wrk_run LOG CONNS SECONDS PORT PATH SCRIPT
+wrk_run() {
+    local log=$1 c=$2 d=$3 port=$4 path=$5 script=$6 t=$WRK_THREADS
+    [ "$c" -lt "$t" ] && t=$c
+    timeout -k 5 $((d + 60)) wrk -t"$t" -c"$c" -d"${d}s" --timeout 5s -s "$BENCH/$script" \
+        "http://127.0.0.1:$port$path" >"$log" 2>&1
+}
+
+# record SCENARIO CONNS SERVER LOG RSS EXTRA_ERRORS NOTES
+record() {
+    local s=$1 c=$2 srv=$3 log=$4 rss=$5 extra=$6 notes=$7
+    if ! parse_bench "$log"; then
+        say "  $s c=$c $srv: no result (see $log)"
+        ROWS+=("$s|$c|$srv|0|0|0|0|0|-1|$rss|no result, see ${log#"$ROOT"/}")
+        RUN_NO=$((RUN_NO + 1))
+        return
+    fi
+    local errs=$(( ${R[connect]:-0} + ${R[read]:-0} + ${R[write]:-0} + ${R[timeout]:-0} + extra ))
+    if [ "${R[non2xx]:--1}" -ge 0 ]; then errs=$((errs + R[non2xx])); else errs=$((errs + ${R[status]:-0})); fi
+    errs=$((errs + ${R[errors]:-0}))
+    local rps p50 p99 secs
+    secs=$(awk -v d="${R[duration_us]}" 'BEGIN { printf "%.2f", d / 1e6 }')
+    rps=$(awk -v n="${R[requests]}" -v d="${R[duration_us]}" 'BEGIN { printf "%.0f", (d > 0 ? n * 1e6 / d : 0) }')
+    p50=$(awk -v x="${R[p50_us]}" 'BEGIN { printf "%.2f", x / 1000 }')
+    p99=$(awk -v x="${R[p99_us]}" 'BEGIN { printf "%.2f", x / 1000 }')
+    ROWS+=("$s|$c|$srv|${R[requests]}|$secs|$rps|$p50|$p99|$errs|$rss|$notes")
+    RUN_NO=$((RUN_NO + 1))
+    printf 'bench: [%2d/%d] %-10s c=%-4s %-12s %8s req/s  p50 %7s ms  p99 %7s ms  errors %s%s%s\n' \
+        "$RUN_NO" "$RUNS_TOTAL" "$s" "$c" "$srv" "$rps" "$p50" "$p99" "$errs" \
+        "${rss:+  rss ${rss} MiB}" "${notes:+  ($notes)}"
+}
+
+# run_http SCENARIO CONNS SERVER PATH SCRIPT: warm-up, measured run, one row
+run_http() {
+    local s=$1 c=$2 srv=$3 path=$4 script=$5 port rss="" extra=0 notes=""
+    local log="$LOGS/$(printf '%02d' $((RUN_NO + 1)))-$s-c$c-$srv.txt"
+    RSS_NOTE=""
+    if [ "$srv" = pasted ]; then port=$PASTED_PORT; pasted_alive; rss_reset; else port=$NGINX_PORT; fi
+    if [ "$s" = idle-10k ]; then
+        idle_open "$port" "$log.idle" || { extra=$IDLE_N; notes="idle connections not opened"; }
+    fi
+    wrk_run "$log.warmup" "$c" "$WARM" "$port" "$path" "$script"
+    wrk_run "$log" "$c" "$SECS" "$port" "$path" "$script"
+    if [ "$s" = idle-10k ]; then
+        idle_close "$log.idle"
+        extra=$((IDLE_N - IDLE_HELD))
+        notes="idle held $IDLE_HELD/$IDLE_N"
+    fi
+    if [ "$srv" = pasted ]; then
+        pasted_alive
+        rss=$(rss_peak)
+        listeners_ok "$PASTED_PORT" "$PASTED_PID" || notes="${notes:+$notes; }ANOTHER PROCESS ON THE PORT"
+    fi
+    [ -n "$RSS_NOTE" ] && notes="${notes:+$notes; }$RSS_NOTE"
+    record "$s" "$c" "$srv" "$log" "$rss" "$extra" "$notes"
+    sleep 1
+}
+
+idle_open() {   # idle_open PORT OUTFILE: IDLE_N idle keep-alive connections, held by a helper
+    rm -f "$TMP/idle.ready"
+    "$OUT/idle_conns" "$1" "$IDLE_N" "/raw/$HOT" "$TMP/idle.ready" $((WARM + SECS + 120)) >"$2" 2>&1 &
+    HOLDER_PID=$!
+    local i
+    for i in $(seq 1 600); do
+        [ -s "$TMP/idle.ready" ] && break
+        kill -0 "$HOLDER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -s "$TMP/idle.ready" ] || return 1
+    say "  holding $(cut -d' ' -f2 "$TMP/idle.ready") idle keep-alive connections$([ "$1" = "$PASTED_PORT" ] && echo "; pasted RSS now $(awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$PASTED_PID/status") MiB")"
+}
+idle_close() {  # idle_close OUTFILE: IDLE_HELD = how many idle connections were still open
+    kill -USR1 "$HOLDER_PID" 2>/dev/null
+    wait "$HOLDER_PID" 2>/dev/null
+    HOLDER_PID=""
+    IDLE_HELD=$(sed -n 's/^IDLE .*held=\([0-9]*\).*/\1/p' "$1")
+    IDLE_HELD=${IDLE_HELD:-0}
+}
+
+docs_in_store() { "$OUT/mongo_insert" --count "$MONGO_URI" pasted_bench pastes 2>>"$OUT/mongo_insert.log"; }
+
+# run_create CONNS SCRIPT SCENARIO: like run_http, plus the check that every create that was
+# acknowledged (2xx) is in the store
+run_create() {
+    local c=$1 script=$2 s=$3
+    local log="$LOGS/$(printf '%02d' $((RUN_NO + 1)))-$s-c$c-pasted.txt"
+    local before after acked
+    pasted_alive
+    RSS_NOTE=""
+    rss_reset
+    before=$(docs_in_store)
+    wrk_run "$log.warmup" "$c" "$WARM" "$PASTED_PORT" / "$script"
+    wrk_run "$log" "$c" "$SECS" "$PASTED_PORT" / "$script"
+    pasted_alive
+    sleep 1   # the last inserts wrk did not wait for
+    after=$(docs_in_store)
+    local notes=""
+    if [ "$s" = create ]; then
+        acked=0
+        local f
+        for f in "$log.warmup" "$log"; do
+            parse_bench "$f" && acked=$((acked + R[requests] - R[non2xx]))
+        done
+        if [ -n "$before" ] && [ -n "$after" ]; then
+            if [ $((after - before)) -ge "$acked" ]; then
+                notes="acked $acked, stored $((after - before)): ok"
+            else
+                notes="ACKED $acked BUT STORED ONLY $((after - before))"
+            fi
+        else
+            notes="store count unavailable"
+        fi
+    fi
+    [ -n "$RSS_NOTE" ] && notes="${notes:+$notes; }$RSS_NOTE"
+    record "$s" "$c" pasted "$log" "$(rss_peak)" 0 "$notes"
+    sleep 1
+}
+
+run_store() {   # run_store THREADS: the storage limit (mongo_insert)
+    local t=$1 note=${2:-}
+    local log="$LOGS/$(printf '%02d' $((RUN_NO + 1)))-create-c$t-mongo-insert.txt"
+    timeout -k 5 $((WARM + SECS + 120)) "$OUT/mongo_insert" "$MONGO_URI" "$t" "$SECS" "$WARM" "$BENCH_BODY" \
+        >"$log" 2>>"$OUT/mongo_insert.log"
+    record create "$t" mongo-insert "$log" "" 0 "$note"
+    sleep 1
+}
+
+pair() {   # pair SCENARIO CONNS PASTED_PATH NGINX_PATH SCRIPT: both, the order alternating
+    local s=$1 c=$2 pp=$3 np=$4 script=$5
+    if [ $(( (RUN_NO / 2) % 2 )) = 0 ]; then
+        run_http "$s" "$c" pasted "$pp" "$script"
+        run_http "$s" "$c" nginx "$np" "$script"
+    else
+        run_http "$s" "$c" nginx "$np" "$script"
+        run_http "$s" "$c" pasted "$pp" "$script"
+    fi
+}
+
+for c in $CONNS; do
+    want raw-hot && pair raw-hot "$c" "/raw/$HOT" "/raw/$HOT" report.lua
+done
+for c in $CONNS; do
+    want raw-spread && pair raw-spread "$c" / / spread.lua
+done
+for c in $CONNS; do
+    want html-hot && pair html-hot "$c" "/$HOT" "/raw/$HOT" report.lua
+done
+for c in $CONNS; do
+    want raw-256k && pair raw-256k "$c" "/raw/$BIG" "/raw/$BIG" report.lua
+done
+if want create; then
+    for c in $CONNS; do
+        if [ $(( (RUN_NO / 2) % 2 )) = 0 ]; then
+            run_create "$c" post.lua create; run_store "$c"
+        else
+            run_store "$c"; run_create "$c" post.lua create
+        fi
+    done
+    run_store "$STORE_POOL" "threads = pasted's mongo_threads"
+fi
+if want mix; then
+    for c in $CONNS; do run_create "$c" mix.lua mix; done
+fi
+if want idle-10k && [ -z "$IDLE_SKIP" ]; then
+    for c in $CONNS; do pair idle-10k "$c" "/raw/$HOT" "/raw/$HOT" report.lua; done
+fi
+
+# ------------------------------------------------------------------ table
+row_field() { local IFS='|'; local a; read -r -a a <<<"$1"; echo "${a[$2]}"; }
+counterpart_rps() {   # counterpart_rps SCENARIO CONNS: nginx's (or the store's) req/s
+    local r want_srv=nginx
+    [ "$1" = create ] && want_srv=mongo-insert
+    for r in "${ROWS[@]}"; do
+        IFS='|' read -r s c srv _ _ rps _ <<<"$r"
+        [ "$s" = "$1" ] && [ "$c" = "$2" ] && [ "$srv" = "$want_srv" ] && { echo "$rps"; return; }
+    done
+}
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+CSV=$OUT/results.csv
+MISSES=0
+{
+    echo "scenario,conns,server,requests,seconds,req_per_s,p50_ms,p99_ms,errors,pasted_peak_rss_mib,ratio,ratio_vs,target,verdict,notes"
+} >"$CSV"
+printf '\n'
+printf '%-10s %5s  %-12s %9s %8s %8s %7s %9s %7s  %s\n' scenario conns server req/s "p50 ms" "p99 ms" errors "RSS MiB" ratio "targets (issue 5)"
+printf '%s\n' "---------------------------------------------------------------------------------------------------------------"
+for r in "${ROWS[@]}"; do
+    IFS='|' read -r s c srv n secs rps p50 p99 errs rss notes <<<"$r"
+    ratio="" vs="" target="" verdict=""
+    if [ "$srv" = pasted ]; then
+        base=$(counterpart_rps "$s" "$c")
+        if [ -n "$base" ] && [ "$base" != 0 ]; then
+            ratio=$(awk -v a="$rps" -v b="$base" 'BEGIN { printf "%.2f", a / b }')
+            case $s in create) vs="mongo-insert" ;; html-hot) vs="nginx raw static" ;; *) vs=nginx ;; esac
+        fi
+        miss=()
+        goals=()
+        case $s in
+            raw-hot|raw-256k|idle-10k) goals+=("ratio>=0.8"); [ -n "$ratio" ] && awk -v r="$ratio" 'BEGIN { exit !(r < 0.8) }' && miss+=("ratio<0.8") ;;
+            html-hot) goals+=("ratio>=0.6"); [ -n "$ratio" ] && awk -v r="$ratio" 'BEGIN { exit !(r < 0.6) }' && miss+=("ratio<0.6") ;;
+            create) goals+=("ratio>=0.8 vs store"); [ -n "$ratio" ] && awk -v r="$ratio" 'BEGIN { exit !(r < 0.8) }' && miss+=("ratio<0.8")
+                    [[ $notes == *ACKED* ]] && miss+=("lost creates") ;;
+        esac
+        case $s in
+            raw-hot|raw-spread|html-hot|raw-256k|idle-10k)
+                if [ "$c" = 64 ]; then
+                    goals+=("p99<=10ms")
+                    awk -v p="$p99" 'BEGIN { exit !(p > 10) }' && miss+=("p99>10ms")
+                fi ;;
+        esac
+        if [ "$s" = idle-10k ]; then
+            goals+=("RSS<=64MiB")
+            [ -n "$rss" ] && awk -v m="$rss" 'BEGIN { exit !(m > 64) }' && miss+=("RSS>64MiB")
+        fi
+        goals+=("no errors")
+        [ "$errs" != 0 ] && miss+=("errors")
+        target=$(IFS=' '; echo "${goals[*]}")
+        if [ ${#miss[@]} = 0 ]; then verdict=ok; else verdict="MISS: ${miss[*]}"; MISSES=$((MISSES + 1)); fi
+    fi
+    shown_ratio=${ratio:+${ratio}x}
+    printf '%-10s %5s  %-12s %9s %8s %8s %7s %9s %7s  %s\n' "$s" "$c" "$srv" "$rps" "$p50" "$p99" "$errs" \
+        "${rss:--}" "${shown_ratio:--}" "${verdict:+$verdict}${notes:+ [$notes]}"
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"%s","%s","%s"\n' "$s" "$c" "$srv" "$n" "$secs" "$rps" \
+        "$p50" "$p99" "$errs" "$rss" "$ratio" "$vs" "$target" "$verdict" "$notes" >>"$CSV"
+done
+cp "$CSV" "$OUT/results-$STAMP.csv"
+printf '\n'
+say "pasted: $WORKERS workers, log_level warn (no per-request access log); nginx: $WORKERS workers, access_log off, open_file_cache; wrk -t$WRK_THREADS on the same $CORES cores"
+say "${BENCH_SECONDS:-10}s measured after ${WARM}s warm-up per run; errors = socket errors + non-2xx answers (static GETs: wrk's count of status >= 400) + idle connections lost"
+say "ratio = pasted req/s / nginx req/s (create: / mongo-insert, plain mongoc inserts at the same concurrency; html-hot: / nginx serving the raw file)"
+say "results: $CSV (copy: results-$STAMP.csv), raw outputs: build/bench/logs/"
+say "$MISSES pasted row(s) miss a target"
+[ "$STRICT" = 1 ] && [ "$MISSES" -gt 0 ] && exit 1
+exit 0
