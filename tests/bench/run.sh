@@ -155,6 +155,9 @@ listeners_ok() {
 }
 nginx_pids() { echo "$NGINX_PID"; pgrep -P "$NGINX_PID" 2>/dev/null; }
 
+read -r load1 load5 _ </proc/loadavg
+say "machine: $CORES cores, load average $load1 (1 min) $load5 (5 min) before the start"
+
 # ------------------------------------------------------------------ services
 TMP=$(mktemp -d /tmp/pasted-bench.XXXXXX) || die "mktemp failed"
 chmod 755 "$TMP"
@@ -336,6 +339,42 @@ pasted_alive() {
     die "pasted died (log $OUT/pasted.log)"
 }
 
+# Other work on the machine skews every number: measure it. FOREIGN = the share of all CPU
+# time (all cores) during the measured window that went to processes other than pasted,
+# nginx, Redis, FerretDB and the load generators this script waited for.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+proc_cpu() {   # utime + stime of the PIDs (all their threads), in ticks
+    local t=0 p v
+    for p in "$@"; do
+        v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+        t=$((t + ${v:-0}))
+    done
+    echo "$t"
+}
+children_cpu() {   # this shell's waited-for children, user + sys, in ticks
+    local a
+    a=$(times | tail -n 1)
+    awk -v s="$a" -v hz="$CLK_TCK" 'BEGIN {
+        n = split(s, f, " "); t = 0
+        for (i = 1; i <= n; i++) { split(f[i], m, "m"); sub("s", "", m[2]); t += m[1] * 60 + m[2] }
+        printf "%d", t * hz }'
+}
+our_pids() {
+    echo "$PASTED_PID"
+    [ -n "$NGINX_PID" ] && nginx_pids
+    cat "$STACK/redis.pid" "$STACK/ferretdb.pid" 2>/dev/null
+}
+measure_start() {
+    M_T0=$(date +%s.%N); M_BUSY0=$(cpu_busy); M_OURS0=$(( $(proc_cpu $(our_pids)) + $(children_cpu) ))
+}
+measure_end() {   # sets FOREIGN (percent of all cores)
+    local t1 busy1 ours1
+    t1=$(date +%s.%N); busy1=$(cpu_busy); ours1=$(( $(proc_cpu $(our_pids)) + $(children_cpu) ))
+    FOREIGN=$(awk -v b=$((busy1 - M_BUSY0)) -v o=$((ours1 - M_OURS0)) -v t0="$M_T0" -v t1="$t1" \
+        -v hz="$CLK_TCK" -v n="$CORES" 'BEGIN { f = (b - o) / ((t1 - t0) * hz * n) * 100; if (f < 0) f = 0; printf "%.0f", f }')
+}
+
 # one wrk run: wrk_run LOG CONNS SECONDS PORT PATH SCRIPT
 wrk_run() {
     local log=$1 c=$2 d=$3 port=$4 path=$5 script=$6 t=$WRK_THREADS
@@ -349,7 +388,7 @@ record() {
     local s=$1 c=$2 srv=$3 log=$4 rss=$5 extra=$6 notes=$7
     if ! parse_bench "$log"; then
         say "  $s c=$c $srv: no result (see $log)"
-        ROWS+=("$s|$c|$srv|0|0|0|0|0|-1|$rss|no result, see ${log#"$ROOT"/}")
+        ROWS+=("$s|$c|$srv|0|0|0|0|0|-1|$rss|$FOREIGN|no result, see ${log#"$ROOT"/}")
         RUN_NO=$((RUN_NO + 1))
         return
     fi
@@ -361,11 +400,11 @@ record() {
     rps=$(awk -v n="${R[requests]}" -v d="${R[duration_us]}" 'BEGIN { printf "%.0f", (d > 0 ? n * 1e6 / d : 0) }')
     p50=$(awk -v x="${R[p50_us]}" 'BEGIN { printf "%.2f", x / 1000 }')
     p99=$(awk -v x="${R[p99_us]}" 'BEGIN { printf "%.2f", x / 1000 }')
-    ROWS+=("$s|$c|$srv|${R[requests]}|$secs|$rps|$p50|$p99|$errs|$rss|$notes")
+    ROWS+=("$s|$c|$srv|${R[requests]}|$secs|$rps|$p50|$p99|$errs|$rss|$FOREIGN|$notes")
     RUN_NO=$((RUN_NO + 1))
-    printf 'bench: [%2d/%d] %-10s c=%-4s %-12s %8s req/s  p50 %7s ms  p99 %7s ms  errors %s%s%s\n' \
+    printf 'bench: [%2d/%d] %-10s c=%-4s %-12s %8s req/s  p50 %7s ms  p99 %7s ms  errors %s%s  other CPU %s%%%s\n' \
         "$RUN_NO" "$RUNS_TOTAL" "$s" "$c" "$srv" "$rps" "$p50" "$p99" "$errs" \
-        "${rss:+  rss ${rss} MiB}" "${notes:+  ($notes)}"
+        "${rss:+  rss ${rss} MiB}" "$FOREIGN" "${notes:+  ($notes)}"
 }
 
 # run_http SCENARIO CONNS SERVER PATH SCRIPT: warm-up, measured run, one row
@@ -378,7 +417,9 @@ run_http() {
         idle_open "$port" "$log.idle" || { extra=$IDLE_N; notes="idle connections not opened"; }
     fi
     wrk_run "$log.warmup" "$c" "$WARM" "$port" "$path" "$script"
+    measure_start
     wrk_run "$log" "$c" "$SECS" "$port" "$path" "$script"
+    measure_end
     if [ "$s" = idle-10k ]; then
         idle_close "$log.idle"
         extra=$((IDLE_N - IDLE_HELD))
@@ -428,7 +469,9 @@ run_create() {
     rss_reset
     before=$(docs_in_store)
     wrk_run "$log.warmup" "$c" "$WARM" "$PASTED_PORT" / "$script"
+    measure_start
     wrk_run "$log" "$c" "$SECS" "$PASTED_PORT" / "$script"
+    measure_end
     pasted_alive
     sleep 1   # the last inserts wrk did not wait for
     after=$(docs_in_store)
@@ -457,8 +500,10 @@ run_create() {
 run_store() {   # run_store THREADS: the storage limit (mongo_insert)
     local t=$1 note=${2:-}
     local log="$LOGS/$(printf '%02d' $((RUN_NO + 1)))-create-c$t-mongo-insert.txt"
+    measure_start
     timeout -k 5 $((WARM + SECS + 120)) "$OUT/mongo_insert" "$MONGO_URI" "$t" "$SECS" "$WARM" "$BENCH_BODY" \
         >"$log" 2>>"$OUT/mongo_insert.log"
+    measure_end   # includes the warm-up: mongo_insert does both in one process
     record create "$t" mongo-insert "$log" "" 0 "$note"
     sleep 1
 }
@@ -517,14 +562,15 @@ counterpart_rps() {   # counterpart_rps SCENARIO CONNS: nginx's (or the store's)
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 CSV=$OUT/results.csv
 MISSES=0
+NOISY=0
 {
-    echo "scenario,conns,server,requests,seconds,req_per_s,p50_ms,p99_ms,errors,pasted_peak_rss_mib,ratio,ratio_vs,target,verdict,notes"
+    echo "scenario,conns,server,requests,seconds,req_per_s,p50_ms,p99_ms,errors,pasted_peak_rss_mib,ratio,ratio_vs,other_cpu_pct,target,verdict,notes"
 } >"$CSV"
 printf '\n'
-printf '%-10s %5s  %-12s %9s %8s %8s %7s %9s %7s  %s\n' scenario conns server req/s "p50 ms" "p99 ms" errors "RSS MiB" ratio "targets (issue 5)"
-printf '%s\n' "---------------------------------------------------------------------------------------------------------------"
+printf '%-10s %5s  %-12s %9s %8s %8s %7s %8s %6s %6s  %s\n' scenario conns server req/s "p50 ms" "p99 ms" errors "RSS MiB" ratio "other" "targets of issue 5 [notes]"
+printf '%s\n' "----------------------------------------------------------------------------------------------------------------"
 for r in "${ROWS[@]}"; do
-    IFS='|' read -r s c srv n secs rps p50 p99 errs rss notes <<<"$r"
+    IFS='|' read -r s c srv n secs rps p50 p99 errs rss foreign notes <<<"$r"
     ratio="" vs="" target="" verdict=""
     if [ "$srv" = pasted ]; then
         base=$(counterpart_rps "$s" "$c")
@@ -557,10 +603,11 @@ for r in "${ROWS[@]}"; do
         if [ ${#miss[@]} = 0 ]; then verdict=ok; else verdict="MISS: ${miss[*]}"; MISSES=$((MISSES + 1)); fi
     fi
     shown_ratio=${ratio:+${ratio}x}
-    printf '%-10s %5s  %-12s %9s %8s %8s %7s %9s %7s  %s\n' "$s" "$c" "$srv" "$rps" "$p50" "$p99" "$errs" \
-        "${rss:--}" "${shown_ratio:--}" "${verdict:+$verdict}${notes:+ [$notes]}"
-    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"%s","%s","%s"\n' "$s" "$c" "$srv" "$n" "$secs" "$rps" \
-        "$p50" "$p99" "$errs" "$rss" "$ratio" "$vs" "$target" "$verdict" "$notes" >>"$CSV"
+    [ "${foreign:-0}" -gt 5 ] && NOISY=$((NOISY + 1))
+    printf '%-10s %5s  %-12s %9s %8s %8s %7s %8s %6s %5s%%  %s\n' "$s" "$c" "$srv" "$rps" "$p50" "$p99" "$errs" \
+        "${rss:--}" "${shown_ratio:--}" "$foreign" "${verdict:+$verdict}${notes:+ [$notes]}"
+    printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"%s","%s","%s"\n' "$s" "$c" "$srv" "$n" "$secs" "$rps" \
+        "$p50" "$p99" "$errs" "$rss" "$ratio" "$vs" "$foreign" "$target" "$verdict" "$notes" >>"$CSV"
 done
 cp "$CSV" "$OUT/results-$STAMP.csv"
 printf '\n'
@@ -568,6 +615,8 @@ say "pasted: $WORKERS workers, log_level warn (no per-request access log); nginx
 say "${BENCH_SECONDS:-10}s measured after ${WARM}s warm-up per run; errors = socket errors + non-2xx answers (static GETs: wrk's count of status >= 400) + idle connections lost"
 say "ratio = pasted req/s / nginx req/s (create: / mongo-insert, plain mongoc inserts at the same concurrency; html-hot: / nginx serving the raw file)"
 say "results: $CSV (copy: results-$STAMP.csv), raw outputs: build/bench/logs/"
+say "other = CPU time of other processes on the machine during the measured run, % of all $CORES cores"
+[ "$NOISY" -gt 0 ] && say "WARNING: $NOISY run(s) had more than 5% of the CPU taken by other processes: their numbers are low; rerun on a quiet machine"
 say "$MISSES pasted row(s) miss a target"
 [ "$STRICT" = 1 ] && [ "$MISSES" -gt 0 ] && exit 1
 exit 0
