@@ -365,16 +365,27 @@ int http_start_workers(worker *workers, int n, char *err, size_t errlen)
     return 0;
 }
 
-void http_stop_workers(worker *workers, int n)
+void http_stop_loops(worker *workers, int n)
 {
     for (int i = 0; i < n; i++)
         event_base_loopexit(workers[i].base, NULL);
     for (int i = 0; i < n; i++)
         pthread_join(workers[i].thread, NULL);
+}
+
+void http_free_workers(worker *workers, int n)
+{
     for (int i = 0; i < n; i++) {
-        evhttp_free(workers[i].http);   /* closes SSE streams: before events */
-        events_worker_free(&workers[i]);
-        rconn_free(workers[i].redis);
-        event_base_free(workers[i].base);
+        worker *w = &workers[i];
+        /* completions of store jobs that finished after the loop stopped */
+        event_base_loop(w->base, EVLOOP_NONBLOCK);
+        /* pending Redis callbacks run now, with no reply: their requests get
+         * answered while the connections still exist */
+        rconn_free(w->redis);
+        w->redis = NULL;
+        event_base_loop(w->base, EVLOOP_NONBLOCK);
+        evhttp_free(w->http);           /* closes SSE streams: before events */
+        events_worker_free(w);
+        event_base_free(w->base);
     }
 }

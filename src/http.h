@@ -24,7 +24,8 @@ typedef struct request {
 
 /* Workers: bind every worker's listener (SO_REUSEPORT) and run the loops. */
 int  http_start_workers(worker *workers, int n, char *err, size_t errlen);
-void http_stop_workers(worker *workers, int n);
+void http_stop_loops(worker *workers, int n);   /* stop serving; loops exit */
+void http_free_workers(worker *workers, int n); /* after the pool drained: finish and free */
 
 /* Replies. Each sends once, logs one line and frees r. */
 void reply(request *r, int status, const char *content_type, struct evbuffer *body);

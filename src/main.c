@@ -180,9 +180,11 @@ int main(int argc, char **argv)
              srv.cfg.port, n, srv.cfg.redis_url, srv.cfg.mongo_database, srv.cfg.mongo_collection);
 
     wait_for_signal();
-    http_stop_workers(workers, n);
-    background_stop();      /* writes every pending view count */
-    pool_free(srv.mongo);
+    http_stop_loops(workers, n);
+    pool_free(srv.mongo);           /* finish the store jobs in flight */
+    srv.mongo = NULL;               /* late submissions now fail cleanly */
+    http_free_workers(workers, n);  /* deliver their results, then close */
+    background_stop();              /* writes every pending view count */
     mongo_store_close();
     free(workers);
     log_info("stopped");

@@ -97,6 +97,8 @@ pool *pool_new(int threads, int max_queued)
 
 int pool_submit(pool *p, struct event_base *base, pool_work_fn work, pool_done_fn done, void *arg)
 {
+    if (!p)
+        return -1; /* shutting down */
     job *j = calloc(1, sizeof *j);
     if (!j)
         return -1;
@@ -128,6 +130,8 @@ int pool_submit(pool *p, struct event_base *base, pool_work_fn work, pool_done_f
 
 int pool_queued(pool *p)
 {
+    if (!p)
+        return 0;
     pthread_mutex_lock(&p->lock);
     int n = p->queued;
     pthread_mutex_unlock(&p->lock);

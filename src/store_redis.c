@@ -193,8 +193,11 @@ void rconn_free(rconn *c)
     if (!c)
         return;
     if (c->ctx) {
-        c->ctx->data = NULL;
-        redisAsyncFree(c->ctx);
+        /* callbacks run inside redisAsyncFree may queue more: make them fail */
+        redisAsyncContext *ctx = c->ctx;
+        c->ctx = NULL;
+        ctx->data = NULL;
+        redisAsyncFree(ctx);
     }
     event_free(c->retry);
     free(c);
