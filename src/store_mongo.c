@@ -86,9 +86,23 @@ static int ensure_indexes(mongoc_client_t *c, char *err, size_t errlen)
     return ensure_expiry_index(c, err, errlen);
 }
 
+/* mongo-c-driver's own messages, as pasted log lines. FerretDB has no
+ * endSessions command, so the driver's complaint about it is noise. */
+static void driver_log(mongoc_log_level_t level, const char *domain, const char *message, void *data)
+{
+    (void)data;
+    if (strstr(message, "endSessions"))
+        return;
+    if (level <= MONGOC_LOG_LEVEL_WARNING)
+        log_warn("mongoc %s: %s", domain, message);
+    else if (level <= MONGOC_LOG_LEVEL_INFO)
+        log_debug("mongoc %s: %s", domain, message);
+}
+
 int mongo_store_open(const config *cfg, char *err, size_t errlen)
 {
     bson_error_t e;
+    mongoc_log_set_handler(driver_log, NULL);
     mongoc_init();
     store_uri = mongoc_uri_new_with_error(cfg->mongo_uri, &e);
     if (!store_uri) {
