@@ -25,10 +25,14 @@ LDFLAGS += $(OPT)
 SRC      := $(filter-out src/main.c,$(wildcard src/*.c))
 OBJ      := $(SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/assets_gen.o
 ASSETS   := $(shell find assets -type f -not -path '*/node_modules/*' -not -name 'package*.json' 2>/dev/null | sort)
+# highlight.js from npm (assets/package-lock.json pins it), embedded like the rest
+HLJS     := assets/node_modules/@highlightjs/cdn-assets
+ASSETS   += $(HLJS)/highlight.min.js \
+            $(addprefix $(HLJS)/languages/,$(addsuffix .min.js,dart dockerfile elixir haskell nginx powershell scala))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 INT_SRC  := $(wildcard tests/integration/*.c) $(wildcard tests/support/*.c)
 
-.PHONY: all deps run test test-san clean
+.PHONY: all deps run test test-san clean FORCE
 
 all: $(B)/pasted
 
@@ -42,8 +46,14 @@ $(B)/obj/assets_gen.o: $(B)/gen/assets_gen.c | $(B)/obj
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # Assets are compiled into the binary: one generated C file holding every file under assets/.
-$(B)/gen/assets_gen.c: $(ASSETS) .tools/embed.sh | $(B)/gen
+$(B)/gen/assets_gen.c: $(ASSETS) $(B)/gen/assets.list .tools/embed.sh | $(B)/gen
 	.tools/embed.sh $@ $(ASSETS)
+
+# rewritten only when the list of assets changes, so adding a file rebuilds
+$(B)/gen/assets.list: FORCE | $(B)/gen
+	@echo '$(ASSETS)' | cmp -s - $@ || echo '$(ASSETS)' > $@
+
+FORCE:
 
 $(B)/pasted: $(B)/obj/main.o $(OBJ)
 	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
@@ -53,6 +63,10 @@ $(B)/test-unit: $(UNIT_SRC) $(OBJ)
 
 $(B)/test-integration: $(INT_SRC) $(OBJ) $(wildcard tests/support/*.h)
 	$(CC) $(CFLAGS) -Itests/support $(PKG_CFLAGS) $(filter %.c %.o,$^) $(PKG_LIBS) -lcriterion -o $@
+
+# a plain `make` on a fresh clone: the npm assets come from deps.sh
+$(HLJS)/%:
+	@.tools/deps.sh
 
 $(B)/obj $(B)/gen:
 	@mkdir -p $@
@@ -70,3 +84,17 @@ test-san:
 
 clean:
 	rm -rf build build-san
+
+# Performance (tests/bench/): `make bench` measures pasted against nginx and the store's own
+# limit (about 10 minutes; BENCH_SECONDS, BENCH_CONNS, BENCH_ONLY... in tests/bench/run.sh);
+# `make bench-check` counts instructions per hot raw fetch with callgrind and fails when they
+# are more than 10% above tests/bench/baseline.txt.
+.PHONY: bench bench-check
+
+bench:
+	@$(MAKE) --no-print-directory build/pasted SAN=
+	@tests/bench/run.sh
+
+bench-check:
+	@$(MAKE) --no-print-directory build/pasted SAN=
+	@tests/bench/check.sh

@@ -8,7 +8,7 @@
 #   2. FerretDB v1.24.2, built from the Go module proxy into a per-machine cache:
 #        ${XDG_CACHE_HOME:-$HOME/.cache}/pasted/ferretdb-v1.24.2
 #      (FERRETDB_BIN=/path/to/ferretdb overrides it, if that binary says v1.24.2)
-#   3. npm packages for tests/browser and assets, when those folders have a package.json
+#   3. npm packages for tests/browser, tests/openapi and assets, when they have a package.json
 #
 # The no-op path runs on every `make run` / `make test`: it only asks dpkg-query, stats
 # a few files and runs `ferretdb --version`; no apt-get and no go.
@@ -65,7 +65,7 @@ mapfile -t missing < <(apt_missing "${APT_PACKAGES[@]}")
 
 # node/npm are only needed when a folder of ours has a package.json.
 need_npm=0
-for d in tests/browser assets; do
+for d in tests/browser tests/openapi assets; do
     [ -f "$ROOT/$d/package.json" ] && need_npm=1
 done
 if [ "$need_npm" = 1 ] && ! command -v npm >/dev/null; then
@@ -210,6 +210,7 @@ npm_install() {   # npm_install DIR [npm ci args...]
 }
 
 npm_install "$ROOT/tests/browser"
+npm_install "$ROOT/tests/openapi"
 npm_install "$ROOT/assets" --omit=dev
 
 # ---------------------------------------------------------------- done

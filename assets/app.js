@@ -49,7 +49,12 @@
     var times = (root || doc).querySelectorAll('time.rel[datetime]');
     for (var i = 0; i < times.length; i++) {
       var t = Date.parse(times[i].getAttribute('datetime'));
-      if (!isNaN(t)) times[i].textContent = relative(t);
+      if (isNaN(t)) continue;
+      /* an expiry that has passed: the paste is gone for everyone else */
+      if (t <= Date.now() && times[i].parentNode.classList.contains('expires'))
+        times[i].textContent = 'now (it has expired)';
+      else
+        times[i].textContent = relative(t);
     }
   }
 
@@ -61,7 +66,8 @@
     var cells = table.querySelectorAll('td.lc');
     var lines = [];
     for (var i = 0; i < cells.length; i++) lines.push(cells[i].textContent);
-    return lines.join(table.getAttribute('data-eol') === 'crlf' ? '\r\n' : '\n');
+    var eol = table.getAttribute('data-eol') === 'crlf' ? '\r\n' : '\n';
+    return lines.join(eol) + (table.hasAttribute('data-final-eol') ? eol : '');
   }
 
   function copyText(text) {
@@ -119,7 +125,8 @@
       if (kbd) kbd.textContent = '⌘';
     }
     var origin = doc.querySelectorAll('.origin');
-    for (var i = 0; i < origin.length; i++) origin[i].textContent = location.origin;
+    for (var i = 0; i < origin.length; i++)
+      if (origin[i].textContent === 'this-site') origin[i].textContent = location.origin;
   }
 
   /* ------------------------------------------------------------ live feed */
@@ -165,10 +172,9 @@
     if (!list || !list.hasAttribute('data-live') || typeof EventSource === 'undefined') return;
     var cap = parseInt(list.getAttribute('data-live'), 10) || 10;
     var badge = byId('live');
-    var es = new EventSource('/events');
-    es.addEventListener('open', function () { if (badge) badge.hidden = false; });
-    es.addEventListener('error', function () { if (badge) badge.hidden = true; });
-    es.addEventListener('paste', function (ev) {
+    var es = null;
+
+    function onPaste(ev) {
       var p;
       try { p = JSON.parse(ev.data); } catch (e) { return; }
       if (!p || typeof p.id !== 'string' || !/^[A-Za-z0-9]{1,15}$/.test(p.id)) return;
@@ -177,8 +183,21 @@
       while (list.children.length > cap) list.removeChild(list.lastChild);
       var empty = list.parentNode.querySelector('.empty');
       if (empty) empty.parentNode.removeChild(empty);
+    }
+    function connect() {
+      es = new EventSource('/events');   /* reconnects by itself after errors */
+      es.addEventListener('open', function () { if (badge) badge.hidden = false; });
+      es.addEventListener('error', function () { if (badge) badge.hidden = true; });
+      es.addEventListener('paste', onPaste);
+    }
+    connect();
+    /* free the server's stream slot when leaving; reconnect when coming back (bfcache) */
+    window.addEventListener('pagehide', function () {
+      if (es) es.close();
+      es = null;
+      if (badge) badge.hidden = true;
     });
-    window.addEventListener('pagehide', function () { es.close(); });
+    window.addEventListener('pageshow', function (e) { if (e.persisted && !es) connect(); });
   }
 
   /* --------------------------------------------------------- highlighting */
@@ -229,17 +248,22 @@
   function highlight() {
     var table = byId('code');
     var hljs = window.hljs;
-    if (!table || !hljs) return;
+    if (!table) return;
+    if (!hljs) {                               /* highlight.js not embedded: plain text */
+      table.classList.add('plain');
+      return;
+    }
     var cells = table.querySelectorAll('td.lc');
     var lines = [];
     for (var i = 0; i < cells.length; i++) lines.push(cells[i].textContent);
     var text = lines.join('\n');
-    if (text.length > MAX_HIGHLIGHT) {
-      table.classList.add('plain');
-      return;
-    }
     var lang = (table.getAttribute('data-lang') || '').toLowerCase();
     var label = byId('lang-name');
+    if (text.length > MAX_HIGHLIGHT) {
+      table.classList.add('plain');
+      if (label && !label.textContent) label.textContent = 'Not highlighted (large)';
+      return;
+    }
     var result;
     try {
       if (lang && lang !== 'plaintext' && lang !== 'text' && hljs.getLanguage(lang)) {
@@ -259,8 +283,11 @@
     } catch (e) {
       result = null;
     }
-    if (label && !label.textContent) label.textContent = 'plain text';
-    if (!result) return;
+    if (label && !label.textContent) label.textContent = 'Plain text';
+    if (!result) {
+      table.classList.add('plain');
+      return;
+    }
     var split = splitHighlighted(result.value);
     if (split.length !== cells.length) return;   /* never expected; keep the plain text */
     for (var j = 0; j < cells.length; j++) {

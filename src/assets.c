@@ -44,6 +44,16 @@ static long find_asset(const char *name)
     return -1;
 }
 
+const asset *asset_find(const char *name, const char **etag)
+{
+    long i = find_asset(name);
+    if (i < 0)
+        return NULL;
+    if (etag)
+        *etag = meta[i].etag;
+    return &assets_table[i];
+}
+
 const char *asset_url(const char *name)
 {
     long i = find_asset(name);

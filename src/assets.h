@@ -16,5 +16,7 @@ extern const size_t assets_count;
 
 void assets_init(void);                 /* hash every asset once, at start */
 const char *asset_url(const char *name); /* "/static/NAME?v=HASH" */
+/* The embedded file NAME and its quoted ETag (if etag), or NULL. */
+const asset *asset_find(const char *name, const char **etag);
 
 #endif

@@ -1,11 +1,12 @@
 /* background.c - the one thread for periodic housekeeping.
  *
- * Two jobs, neither of which may run on a worker's event loop because both
- * block on MongoDB (and the flusher on Redis' blocking API):
+ * Three jobs, none of which may run on a worker's event loop because they
+ * block on MongoDB (and on Redis' blocking API):
  *   - every view_flush_ms: move buffered view counts to MongoDB (views.c);
  *   - every sweep_interval: delete expired pastes from MongoDB. Reads check
  *     expiry themselves, and cache and recent-list entries expire in Redis
- *     with the paste, so the sweep only reclaims storage.
+ *     with the paste, so the sweep only reclaims storage;
+ *   - every tick: record the paste counter in MongoDB (counter.c).
  * On shutdown the thread is woken, the flusher drains, and it exits. */
 #include "background.h"
 
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "counter.h"
 #include "http.h"
 #include "log.h"
 #include "store_mongo.h"
@@ -58,6 +60,7 @@ static void *background_main(void *arg)
             break;
         pthread_mutex_unlock(&lock);
         views_flush_tick();
+        counter_checkpoint();
         if (now_ms() >= next_sweep) {
             sweep_expired();
             next_sweep = now_ms() + (int64_t)srv.cfg.sweep_interval * 1000;
@@ -66,6 +69,7 @@ static void *background_main(void *arg)
     }
     pthread_mutex_unlock(&lock);
     views_flush_stop();
+    counter_checkpoint_close();
     return NULL;
 }
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "counter.h"
 #include "create.h"
 #include "forms.h"
 #include "html.h"
@@ -218,7 +219,7 @@ paste *create_build(request *r, const char *content, size_t content_len, option_
         e->message = "out of memory";
         return NULL;
     }
-    if (!p->title[0] && strcmp(r->path, "/") != 0) {
+    if (!p->title[0] && r->method == M_PUT && strcmp(r->path, "/") != 0) {
         /* PUT /name.txt (curl -T): the file's name is the title */
         free(p->title);
         p->title = strdup(r->path + 1);
@@ -324,7 +325,19 @@ static void answer_created(create_ctx *c)
 static void insert_work(void *arg)
 {
     create_ctx *c = arg;
-    c->rc = mongo_store_insert(c->p, c->err, sizeof c->err);
+    for (int attempt = 0; attempt < 3; attempt++) {
+        c->rc = mongo_store_insert(c->p, c->err, sizeof c->err);
+        if (c->rc != -2)
+            return;
+        /* the number is taken: Redis lost its counter. Move it past the
+         * store's highest number and take the next one. */
+        log_warn("create: number %llu is taken; resynchronising the counter",
+                 (unsigned long long)c->p->num);
+        if (counter_resync(&c->p->num, c->err, sizeof c->err) != 0)
+            break;
+        ids_encode(&srv.ids, c->p->num, c->p->id);
+    }
+    c->rc = -1;
 }
 
 static void insert_done(void *arg)

@@ -282,14 +282,15 @@ static void put_summary(struct evbuffer *b, const paste_summary *s, int64_t now)
     put(b, "</span></li>");
 }
 
+/* empty_note: say so when the list is empty (not when the caller did not look) */
 static void put_list(struct evbuffer *b, const paste_summary *items, size_t n, int64_t now,
-                     size_t cap)
+                     size_t cap, int empty_note)
 {
     evbuffer_add_printf(b, "<ol class=\"paste-list\" id=\"recent-list\" data-live=\"%zu\">", cap);
     for (size_t i = 0; i < n; i++)
         put_summary(b, &items[i], now);
     put(b, "</ol>");
-    if (n == 0)
+    if (n == 0 && empty_note)
         put(b, "<p class=\"empty\">No public pastes yet.</p>");
 }
 
@@ -417,11 +418,18 @@ struct evbuffer *html_home_page(const home_options *o)
            "creates the paste</small></div></div></form>"
            "<aside class=\"recent\" aria-labelledby=\"recent-h\">"
            "<h2 id=\"recent-h\">Recent pastes <span class=\"live\" id=\"live\" hidden>live</span></h2>");
-    put_list(b, o->recent, o->recent_count, wall_ms(), 10);
+    /* the pre-filled form (?from=) may come without the list */
+    put_list(b, o->recent, o->recent_count, wall_ms(), o->recent_count > 10 ? o->recent_count : 10,
+             o->recent || !o->prefill);
     /* .origin: app.js replaces the text with this site's address */
     put(b, "<p class=\"more\"><a href=\"/recent\">All recent pastes</a></p></aside></div>"
            "<p class=\"hint\">From a terminal: <code>cmd | curl --data-binary @- "
-           "<span class=\"origin\">this-site</span></code></p>");
+           "<span class=\"origin\">");
+    if (o->base && o->base[0])
+        put_esc(b, o->base);
+    else
+        put(b, "this-site");
+    put(b, "</span></code></p>");
     page_end(b);
     return b;
 }
@@ -432,7 +440,8 @@ struct evbuffer *html_home_page(const home_options *o)
  * TEXT</td></tr>. Without JS, #LN is a plain anchor (CSS :target marks it);
  * app.js highlights the text with highlight.js (data-lang, or auto-detect),
  * marks #LN and #LN-LM ranges, and copies the text (rows joined by "\n", or
- * "\r\n" when data-eol="crlf": every line ended so, and the \r is not shown). */
+ * "\r\n" when data-eol="crlf": every line ended so, and the \r is not shown;
+ * one more line end when data-final-eol: the text ended with one). */
 
 static size_t count_lines(const uint8_t *s, size_t n)
 {
@@ -462,7 +471,8 @@ static void put_code(struct evbuffer *b, const paste *p)
     size_t n = p->size;
     put(b, "<div class=\"code-wrap\"><table class=\"code\" id=\"code\" data-lang=\"");
     put_esc(b, p->lang);
-    put(b, all_crlf(p->body, n) ? "\" data-eol=\"crlf\"><tbody>" : "\"><tbody>");
+    put(b, all_crlf(p->body, n) ? "\" data-eol=\"crlf\"" : "\"");
+    put(b, n && s[n - 1] == '\n' ? " data-final-eol><tbody>" : "><tbody>");
     size_t line = 1, at = 0;
     do {
         const char *nl = n > at ? memchr(s + at, '\n', n - at) : NULL;
@@ -478,6 +488,15 @@ static void put_code(struct evbuffer *b, const paste *p)
         at = end + 1;
     } while (at < n);
     put(b, "</tbody></table></div>");
+}
+
+/* "python" -> "Python": the form's name for a language, else the name as given. */
+static const char *lang_label(const char *lang)
+{
+    for (size_t i = 0; i < N_OF(langs); i++)
+        if (strcmp(lang, langs[i].value) == 0)
+            return langs[i].label;
+    return lang;
 }
 
 static void put_title(struct evbuffer *b, const paste *p)
@@ -520,7 +539,7 @@ struct evbuffer *html_paste_page(const paste *p, int64_t views, const char *base
     /* #lang-name: app.js writes the detected language into an empty one */
     put(b, "<li class=\"lang\" id=\"lang-name\">");
     if (p->lang && p->lang[0])
-        put_esc(b, p->lang);
+        put_esc(b, lang_label(p->lang));
     else if (!text)
         put(b, "binary");
     put(b, "</li>");
@@ -538,7 +557,7 @@ struct evbuffer *html_paste_page(const paste *p, int64_t views, const char *base
         char d[32], in[48];
         format_duration(p->expires_ms - now, d);
         snprintf(in, sizeof in, strcmp(d, "just now") == 0 ? "in under a minute" : "in %s", d);
-        put(b, "<li>Expires ");
+        put(b, "<li class=\"expires\">Expires ");
         put_time(b, p->expires_ms, in);
         put(b, "</li>");
     } else {
@@ -627,7 +646,7 @@ struct evbuffer *html_recent_page(const paste_summary *items, size_t n, int64_t 
            "<h1 id=\"recent-h\">Recent pastes <span class=\"live\" id=\"live\" hidden>live</span></h1>"
            "<p class=\"hint\">The latest public pastes. Unlisted and burn-after-reading pastes "
            "are never shown here.</p>");
-    put_list(b, items, n, now_ms, n > 50 ? n : 50);
+    put_list(b, items, n, now_ms, n > 50 ? n : 50, 1);
     put(b, "</section>");
     page_end(b);
     return b;

@@ -30,6 +30,7 @@ typedef struct home_options {
                                      * NULL: html_expire_values */
     const char *default_expire;     /* one of those; NULL = "never" */
     const paste_summary *recent; size_t recent_count;
+    const char *base;               /* "http://host" for the curl hint; NULL: filled by JS */
 } home_options;
 
 /* The default expiry choices, NULL-terminated: "10m" "1h" "1d" "1w" "1mo" "never". */

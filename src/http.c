@@ -7,9 +7,9 @@
  * atomic counters, and the MongoDB pool.
  *
  * Request flow: evhttp parses the request line and headers (bounded by
- * max_header_size) and the body (bounded by max_paste_size plus form
- * overhead; larger Content-Lengths are refused with 413 before the body is
- * read), then calls on_request(), which wraps it in a `request`, decodes
+ * max_header_size) and the body (bounded by max_paste_size as base64 plus
+ * form overhead; larger Content-Lengths are refused with 413 before the body
+ * is read; handlers check the paste's own size), then calls on_request(), which wraps it in a `request`, decodes
  * the path, and hands it to routes.c. Handlers answer exactly once through
  * reply*(), which add the common headers, send, write the access log line,
  * and free the request. */
@@ -35,8 +35,9 @@
 /* The process-wide state (server.h): filled by main() before workers start. */
 server srv;
 
-/* multipart framing around a max-size paste */
+/* room around a max-size paste: multipart framing, or base64 in the JSON API */
 #define FORM_OVERHEAD (64 * 1024)
+#define MAX_BODY(paste_max) ((paste_max) / 3 * 4 + 4 + FORM_OVERHEAD)
 
 uint64_t now_ns(void)
 {
@@ -332,7 +333,7 @@ static int worker_init(worker *w, char *err, size_t errlen)
     }
     const config *c = &srv.cfg;
     evhttp_set_max_headers_size(w->http, (ev_ssize_t)c->max_header_size);
-    evhttp_set_max_body_size(w->http, (ev_ssize_t)(c->max_paste_size + FORM_OVERHEAD));
+    evhttp_set_max_body_size(w->http, (ev_ssize_t)MAX_BODY(c->max_paste_size));
     /* libevent 2.1 has one inactivity timeout per connection: it bounds an
      * idle keep-alive connection and any stall while reading headers or body. */
     evhttp_set_timeout(w->http, c->keepalive_timeout);

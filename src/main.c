@@ -17,6 +17,7 @@
 
 #include "assets.h"
 #include "background.h"
+#include "counter.h"
 #include "http.h"
 #include "log.h"
 #include "server.h"
@@ -117,6 +118,11 @@ static int check_redis(void)
     if (rep)
         freeReplyObject(rep);
     redisFree(r);
+    /* a Redis that lost its data must not hand out stored numbers again */
+    if (ok && counter_resync(NULL, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return -1;
+    }
     return ok ? 0 : -1;
 }
 

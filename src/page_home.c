@@ -13,16 +13,22 @@ static void send_page(request *r, struct evbuffer *page)
 {
     set_html_security_headers(r);
     set_header(r, "Cache-Control", "no-cache");
+    set_header(r, "Vary", "User-Agent, Accept"); /* curl and wget get /help at / */
     reply(r, 200, "text/html; charset=utf-8", page);
 }
 
 static void on_home_recent(void *arg, const paste_summary *items, size_t n)
 {
+    request *r = arg;
+    char base[300];
+    base_url(r, base, sizeof base);
     home_options o = { 0 };
     o.default_expire = srv.cfg.default_expire;
+    o.expire_choices = srv.cfg.expire_choices;
+    o.base = base;
     o.recent = items;
     o.recent_count = n;
-    send_page(arg, html_home_page(&o));
+    send_page(r, html_home_page(&o));
 }
 
 void handle_home(request *r)

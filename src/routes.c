@@ -3,9 +3,11 @@
  * Paths are matched exactly or by prefix, then the method is checked, so an
  * unknown path is always 404 and a known path with the wrong method is 405
  * with an Allow header. Paste ids are checked for shape here (ids.c), so a
- * malformed id is a 404 before any store is asked. */
+ * malformed id is a 404 before any store is asked. /<id>.<ext> and
+ * /raw/<id>.<ext> are the paste <id> (read only); ext is a language hint. */
 #include "routes.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #include "ids.h"
@@ -30,24 +32,46 @@ static int method_ok(request *r, allow a)
     return 0;
 }
 
-static int id_segment_ok(const char *s)
+/* "ID" or "ID.EXT" (EXT: 1-16 of A-Za-z0-9 . _ + -, the first alphanumeric):
+ * the id copied out and *ext at the extension, or NULL. 0 when the segment
+ * is neither. */
+static int split_id_ext(const char *seg, char id[IDS_MAX_LEN + 1], const char **ext)
 {
-    return ids_is_wellformed(s, strlen(s));
+    const char *dot = strchr(seg, '.');
+    size_t n = dot ? (size_t)(dot - seg) : strlen(seg);
+    *ext = NULL;
+    if (!ids_is_wellformed(seg, n))
+        return 0;
+    memcpy(id, seg, n);
+    id[n] = '\0';
+    if (!dot)
+        return 1;
+    size_t e = strlen(dot + 1);
+    if (e == 0 || e > 16 || !isalnum((unsigned char)dot[1]))
+        return 0;
+    for (const char *c = dot + 1; *c; c++)
+        if (!isalnum((unsigned char)*c) && !strchr("._+-", *c))
+            return 0;
+    *ext = dot + 1;
+    return 1;
 }
 
-static void route_paste(request *r, const char *id, view_kind kind)
+/* seg: "ID", or "ID.EXT" where ext_ok (read only; EXT is a language hint). */
+static void route_paste(request *r, const char *seg, view_kind kind, int ext_ok)
 {
-    if (!id_segment_ok(id)) {
+    char id[IDS_MAX_LEN + 1];
+    const char *ext;
+    if (!split_id_ext(seg, id, &ext) || (ext && !ext_ok)) {
         reply_error(r, 404, "no such paste");
         return;
     }
-    allow a = kind == VIEW_RAW ? ALLOW_READ : ALLOW_READ_DELETE;
+    allow a = kind == VIEW_RAW || ext ? ALLOW_READ : ALLOW_READ_DELETE;
     if (!method_ok(r, a))
         return;
     if (r->method == M_DELETE)
         handle_delete(r, id);
     else
-        handle_view(r, id, kind);
+        handle_view_hint(r, id, kind, ext);
 }
 
 void route_request(request *r)
@@ -58,8 +82,27 @@ void route_request(request *r)
             return;
         if (r->method == M_POST || r->method == M_PUT)
             handle_create(r);
+        else if (help_is_for_terminal(r))
+            handle_help(r);
         else
             handle_home(r);
+        return;
+    }
+    if (strcmp(p, "/help") == 0) {
+        if (method_ok(r, ALLOW_READ))
+            handle_help(r);
+        return;
+    }
+    if (strcmp(p, "/api/pastes") == 0) {
+        if (r->method == M_POST)
+            handle_api_create(r);
+        else
+            reply_method_not_allowed(r, "POST");
+        return;
+    }
+    if (strcmp(p, "/api/openapi.json") == 0) {
+        if (method_ok(r, ALLOW_READ))
+            handle_openapi(r);
         return;
     }
     if (strcmp(p, "/recent") == 0) {
@@ -88,11 +131,11 @@ void route_request(request *r)
         return;
     }
     if (strncmp(p, "/raw/", 5) == 0) {
-        route_paste(r, p + 5, VIEW_RAW);
+        route_paste(r, p + 5, VIEW_RAW, 1);
         return;
     }
     if (strncmp(p, "/api/pastes/", 12) == 0) {
-        route_paste(r, p + 12, VIEW_API);
+        route_paste(r, p + 12, VIEW_API, 0);
         return;
     }
     if (r->method == M_PUT && strchr(p + 1, '/') == NULL) {
@@ -100,8 +143,8 @@ void route_request(request *r)
         handle_create(r);
         return;
     }
-    if (strchr(p + 1, '/') == NULL && id_segment_ok(p + 1)) {
-        route_paste(r, p + 1, VIEW_HTML);
+    if (strchr(p + 1, '/') == NULL) {
+        route_paste(r, p + 1, VIEW_HTML, 1);
         return;
     }
     reply_error(r, 404, r->is_api ? "no such endpoint" : "not found");

@@ -78,6 +78,8 @@ static int ensure_expiry_index(mongoc_client_t *c, char *err, size_t errlen)
     return create_index(c, "expires", 1, "expires_1", 0, 0, err, errlen);
 }
 
+static int64_t int_field(const bson_t *doc, const char *name);
+
 static int ensure_indexes(mongoc_client_t *c, char *err, size_t errlen)
 {
     if (create_index(c, "pid", 1, "pid_1", 1, 0, err, errlen) != 0
@@ -251,6 +253,64 @@ int mongo_store_insert(const paste *p, char *err, size_t errlen)
     mongoc_collection_destroy(coll);
     give_back(c);
     bson_destroy(&doc);
+    return ok ? 0 : e.code == 11000 ? -2 : -1;
+}
+
+int mongo_store_max_num(int64_t *out, char *err, size_t errlen)
+{
+    mongoc_client_t *c = borrow();
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, db_name, coll_name);
+    bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(-1), "}", "limit", BCON_INT64(1),
+                            "projection", "{", "_id", BCON_INT32(1), "}");
+    bson_t q = BSON_INITIALIZER;
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, &q, opts, NULL);
+    const bson_t *doc;
+    *out = 0;
+    if (mongoc_cursor_next(cur, &doc))
+        *out = int_field(doc, "_id");
+    bson_error_t e;
+    int rc = 0;
+    if (mongoc_cursor_error(cur, &e)) {
+        set_err(err, errlen, "find max", &e);
+        rc = -1;
+    }
+    mongoc_cursor_destroy(cur);
+    bson_destroy(&q);
+    bson_destroy(opts);
+    mongoc_collection_destroy(coll);
+    /* the floor recorded in meta covers numbers of deleted pastes */
+    mongoc_collection_t *meta = mongoc_client_get_collection(c, db_name, "meta");
+    bson_t *fq = BCON_NEW("_id", BCON_UTF8("counter"));
+    cur = mongoc_collection_find_with_opts(meta, fq, NULL, NULL);
+    if (rc == 0 && mongoc_cursor_next(cur, &doc) && int_field(doc, "floor") > *out)
+        *out = int_field(doc, "floor");
+    if (rc == 0 && mongoc_cursor_error(cur, &e)) {
+        set_err(err, errlen, "read counter floor", &e);
+        rc = -1;
+    }
+    mongoc_cursor_destroy(cur);
+    bson_destroy(fq);
+    mongoc_collection_destroy(meta);
+    give_back(c);
+    return rc;
+}
+
+int mongo_store_raise_floor(int64_t n, char *err, size_t errlen)
+{
+    mongoc_client_t *c = borrow();
+    mongoc_collection_t *meta = mongoc_client_get_collection(c, db_name, "meta");
+    bson_t *sel = BCON_NEW("_id", BCON_UTF8("counter"));
+    bson_t *upd = BCON_NEW("$max", "{", "floor", BCON_INT64(n), "}");
+    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+    bson_error_t e;
+    bool ok = mongoc_collection_update_one(meta, sel, upd, opts, NULL, &e);
+    if (!ok)
+        set_err(err, errlen, "raise counter floor", &e);
+    bson_destroy(sel);
+    bson_destroy(upd);
+    bson_destroy(opts);
+    mongoc_collection_destroy(meta);
+    give_back(c);
     return ok ? 0 : -1;
 }
 

@@ -23,7 +23,14 @@ int  mongo_store_ping(char *err, size_t errlen);
  * writer wins, so every instance sharing the database shares the key. */
 int  mongo_store_id_secret(uint8_t secret[32], char *err, size_t errlen);
 
+/* 0 stored, -2 the number or id exists already (a counter behind the store), -1 error */
 int  mongo_store_insert(const paste *p, char *err, size_t errlen);
+/* The highest paste number ever handed out, as far as MongoDB knows: the
+ * highest stored _id, or the recorded floor if higher (deleted pastes'
+ * numbers must not come back). 0 ok, -1 error. */
+int  mongo_store_max_num(int64_t *out, char *err, size_t errlen);
+/* Record that numbers up to n have been handed out ($max, upsert). */
+int  mongo_store_raise_floor(int64_t n, char *err, size_t errlen);
 /* 1 found (*out set), 0 no such paste, -1 store error */
 int  mongo_store_find(const char *id, paste **out, char *err, size_t errlen);
 /* Delete when token_hash matches: 1 deleted, 0 no such paste, -2 wrong token, -1 error. */

@@ -9,7 +9,9 @@
  *      is a 404 decided by Redis alone.
  *   4. Otherwise MongoDB on the pool; the result is cached (or tombstoned).
  * Each GET of the page or the raw bytes counts one view (views.c); HEAD and
- * API metadata reads do not. */
+ * API metadata reads do not. Raw bytes are answered by raw.c; /<id>.<ext>
+ * passes ext as a language hint for a page whose paste has no lang. */
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,17 +21,17 @@
 #include "html.h"
 #include "log.h"
 #include "paste.h"
+#include "raw.h"
 #include "routes.h"
 #include "store_mongo.h"
 #include "views.h"
-
-#define RAW_MAX_AGE 3600 /* seconds */
 
 typedef struct view_ctx {
     request  *r;
     worker   *w;        /* kept for background work after the reply */
     view_kind kind;
     char      id[16];
+    char      lang_hint[PASTE_LANG_MAX + 1]; /* from /<id>.<ext>; "" for none */
     uint64_t  num;
     paste    *p;
     int       rc;
@@ -48,93 +50,25 @@ static void not_found(view_ctx *v)
     view_ctx_free(v);
 }
 
-static void set_etag(request *r, const paste *p)
-{
-    char etag[40];
-    snprintf(etag, sizeof etag, "\"%.32s\"", p->hash);
-    set_header(r, "ETag", etag);
-}
-
-static int etag_matches(request *r, const paste *p)
-{
-    const char *inm = get_header(r, "If-None-Match");
-    if (!inm)
-        return 0;
-    if (strcmp(inm, "*") == 0)
-        return 1;
-    char etag[40];
-    snprintf(etag, sizeof etag, "\"%.32s\"", p->hash);
-    return strstr(inm, etag) != NULL;
-}
-
-static void free_paste_cb(const void *data, size_t len, void *arg)
-{
-    (void)data;
-    (void)len;
-    paste_free(arg);
-}
-
-/* Browsers and proxies may keep a paste's bytes: they never change. But not
- * past its expiry, and never a burn-after-reading paste. */
-static void set_cache_control(request *r, const paste *p)
-{
-    if (p->burn) {
-        set_header(r, "Cache-Control", "no-store");
-        return;
-    }
-    int64_t left = paste_seconds_left(p, now_ms());
-    char value[64];
-    snprintf(value, sizeof value, "public, max-age=%lld",
-             (long long)(left < RAW_MAX_AGE ? left : RAW_MAX_AGE));
-    set_header(r, "Cache-Control", value);
-}
-
-/* A title that is already a plain file name is kept; anything else becomes id.txt. */
-static void set_download_name(request *r, const paste *p, int text)
-{
-    char name[160];
-    size_t n = strlen(p->title);
-    int plain = n > 0 && n < 100 && p->title[0] != '.';
-    for (size_t i = 0; plain && i < n; i++) {
-        char c = p->title[i];
-        plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-             || c == '.' || c == '-' || c == '_';
-    }
-    if (plain)
-        snprintf(name, sizeof name, "attachment; filename=\"%s\"", p->title);
-    else
-        snprintf(name, sizeof name, "attachment; filename=\"%s.%s\"", p->id, text ? "txt" : "bin");
-    set_header(r, "Content-Disposition", name);
-}
-
+/* Headers and body are raw.c's: ETag, 304, Range, gzip, Cache-Control. */
 static void serve_raw(view_ctx *v)
 {
-    request *r = v->r;
-    paste *p = v->p;
-    set_etag(r, p);
-    set_cache_control(r, p);
-    if (etag_matches(r, p)) {
-        reply(r, 304, NULL, NULL);
-        view_ctx_free(v);
-        return;
-    }
-    int text = utf8_valid(p->body, p->size);
-    const char *type = text ? "text/plain; charset=utf-8" : "application/octet-stream";
-    char *download = query_param(r, "download");
-    if (download && strcmp(download, "1") == 0)
-        set_download_name(r, p, text);
-    free(download);
-    struct evbuffer *b = evbuffer_new();
-    /* hand the body to libevent without copying; it frees the paste when sent */
-    evbuffer_add_reference(b, p->body, p->size, free_paste_cb, p);
+    raw_serve(v->r, v->p);
     v->p = NULL;
-    reply(r, 200, type, b);
     view_ctx_free(v);
 }
 
 static void on_view_counted(view_ctx *v, int64_t views)
 {
     request *r = v->r;
+    if (v->lang_hint[0] && !v->p->lang[0]) {
+        /* /<id>.<ext>: the extension names the language of a paste that has none */
+        char *hint = strdup(v->lang_hint);
+        if (hint) {
+            free(v->p->lang);
+            v->p->lang = hint;
+        }
+    }
     char base[300];
     base_url(r, base, sizeof base);
     set_html_security_headers(r);
@@ -152,9 +86,16 @@ static void serve_api(view_ctx *v, int64_t views)
     snprintf(url, sizeof url, "%s/%s", base, p->id);
     snprintf(raw, sizeof raw, "%s/raw/%s", base, p->id);
     format_rfc3339(p->created_ms, created);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "id", p->id, "url", url,
-                          "raw_url", raw, "title", p->title, "lang", p->lang,
-                          "size", (json_int_t)p->size, "created", created, "views", (json_int_t)views);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:b, s:b}", "id", p->id,
+                          "url", url, "raw_url", raw, "title", p->title, "lang", p->lang,
+                          "size", (json_int_t)p->size, "created", created, "views", (json_int_t)views,
+                          "burn", p->burn, "unlisted", p->unlisted);
+    if (o) {
+        char expires[32];
+        if (p->expires_ms)
+            format_rfc3339(p->expires_ms, expires);
+        json_object_set_new(o, "expires", p->expires_ms ? json_string(expires) : json_null());
+    }
     char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     if (!s) {
@@ -188,8 +129,12 @@ static void serve_clone(view_ctx *v)
         not_found(v);
         return;
     }
+    char base[300];
+    base_url(v->r, base, sizeof base);
     home_options o = { 0 };
     o.default_expire = srv.cfg.default_expire;
+    o.expire_choices = srv.cfg.expire_choices;
+    o.base = base;
     if (utf8_valid(v->p->body, v->p->size)) {
         o.prefill = (const char *)v->p->body;
         o.prefill_len = v->p->size;
@@ -431,6 +376,24 @@ static void on_cached(redisAsyncContext *ac, void *reply_obj, void *priv)
 
 void handle_view(request *r, const char *id, view_kind kind)
 {
+    handle_view_hint(r, id, kind, NULL);
+}
+
+/* A usable language hint: lowercased, and valid as a paste's lang. */
+static void set_lang_hint(view_ctx *v, const char *hint)
+{
+    size_t n = hint ? strlen(hint) : 0;
+    if (n == 0 || n > PASTE_LANG_MAX)
+        return;
+    for (size_t i = 0; i < n; i++)
+        v->lang_hint[i] = (char)tolower((unsigned char)hint[i]);
+    v->lang_hint[n] = '\0';
+    if (paste_check_lang(v->lang_hint, n) != NULL)
+        v->lang_hint[0] = '\0';
+}
+
+void handle_view_hint(request *r, const char *id, view_kind kind, const char *lang_hint)
+{
     uint64_t num;
     if (ids_decode(&srv.ids, id, strlen(id), &num) != 0) {
         reply_error(r, 404, "no such paste");
@@ -446,6 +409,7 @@ void handle_view(request *r, const char *id, view_kind kind)
     v->kind = kind;
     v->num = num;
     snprintf(v->id, sizeof v->id, "%s", id);
+    set_lang_hint(v, lang_hint);
     if (rconn_command(r->w->redis, on_cached, v, "GET %s%s", KEY_PASTE, id) != 0)
         on_miss(v);
 }

@@ -236,6 +236,21 @@ if [ -f "$ROOT/tests/browser/run.mjs" ]; then
     fi
 fi
 
+# ------------------------------------------------------------------ openapi document
+if [ -x "$ROOT/tests/openapi/validate.sh" ]; then
+    log="$OUT/openapi.log"
+    say "openapi: validating assets/openapi.json"
+    "$ROOT/tests/openapi/validate.sh" 2>&1 | tee "$log"
+    line=$(tail -n 1 "$log")
+    if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+        PASSED=$((PASSED + BASH_REMATCH[1]))
+        FAILED=$((FAILED + BASH_REMATCH[2]))
+    else
+        FAILED=$((FAILED + 1))
+        note "openapi: no 'N passed, N failed' line in $OUT_REL/openapi.log"
+    fi
+fi
+
 # ------------------------------------------------------------------ server's own health
 if [ "$SERVER_UP" = 1 ]; then
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then

@@ -87,6 +87,20 @@ function pasteIdFrom(url) {
   return m ? m[1] : null;
 }
 
+// Wait until app.js has highlighted #code; say why not otherwise.
+async function waitHighlighted(page) {
+  try {
+    await page.waitForSelector('table.code.hljs', { timeout: 5000 });
+  } catch (e) {
+    const why = await page.evaluate(() => {
+      if (typeof window.hljs === 'undefined') return 'highlight.js is not loaded (not embedded? see Makefile ASSETS)';
+      const t = document.getElementById('code');
+      return t ? `the code was not highlighted (class "${t.className}")` : 'no #code table';
+    }).catch(() => 'the page is gone');
+    throw new Failure(why);
+  }
+}
+
 async function rowClasses(page) {
   return page.$$eval('table.code tr', (rows) => rows.map((r) => r.classList.contains('hl')));
 }
@@ -119,7 +133,7 @@ test('form_submit', async ({ page }) => {
   eq(await page.locator('table.code tr').count(), 8, 'number of code lines');
   eq(await page.textContent('#L2 td.lc'), 'def greet(name):', 'line 2');
   const meta = await page.textContent('.paste-head .meta');
-  check(/python/.test(meta) && /\d+(\.\d)? (B|KiB)/.test(meta) && /\d+ views?/.test(meta), `meta line: ${meta}`);
+  check(/python/i.test(meta) && /\d+(\.\d)? (B|KiB)/.test(meta) && /\d+ views?/.test(meta), `meta line: ${meta}`);
   check(await page.locator('.paste-head time[datetime]').count() >= 1, 'no <time datetime> for created');
 });
 
@@ -134,6 +148,7 @@ test('form_ctrl_enter', async ({ page }) => {
 
 test('form_without_js', async ({ page }) => {
   await page.goto(`${BASE}/`);
+  eq(await page.evaluate(() => document.documentElement.classList.contains('js')), false, 'app.js ran');
   await page.fill('#content', 'made with JavaScript off\n<b>not bold</b>\n');
   await page.fill('#title', 'no js');
   await Promise.all([page.waitForURL(/\/[A-Za-z0-9]+$/), page.click('button[type=submit]')]);
@@ -148,7 +163,7 @@ test('form_without_js', async ({ page }) => {
 test('highlighted', async ({ page }) => {
   const p = await makePaste({ content: SAMPLE_PY, title: 'highlight me', lang: 'python' });
   await page.goto(p.url);
-  await page.waitForSelector('table.code.hljs', { timeout: 5000 });
+  await waitHighlighted(page);
   check(await page.locator('#L1 .hljs-keyword').count() > 0, 'no .hljs-keyword on line 1 (import)');
   check(await page.locator('#L2 .hljs-title').count() > 0, 'no .hljs-title on line 2 (def greet)');
   // the docstring spans lines 3-4: both lines carry a string span, the line structure holds
@@ -164,7 +179,7 @@ test('highlight_auto_detect', async ({ page }) => {
             '    printf("hi\\n");\n    return 0;\n}\n';
   const p = await makePaste({ content: c, title: 'no language given' });
   await page.goto(p.url);
-  await page.waitForSelector('table.code.hljs', { timeout: 5000 });
+  await waitHighlighted(page);
   const lang = await page.getAttribute('table.code', 'data-highlighted');
   check(lang === 'c' || lang === 'cpp', `detected ${lang}, expected c or cpp`);
   check(await page.locator('#L4 .hljs-comment').count() > 0, 'line 4 (inside a block comment) is not a comment');
@@ -229,7 +244,7 @@ test('copy_button', async ({ page, context }) => {
   await page.goto(p.url);
   await page.click('#copy');
   await page.waitForSelector('#copy.done');
-  eq(await page.evaluate(() => navigator.clipboard.readText()), content.replace(/\r\n$/, ''), 'clipboard');
+  eq(await page.evaluate(() => navigator.clipboard.readText()), content, 'clipboard');
 });
 
 test('new_paste_from_this', async ({ page }) => {
@@ -345,7 +360,7 @@ test('xss_payloads', async ({ page, context, requests }) => {
   // 2. a paste with the payload in content and title (lang is validated), highlighted as HTML
   const p = await makePaste({ content: XSS, title: XSS_TITLE, lang: 'xml' });
   await page.goto(p.url);
-  await page.waitForSelector('table.code.hljs', { timeout: 5000 });
+  await waitHighlighted(page);
   await page.hover('#L5 td.lc');
   await assertNoXss(page, 'the paste page', dialogs);
   eq(await page.textContent('h1'), XSS_TITLE, 'title shown as text');
@@ -395,12 +410,25 @@ test('expiry_shown', async ({ page }) => {
   check(/expires in (1 hour|\d+ minutes)/i.test(meta), `meta does not say it expires in an hour: ${meta}`);
 });
 
+test('large_paste', async ({ page }) => {
+  const lines = [];
+  for (let i = 1; lines.join('\n').length < 260 * 1024; i++)
+    lines.push(`    value_${i} = compute(${i}, "string ${i}")  # comment ${i}`);
+  const p = await makePaste({ content: lines.join('\n') + '\n', title: 'large', lang: 'python' });
+  await page.goto(`${p.url}#L${lines.length - 1}`);
+  await page.waitForSelector('table.code.plain', { timeout: 10000 }).catch(() => {
+    throw new Failure('a paste over 200 KiB was highlighted (or the page did not finish)');
+  });
+  eq(await page.locator('table.code tr').count(), lines.length, 'number of lines');
+  check(await page.locator(`#L${lines.length - 1}.hl`).isVisible(), 'the marked line is not shown');
+}, { fullPage: false });
+
 async function samplePastePage(page) {
   const p = await makePaste({ content: SAMPLE_PY + '\nprint(greet("world"))\n' +
     'numbers = [n * 2 for n in range(10) if n % 3]  # a long line that may need scrolling sideways\n',
     title: 'Screenshot sample', lang: 'python' });
   await page.goto(`${p.url}#L2-L3`);
-  await page.waitForSelector('table.code.hljs', { timeout: 5000 });
+  await waitHighlighted(page);
   return p;
 }
 
@@ -490,7 +518,8 @@ async function main() {
       error = e instanceof Failure ? e.message : `${e.name}: ${oneLine(e.message)}`;
     }
     try {
-      await page.screenshot({ path: path.join(SHOTS, `${t.name}.png`), fullPage: true, timeout: 10000 });
+      await page.screenshot({ path: path.join(SHOTS, `${t.name}.png`), fullPage: t.opts.fullPage !== false,
+                              timeout: 10000 });
     } catch (e) { /* a page that cannot be drawn must not hide the result */ }
     await context.close().catch(() => {});
     if (error) { failed++; console.log(`FAIL - ${t.name}: ${oneLine(error)}`); }

@@ -239,6 +239,26 @@ Test(create, stored_document_has_every_field)
     free(id);
 }
 
+Test(create, a_redis_that_lost_its_counter_does_not_reuse_numbers)
+{
+    ids_key k;
+    server_ids_key(&k);
+    char *before = create_paste("before the loss", 15, "");
+    uint64_t n_before;
+    cr_assert_eq(ids_decode(&k, before, strlen(before), &n_before), 0);
+    redisContext *rc = test_redis();
+    freeReplyObject(redisCommand(rc, "DEL pasted:counter")); /* as after a Redis restart */
+    redisFree(rc);
+    char *after = create_paste("after the loss", 14, "");
+    uint64_t n_after;
+    cr_assert_eq(ids_decode(&k, after, strlen(after), &n_after), 0);
+    cr_assert_gt(n_after, n_before, "number %llu reused or went back", (unsigned long long)n_after);
+    assert_raw_is(before, "before the loss", 15);
+    assert_raw_is(after, "after the loss", 14);
+    free(before);
+    free(after);
+}
+
 /* --- errors --------------------------------------------------------------- */
 
 static void expect_status(const char *method, const char *path, int status, const char *allow)

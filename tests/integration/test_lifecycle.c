@@ -37,9 +37,13 @@ static void drop_cache(const char *id)
     redisFree(rc);
 }
 
+/* A page as a browser asks for it (curl's own User-Agent gets /help at /). */
 static char *page_of(const char *path)
 {
-    http_resp *r = http_get(path);
+    char *url = pasted_url(path);
+    const char *args[] = { "-H", "Accept: text/html", url, NULL };
+    http_resp *r = http_run(args, NULL, 0);
+    free(url);
     cr_assert_eq(r->status, 200, "%s: %d", path, r->status);
     char *body = strndup(r->body, r->body_len);
     http_free(r);

@@ -1,0 +1,456 @@
+/* raw.c - GET and HEAD on /raw/<id>: a paste's exact bytes, served the way a
+ * good static file server would.
+ *
+ * view.c finds the paste (cache, then store), settles expiry and
+ * burn-after-reading, and hands the paste to raw_serve(), which owns it from
+ * then on. Here, in this order:
+ *   1. Headers every raw reply carries: Cache-Control (by paste kind),
+ *      Accept-Ranges: bytes, Vary: Accept-Encoding.
+ *   2. Pick the representation: gzip when the client accepts it, the body is
+ *      text of at least RAW_GZIP_MIN bytes and no Range was asked; else the
+ *      bytes as stored. Each has its own strong ETag (the body's SHA-256,
+ *      "-gz" appended for gzip; gzip output is deterministic).
+ *   3. If-None-Match naming that ETag -> 304, no body.
+ *   4. Range (one byte range: "a-b", "a-", "-n"; honoured unless If-Range
+ *      names another ETag) -> 206 with Content-Range; a range that is
+ *      malformed or starts past the end -> 416, whose Content-Range names
+ *      only the size ("bytes", a star, a slash, the size).
+ *      Several ranges, or another unit, are ignored: the whole body (200).
+ *   5. Otherwise 200 with the whole body.
+ * Bodies go to libevent by reference (no copy); the paste, or the gzip
+ * buffer, is freed when libevent has sent it. Each worker keeps its last few
+ * small gzipped bodies (by SHA-256), so a hot paste is compressed once.
+ * Every header value read here is untrusted: parsers are bounded, saturate
+ * instead of overflowing, and fall back to the plain whole-body answer when
+ * in doubt. */
+#include "raw.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <zlib.h>
+
+#define ETAG_LEN 48
+
+typedef enum range_result { RANGE_NONE, RANGE_OK, RANGE_BAD } range_result;
+
+static int is_ows(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static const char *skip_ows(const char *p)
+{
+    while (is_ows(*p))
+        p++;
+    return p;
+}
+
+/* --- Cache-Control ------------------------------------------------------ */
+
+/* Browsers and proxies may keep a paste's bytes: they never change. But not
+ * past its expiry, and never a burn-after-reading paste. */
+static void set_cache_control(request *r, const paste *p)
+{
+    if (p->burn) {
+        set_header(r, "Cache-Control", "no-store");
+        return;
+    }
+    int64_t left = paste_seconds_left(p, now_ms());
+    if (left < 0)
+        left = 0;
+    char value[64];
+    snprintf(value, sizeof value, "public, max-age=%lld",
+             (long long)(left < RAW_MAX_AGE ? left : RAW_MAX_AGE));
+    set_header(r, "Cache-Control", value);
+}
+
+/* --- ETags ------------------------------------------------------------- */
+
+static void make_etag(const paste *p, int gzip, char out[ETAG_LEN])
+{
+    snprintf(out, ETAG_LEN, "\"%.32s%s\"", p->hash, gzip ? "-gz" : "");
+}
+
+/* If-None-Match: "*" or a list of entity tags, compared weakly (W/ ignored). */
+static int none_match(const char *h, const char *etag)
+{
+    size_t elen = strlen(etag);
+    const char *p = h;
+    for (;;) {
+        while (is_ows(*p) || *p == ',')
+            p++;
+        if (!*p)
+            return 0;
+        if (*p == '*')
+            return 1;
+        if (p[0] == 'W' && p[1] == '/')
+            p += 2;
+        if (*p == '"') {
+            const char *close = strchr(p + 1, '"');
+            if (!close)
+                return 0;
+            if ((size_t)(close - p + 1) == elen && memcmp(p, etag, elen) == 0)
+                return 1;
+            p = close + 1;
+        }
+        while (*p && *p != ',')
+            p++;
+    }
+}
+
+/* If-Range: honour the Range only when it names this exact (strong) ETag.
+ * A date cannot match: raw replies carry no Last-Modified. */
+static int if_range_holds(const char *h, const char *etag)
+{
+    h = skip_ows(h);
+    size_t n = strlen(h);
+    while (n > 0 && is_ows(h[n - 1]))
+        n--;
+    return n == strlen(etag) && memcmp(h, etag, n) == 0;
+}
+
+/* --- Accept-Encoding --------------------------------------------------- */
+
+/* Is the qvalue in [v, end) above zero? A malformed one counts as zero. */
+static int qvalue_positive(const char *v, const char *end)
+{
+    if (v == end || (*v != '0' && *v != '1'))
+        return 0;
+    int positive = *v == '1';
+    const char *d = v + 1;
+    if (d == end)
+        return positive;
+    if (*d != '.' || end - d > 4)
+        return 0;
+    for (d++; d < end; d++) {
+        if (*d < '0' || *d > '9' || (positive && *d != '0'))
+            return 0;
+        if (*d != '0')
+            positive = 1;
+    }
+    return positive;
+}
+
+/* The parameters of one Accept-Encoding element, [p, end): is its q above zero? */
+static int element_acceptable(const char *p, const char *end)
+{
+    while (p < end) {
+        while (p < end && (is_ows(*p) || *p == ';'))
+            p++;
+        const char *name = p;
+        while (p < end && *p != '=' && *p != ';' && !is_ows(*p))
+            p++;
+        if (p < end && *p == '=' && p - name == 1 && (*name == 'q' || *name == 'Q')) {
+            const char *v = ++p;
+            while (p < end && *p != ';' && !is_ows(*p))
+                p++;
+            return qvalue_positive(v, p);
+        }
+        while (p < end && *p != ';')
+            p++;
+    }
+    return 1; /* no q: q=1 */
+}
+
+/* Does Accept-Encoding allow gzip: named ("gzip", "x-gzip") with q > 0, or
+ * not named and "*" allowed? */
+static int accepts_gzip(const char *h)
+{
+    int gzip = -1, star = -1;
+    const char *p = h;
+    while (*p) {
+        while (is_ows(*p) || *p == ',')
+            p++;
+        const char *coding = p;
+        while (*p && *p != ',' && *p != ';' && !is_ows(*p))
+            p++;
+        size_t clen = (size_t)(p - coding);
+        const char *params = p;
+        while (*p && *p != ',')
+            p++;
+        if (clen == 0)
+            continue;
+        int ok = element_acceptable(params, p);
+        if ((clen == 4 && strncasecmp(coding, "gzip", 4) == 0)
+            || (clen == 6 && strncasecmp(coding, "x-gzip", 6) == 0))
+            gzip = gzip == 1 ? 1 : ok;
+        else if (clen == 1 && *coding == '*')
+            star = ok;
+    }
+    return gzip >= 0 ? gzip : star == 1;
+}
+
+/* --- Range -------------------------------------------------------------- */
+
+/* Decimal digits at *pp, saturating at UINT64_MAX. 0 when there is none. */
+static int parse_count(const char **pp, uint64_t *out)
+{
+    const char *p = *pp;
+    uint64_t v = 0;
+    if (*p < '0' || *p > '9')
+        return 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+    }
+    *pp = p;
+    *out = v;
+    return 1;
+}
+
+/* "bytes=first-last" | "bytes=first-" | "bytes=-suffix" against a body of
+ * size bytes: RANGE_OK with [*start, *start + *len), RANGE_BAD (416), or
+ * RANGE_NONE when the header is to be ignored (another unit, several ranges). */
+static range_result parse_range(const char *h, size_t size, size_t *start, size_t *len)
+{
+    const char *p = skip_ows(h);
+    if (strncasecmp(p, "bytes", 5) != 0)
+        return RANGE_NONE;
+    p = skip_ows(p + 5);
+    if (*p != '=')
+        return RANGE_NONE;
+    p = skip_ows(p + 1);
+    if (strchr(p, ','))
+        return RANGE_NONE;
+    uint64_t first = 0, last = UINT64_MAX, suffix = 0;
+    int has_first = parse_count(&p, &first);
+    if (*p != '-')
+        return RANGE_BAD;
+    p++;
+    int has_last = parse_count(&p, has_first ? &last : &suffix);
+    if (*skip_ows(p) != '\0')
+        return RANGE_BAD;
+    if (!has_first) {
+        if (!has_last || suffix == 0 || size == 0)
+            return RANGE_BAD;
+        uint64_t n = suffix < size ? suffix : size;
+        *start = size - (size_t)n;
+        *len = (size_t)n;
+        return RANGE_OK;
+    }
+    if (has_last && last < first)
+        return RANGE_BAD;
+    if (first >= size)
+        return RANGE_BAD;
+    if (last >= size)
+        last = size - 1;
+    *start = (size_t)first;
+    *len = (size_t)(last - first + 1);
+    return RANGE_OK;
+}
+
+/* --- bodies --------------------------------------------------------------- */
+
+static void free_paste_cb(const void *data, size_t len, void *arg)
+{
+    (void)data;
+    (void)len;
+    paste_free(arg);
+}
+
+/* --- gzip, with a small cache per worker ---------------------------------- */
+
+/* One paste body, gzipped. Shared by this worker's cache and the replies
+ * still sending it; freed with the last reference. Only the worker thread
+ * that made it touches it (libevent runs the send callbacks in its loop),
+ * so the count needs no atomics. */
+typedef struct gz_blob {
+    int     refs;
+    size_t  len;
+    char    hash[PASTE_HASH_HEX + 1];
+    uint8_t data[];
+} gz_blob;
+
+/* Per worker thread: the last few gzipped bodies, kept only if small. */
+#define GZ_SLOTS 4
+#define GZ_KEEP_MAX (256 * 1024)
+typedef struct gz_cache {
+    gz_blob *slot[GZ_SLOTS];
+    unsigned next;
+} gz_cache;
+
+static pthread_key_t gz_key;
+static pthread_once_t gz_once = PTHREAD_ONCE_INIT;
+static int gz_key_ok;
+
+static void gz_unref(gz_blob *b)
+{
+    if (b && --b->refs == 0)
+        free(b);
+}
+
+static void gz_cache_free(void *arg)
+{
+    gz_cache *c = arg;
+    for (int i = 0; i < GZ_SLOTS; i++)
+        gz_unref(c->slot[i]);
+    free(c);
+}
+
+static void gz_key_init(void)
+{
+    gz_key_ok = pthread_key_create(&gz_key, gz_cache_free) == 0;
+}
+
+/* This thread's cache, or NULL (then nothing is kept). */
+static gz_cache *gz_local(void)
+{
+    pthread_once(&gz_once, gz_key_init);
+    if (!gz_key_ok)
+        return NULL;
+    gz_cache *c = pthread_getspecific(gz_key);
+    if (!c && (c = calloc(1, sizeof *c)) != NULL && pthread_setspecific(gz_key, c) != 0) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static void gz_sent_cb(const void *data, size_t len, void *arg)
+{
+    (void)data;
+    (void)len;
+    gz_unref(arg);
+}
+
+/* gzip of p's body (level 6; same input, same output): a new reference,
+ * from this worker's cache or made now. NULL when out of memory. */
+static gz_blob *gz_get(const paste *p)
+{
+    /* the body's hash is the key: only a whole one will do */
+    gz_cache *c = strlen(p->hash) == PASTE_HASH_HEX ? gz_local() : NULL;
+    for (int i = 0; c && i < GZ_SLOTS; i++)
+        if (c->slot[i] && strcmp(c->slot[i]->hash, p->hash) == 0) {
+            c->slot[i]->refs++;
+            return c->slot[i];
+        }
+    if (p->size > UINT_MAX / 2)
+        return NULL;
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    uLong bound = deflateBound(&z, (uLong)p->size);
+    gz_blob *b = malloc(sizeof *b + bound);
+    if (!b) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = p->body;
+    z.avail_in = (uInt)p->size;
+    z.next_out = b->data;
+    z.avail_out = (uInt)bound;
+    int rc = deflate(&z, Z_FINISH);
+    b->len = z.total_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(b);
+        return NULL;
+    }
+    b->refs = 1;
+    memcpy(b->hash, p->hash, sizeof b->hash);
+    if (c && b->len <= GZ_KEEP_MAX) {
+        gz_unref(c->slot[c->next]);
+        c->slot[c->next] = b;
+        b->refs++;
+        c->next = (c->next + 1) % GZ_SLOTS;
+    }
+    return b;
+}
+
+/* A title that is already a plain file name is kept; anything else becomes id.txt. */
+static void set_download_name(request *r, const paste *p, int text)
+{
+    char name[160];
+    size_t n = strlen(p->title);
+    int plain = n > 0 && n < 100 && p->title[0] != '.';
+    for (size_t i = 0; plain && i < n; i++) {
+        char c = p->title[i];
+        plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+             || c == '.' || c == '-' || c == '_';
+    }
+    if (plain)
+        snprintf(name, sizeof name, "attachment; filename=\"%s\"", p->title);
+    else
+        snprintf(name, sizeof name, "attachment; filename=\"%s.%s\"", p->id, text ? "txt" : "bin");
+    set_header(r, "Content-Disposition", name);
+}
+
+/* --- the reply ------------------------------------------------------------ */
+
+void raw_serve(request *r, paste *p)
+{
+    set_cache_control(r, p);
+    set_header(r, "Accept-Ranges", "bytes");
+    set_header(r, "Vary", "Accept-Encoding");
+
+    int text = utf8_valid(p->body, p->size);
+    const char *range = get_header(r, "Range");
+    const char *ae = get_header(r, "Accept-Encoding");
+    int gzip = !range && text && p->size >= RAW_GZIP_MIN && ae && accepts_gzip(ae);
+
+    char etag[ETAG_LEN];
+    make_etag(p, gzip, etag);
+    set_header(r, "ETag", etag);
+    const char *inm = get_header(r, "If-None-Match");
+    if (inm && none_match(inm, etag)) {
+        paste_free(p);
+        reply(r, 304, NULL, NULL);
+        return;
+    }
+
+    size_t start = 0, len = p->size;
+    range_result rr = RANGE_NONE;
+    if (range) {
+        const char *if_range = get_header(r, "If-Range");
+        if (!if_range || if_range_holds(if_range, etag))
+            rr = parse_range(range, p->size, &start, &len);
+    }
+    char value[96];
+    if (rr == RANGE_BAD) {
+        snprintf(value, sizeof value, "bytes */%zu", p->size);
+        set_header(r, "Content-Range", value);
+        paste_free(p);
+        reply_error(r, 416, "range not satisfiable");
+        return;
+    }
+
+    const char *type = text ? "text/plain; charset=utf-8" : "application/octet-stream";
+    char *download = query_param(r, "download");
+    if (download && strcmp(download, "1") == 0)
+        set_download_name(r, p, text);
+    free(download);
+
+    struct evbuffer *b = evbuffer_new();
+    if (!b) {
+        paste_free(p);
+        reply_error(r, 503, "out of memory");
+        return;
+    }
+    if (rr == RANGE_OK) {
+        snprintf(value, sizeof value, "bytes %zu-%zu/%zu", start, start + len - 1, p->size);
+        set_header(r, "Content-Range", value);
+        evbuffer_add_reference(b, p->body + start, len, free_paste_cb, p);
+        reply(r, 206, type, b);
+        return;
+    }
+    gz_blob *z = gzip ? gz_get(p) : NULL;
+    if (z) {
+        set_header(r, "Content-Encoding", "gzip");
+        evbuffer_add_reference(b, z->data, z->len, gz_sent_cb, z);
+        paste_free(p);
+        reply(r, 200, type, b);
+        return;
+    }
+    if (gzip) {
+        /* could not compress (out of memory): the plain bytes, under their own tag */
+        make_etag(p, 0, etag);
+        set_header(r, "ETag", etag);
+    }
+    evbuffer_add_reference(b, p->body, p->size, free_paste_cb, p);
+    reply(r, 200, type, b);
+}
