@@ -109,3 +109,36 @@ void utc_day(char out[11])
     gmtime_r(&t, &tm);
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
+
+char *temp_file(const void *data, size_t len, const char *name)
+{
+    char dir[] = "/tmp/pasted-test-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char *path = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+    return path;
+}
+
+void remove_temp(char *path)
+{
+    unlink(path);
+    char *slash = strrchr(path, '/');
+    *slash = '\0';
+    rmdir(path);
+    free(path);
+}
+
+void assert_raw_is(const char *id, const void *bytes, size_t len)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/raw/%s", id);
+    http_resp *r = http_get(path);
+    cr_assert_eq(r->status, 200, "raw %s: %d", id, r->status);
+    cr_assert_eq(r->body_len, len, "raw %s: %zu bytes, expected %zu", id, r->body_len, len);
+    cr_assert_eq(memcmp(r->body, bytes, len), 0, "raw %s: bytes differ", id);
+    http_free(r);
+}

@@ -25,6 +25,11 @@ long long metric(const char *name);
 void server_ids_key(ids_key *k);
 /* Poll until cond() or timeout_ms; returns cond's last value. */
 int wait_until(int (*cond)(void *), void *arg, int timeout_ms);
+/* A file holding data, named name, in a fresh temp dir; remove_temp() undoes it. */
+char *temp_file(const void *data, size_t len, const char *name);
+void  remove_temp(char *path);
+/* GET /raw/<id> and assert 200 with exactly these bytes. */
+void  assert_raw_is(const char *id, const void *bytes, size_t len);
 /* today's UTC date, "YYYY-MM-DD" */
 void utc_day(char out[11]);
 

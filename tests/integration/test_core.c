@@ -10,33 +10,11 @@
 #include "paste.h"
 #include "pasted_client.h"
 
-static char *temp_file(const void *data, size_t len, const char *name)
-{
-    char dir[] = "/tmp/pasted-test-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char *path = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-    return path;
-}
-
 static http_resp *get_raw(const char *id)
 {
     char path[64];
     snprintf(path, sizeof path, "/raw/%s", id);
     return http_get(path);
-}
-
-static void assert_raw_is(const char *id, const void *bytes, size_t len)
-{
-    http_resp *r = get_raw(id);
-    cr_assert_eq(r->status, 200, "raw %s: %d", id, r->status);
-    cr_assert_eq(r->body_len, len, "raw %s: %zu bytes, expected %zu", id, r->body_len, len);
-    cr_assert_eq(memcmp(r->body, bytes, len), 0, "raw %s: bytes differ", id);
-    http_free(r);
 }
 
 /* --- creating ------------------------------------------------------------ */
@@ -125,7 +103,7 @@ Test(create, multipart_file_part_keeps_binary_bytes)
     http_free(raw);
     free(id);
     free(url);
-    free(path);
+    remove_temp(path);
     http_free(r);
 }
 
@@ -146,7 +124,7 @@ Test(create, put_with_curl_upload_file)
     http_free(meta);
     free(id);
     free(url);
-    free(path);
+    remove_temp(path);
     http_free(r);
 }
 

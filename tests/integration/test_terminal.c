@@ -26,28 +26,6 @@ static http_resp *curl_with(const void *in, size_t len, const char *arg, ...)
     return http_run(args, in, len);
 }
 
-static char *temp_file(const void *data, size_t len, const char *name)
-{
-    char dir[] = "/tmp/pasted-term-XXXXXX";
-    cr_assert_not_null(mkdtemp(dir));
-    char *path = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    cr_assert_not_null(f);
-    cr_assert_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-    return path;
-}
-
-static void remove_temp(char *path)
-{
-    unlink(path);
-    char *slash = strrchr(path, '/');
-    *slash = '\0';
-    rmdir(path);
-    free(path);
-}
-
 /* The plain create answer: 201, "URL\n" alone, URL == Location, a delete
  * token header. Returns the id (malloc'd). */
 static char *assert_created(http_resp *r)
@@ -63,17 +41,6 @@ static char *assert_created(http_resp *r)
     const char *token = http_header(r, "X-Delete-Token");
     cr_assert(token && strlen(token) == 32, "X-Delete-Token %s", token);
     return id_from_url(r->body, r->body_len);
-}
-
-static void assert_raw_is(const char *id, const void *bytes, size_t len)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/raw/%s", id);
-    http_resp *r = http_get(path);
-    cr_assert_eq(r->status, 200, "raw %s: %d", id, r->status);
-    cr_assert_eq(r->body_len, len, "raw %s: %zu bytes, expected %zu", id, r->body_len, len);
-    cr_assert_eq(memcmp(r->body, bytes, len), 0, "raw %s: bytes differ", id);
-    http_free(r);
 }
 
 /* GET /api/pastes/<id> as text (malloc'd). */
