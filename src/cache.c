@@ -9,6 +9,7 @@
 
 #include <stdlib.h>
 
+#include "hotcache.h"
 #include "http.h"
 #include "recent.h"
 
@@ -32,6 +33,9 @@ void paste_cache_put(worker *w, const paste *p)
 
 void paste_cache_forget(worker *w, const char *id)
 {
+    hotcache_drop(w->hot, id);
+    /* every worker of every instance drops its in-memory copy (events.c) */
+    rconn_command(w->redis, NULL, NULL, "PUBLISH %s %s", CHANNEL_GONE, id);
     rconn_command(w->redis, NULL, NULL, "SET %s%s %s EX 60", KEY_PASTE, id, TOMBSTONE);
     rconn_command(w->redis, NULL, NULL, "HDEL %s %s", KEY_VIEWS, id);
     recent_remove(w, id);

@@ -41,6 +41,8 @@ static const config_key config_keys[] = {
     SIZE_KEY("max_paste_size", max_paste_size, 1, 64LL << 20),
     INT_KEY("cache_ttl", cache_ttl, 1, 30 * 86400),
     SIZE_KEY("cache_max_entry", cache_max_entry, 0, 64LL << 20),
+    SIZE_KEY("hot_cache_size", hot_cache_size, 0, 4LL << 30),
+    INT_KEY("hot_ttl_ms", hot_ttl_ms, 0, 3600000),
     INT_KEY("header_timeout", header_timeout, 1, 3600),
     INT_KEY("body_timeout", body_timeout, 1, 3600),
     INT_KEY("keepalive_timeout", keepalive_timeout, 1, 3600),
@@ -72,6 +74,8 @@ void config_defaults(config *cfg)
     cfg->max_paste_size = 1 << 20;
     cfg->cache_ttl = 86400;
     cfg->cache_max_entry = 256 << 10;
+    cfg->hot_cache_size = 32 << 20;
+    cfg->hot_ttl_ms = 10000;
     /* Kore's defaults: header 10 s, body 60 s, keep-alive idle 20 s. */
     cfg->header_timeout = 10;
     cfg->body_timeout = 60;

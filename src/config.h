@@ -17,6 +17,8 @@ typedef struct config {
     size_t max_paste_size;      /* bytes */
     int    cache_ttl;           /* seconds a cached paste lives in Redis */
     size_t cache_max_entry;     /* pastes larger than this are not cached */
+    size_t hot_cache_size;      /* bytes of hot pastes kept in memory, all workers */
+    int    hot_ttl_ms;          /* how long a worker keeps a paste without asking Redis */
     int    header_timeout;      /* seconds */
     int    body_timeout;        /* seconds */
     int    keepalive_timeout;   /* seconds */

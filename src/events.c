@@ -9,7 +9,10 @@
  * A timer writes a ": keep-alive" comment every sse_keepalive seconds; that
  * write is also how a vanished client is noticed (evhttp does not read from
  * a connection while a reply is in progress), and its slot freed. The
- * number of streams is capped process-wide by sse_max_streams. */
+ * number of streams is capped process-wide by sse_max_streams.
+ *
+ * The same subscriber also listens on pasted:gone, the ids of deleted,
+ * burned and expired pastes, and drops them from this worker's hot cache. */
 #include "events.h"
 
 #include <event2/event.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hotcache.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
@@ -78,7 +82,13 @@ static void on_message(redisAsyncContext *ac, void *reply_obj, void *priv)
     redisReply *rep = reply_obj;
     if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 3
         || strcmp(rep->element[0]->str ? rep->element[0]->str : "", "message") != 0
-        || rep->element[2]->type != REDIS_REPLY_STRING || !e->head)
+        || rep->element[2]->type != REDIS_REPLY_STRING)
+        return;
+    if (strcmp(rep->element[1]->str ? rep->element[1]->str : "", CHANNEL_GONE) == 0) {
+        hotcache_drop(e->w->hot, rep->element[2]->str);
+        return;
+    }
+    if (!e->head)
         return;
     char *data = public_event(rep->element[2]->str, rep->element[2]->len);
     if (!data)
@@ -150,7 +160,8 @@ int events_worker_init(worker *w)
     if (!e)
         return -1;
     e->w = w;
-    e->subscriber = rconn_new_subscriber(w->base, &srv.redis, CHANNEL_NEW, on_message, e);
+    e->subscriber = rconn_new_subscriber(w->base, &srv.redis, CHANNEL_NEW " " CHANNEL_GONE,
+                                         on_message, e);
     e->keepalive = event_new(w->base, -1, EV_PERSIST, on_keepalive, e);
     if (!e->subscriber || !e->keepalive) {
         rconn_free(e->subscriber);

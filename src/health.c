@@ -26,13 +26,15 @@ static void add_counters(struct evbuffer *b, const char *prefix)
     stats *s = &srv.stats;
     evbuffer_add_printf(b,
         "%srequests_total %llu\n%spastes_created_total %llu\n%sviews_total %llu\n"
-        "%scache_hits_total %llu\n%scache_misses_total %llu\n%sstore_errors_total %llu\n"
+        "%scache_hits_total %llu\n%scache_misses_total %llu\n%shot_hits_total %llu\n"
+        "%sstore_errors_total %llu\n"
         "%sstore_queue %d\n",
         prefix, (unsigned long long)atomic_load(&s->requests),
         prefix, (unsigned long long)atomic_load(&s->created),
         prefix, (unsigned long long)atomic_load(&s->views),
         prefix, (unsigned long long)atomic_load(&s->cache_hits),
         prefix, (unsigned long long)atomic_load(&s->cache_misses),
+        prefix, (unsigned long long)atomic_load(&s->hot_hits),
         prefix, (unsigned long long)atomic_load(&s->store_errors),
         prefix, pool_queued(srv.mongo));
 }

@@ -28,12 +28,15 @@
 #include <time.h>
 
 #include "events.h"
+#include "hotcache.h"
 #include "html.h"
 #include "log.h"
 #include "routes.h"
 
 /* The process-wide state (server.h): filled by main() before workers start. */
 server srv;
+
+static int n_workers_for_cache = 1; /* the hot-cache budget is split between workers */
 
 /* room around a max-size paste: multipart framing, or base64 in the JSON API */
 #define FORM_OVERHEAD (64 * 1024)
@@ -343,6 +346,7 @@ static int worker_init(worker *w, char *err, size_t errlen)
     /* drain an oversized body before answering 413, so the client sees the answer */
     evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
     evhttp_set_gencb(w->http, on_request, w);
+    w->hot = hotcache_new(srv.cfg.hot_cache_size / (size_t)n_workers_for_cache, srv.cfg.hot_ttl_ms);
     w->redis = rconn_new(w->base, &srv.redis);
     if (!w->redis || events_worker_init(w) != 0) {
         snprintf(err, errlen, "cannot create redis connection");
@@ -353,6 +357,7 @@ static int worker_init(worker *w, char *err, size_t errlen)
 
 int http_start_workers(worker *workers, int n, char *err, size_t errlen)
 {
+    n_workers_for_cache = n;
     for (int i = 0; i < n; i++) {
         workers[i].index = i;
         if (worker_init(&workers[i], err, errlen) != 0)
@@ -387,6 +392,7 @@ void http_free_workers(worker *workers, int n)
         event_base_loop(w->base, EVLOOP_NONBLOCK);
         evhttp_free(w->http);           /* closes SSE streams: before events */
         events_worker_free(w);
+        hotcache_free(w->hot);
         event_base_free(w->base);
     }
 }

@@ -20,12 +20,21 @@
 
 paste *paste_new(void)
 {
-    return calloc(1, sizeof(paste));
+    paste *p = calloc(1, sizeof(paste));
+    if (p)
+        p->refs = 1;
+    return p;
+}
+
+paste *paste_ref(paste *p)
+{
+    p->refs++;
+    return p;
 }
 
 void paste_free(paste *p)
 {
-    if (!p)
+    if (!p || --p->refs > 0)
         return;
     free(p->title);
     free(p->lang);

@@ -23,10 +23,14 @@ typedef struct paste {
     int64_t  views;             /* total views known when this record was read */
     char     hash[PASTE_HASH_HEX + 1];
     char     token_hash[PASTE_HASH_HEX + 1]; /* SHA-256 of the delete token; store only */
+    int      refs;              /* holders: requests in flight, a worker's hot cache */
 } paste;
 
-paste *paste_new(void);
-void   paste_free(paste *p);
+/* A paste is reference counted. Counts are plain ints: a paste is only ever
+ * shared within one worker's loop (its hot cache and its requests). */
+paste *paste_new(void);             /* refs = 1 */
+paste *paste_ref(paste *p);         /* one more holder; returns p */
+void   paste_free(paste *p);        /* one holder less; freed with the last */
 
 /* Fill p->hash with the SHA-256 of the body. */
 void paste_hash_body(paste *p);

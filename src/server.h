@@ -22,6 +22,7 @@ struct evconnlistener;
 #define KEY_PENDING   "pasted:pending"        /* hash "id|day" -> views not yet in MongoDB */
 #define KEY_FLUSHING  "pasted:flushing:"      /* + instance:seq: a batch being written */
 #define CHANNEL_NEW   "pasted:new"            /* PUBLISH on every create */
+#define CHANNEL_GONE  "pasted:gone"           /* PUBLISH id on delete, burn, expiry */
 #define TOMBSTONE     "-"                     /* cached "no such paste" */
 
 typedef struct stats {
@@ -30,6 +31,7 @@ typedef struct stats {
     atomic_ullong views;
     atomic_ullong cache_hits;
     atomic_ullong cache_misses;
+    atomic_ullong hot_hits;     /* the part of cache_hits served from worker memory */
     atomic_ullong store_errors;
 } stats;
 
@@ -54,6 +56,7 @@ typedef struct worker {
     struct evconnlistener *listener;
     rconn *redis;
     struct events *events;      /* this worker's SSE streams (events.c) */
+    struct hotcache *hot;       /* this worker's hot pastes (hotcache.c) */
 } worker;
 
 #endif

@@ -117,6 +117,24 @@ static void on_disconnect(const redisAsyncContext *ctx, int status)
     }
 }
 
+/* SUBSCRIBE to every channel of the space-separated list */
+static void subscribe(rconn *c, redisAsyncContext *ctx)
+{
+    const char *argv[9] = { "SUBSCRIBE" };
+    size_t lens[9] = { 9 };
+    int argc = 1;
+    for (const char *p = c->channel; *p && argc < 9;) {
+        size_t len = strcspn(p, " ");
+        if (len) {
+            argv[argc] = p;
+            lens[argc++] = len;
+        }
+        p += len;
+        p += strspn(p, " ");
+    }
+    redisAsyncCommandArgv(ctx, c->on_message, c->message_priv, argc, argv, lens);
+}
+
 static void connect_now(rconn *c)
 {
     const redis_target *t = &c->target;
@@ -140,7 +158,7 @@ static void connect_now(rconn *c)
     if (t->db)
         redisAsyncCommand(ctx, NULL, NULL, "SELECT %d", t->db);
     if (c->channel[0])
-        redisAsyncCommand(ctx, c->on_message, c->message_priv, "SUBSCRIBE %s", c->channel);
+        subscribe(c, ctx);
 }
 
 static void on_retry(evutil_socket_t fd, short what, void *arg)

@@ -23,8 +23,8 @@ typedef struct rconn rconn;
 
 /* One per event loop. Connects now and reconnects by itself after a loss. */
 rconn *rconn_new(struct event_base *base, const redis_target *t);
-/* A connection that stays SUBSCRIBEd to channel (again after each
- * reconnect); on_message gets every pub/sub reply array. */
+/* A connection that stays SUBSCRIBEd to the channels (space-separated; again
+ * after each reconnect); on_message gets every pub/sub reply array. */
 rconn *rconn_new_subscriber(struct event_base *base, const redis_target *t, const char *channel,
                             redisCallbackFn *on_message, void *priv);
 void   rconn_free(rconn *c);

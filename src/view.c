@@ -3,11 +3,14 @@
  * Read path, cheapest first:
  *   1. The id's shape and its decoding (ids.c) were checked by routes.c and
  *      here; a malformed id never reaches a store.
- *   2. Redis GET pasted:p:<id> (async). A hit is served without MongoDB.
+ *   2. This worker's hot cache (hotcache.c): served from memory, no I/O.
+ *   3. Redis GET pasted:p:<id> (async). A hit is served without MongoDB.
  *      A tombstone ("-") is a cached 404.
- *   3. On a miss, an id whose number is above the highest number handed out
+ *   4. On a miss, an id whose number is above the highest number handed out
  *      is a 404 decided by Redis alone.
- *   4. Otherwise MongoDB on the pool; the result is cached (or tombstoned).
+ *   5. Otherwise MongoDB on the pool; the result is cached (or tombstoned).
+ * Pastes read from Redis or MongoDB enter the hot cache; they are shared
+ * (refcounted) and never modified once read.
  * Each GET of the page or the raw bytes counts one view (views.c); HEAD and
  * API metadata reads do not. Raw bytes are answered by raw.c; /<id>.<ext>
  * passes ext as a language hint for a page whose paste has no lang. */
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "hotcache.h"
 #include "html.h"
 #include "log.h"
 #include "paste.h"
@@ -61,19 +65,15 @@ static void serve_raw(view_ctx *v)
 static void on_view_counted(view_ctx *v, int64_t views)
 {
     request *r = v->r;
-    if (v->lang_hint[0] && !v->p->lang[0]) {
-        /* /<id>.<ext>: the extension names the language of a paste that has none */
-        char *hint = strdup(v->lang_hint);
-        if (hint) {
-            free(v->p->lang);
-            v->p->lang = hint;
-        }
-    }
+    /* the paste may be shared (hot cache): show a copy of its fields */
+    paste shown = *v->p;
+    if (v->lang_hint[0] && !shown.lang[0])
+        shown.lang = v->lang_hint; /* /<id>.<ext>: the extension names the language */
     char base[300];
     base_url(r, base, sizeof base);
     set_html_security_headers(r);
-    set_header(r, "Cache-Control", v->p->burn ? "no-store" : "no-cache");
-    reply(r, 200, "text/html; charset=utf-8", html_paste_page(v->p, views, base));
+    set_header(r, "Cache-Control", shown.burn ? "no-store" : "no-cache");
+    reply(r, 200, "text/html; charset=utf-8", html_paste_page(&shown, views, base));
     view_ctx_free(v);
 }
 
@@ -309,6 +309,7 @@ static void find_done(void *arg)
         return;
     }
     cache_store(v);
+    hotcache_put(v->w->hot, v->p, now_ms());
     serve(v);
 }
 
@@ -371,6 +372,7 @@ static void on_cached(redisAsyncContext *ac, void *reply_obj, void *priv)
         return;
     }
     atomic_fetch_add_explicit(&srv.stats.cache_hits, 1, memory_order_relaxed);
+    hotcache_put(v->w->hot, v->p, now_ms());
     serve(v);
 }
 
@@ -410,6 +412,13 @@ void handle_view_hint(request *r, const char *id, view_kind kind, const char *la
     v->num = num;
     snprintf(v->id, sizeof v->id, "%s", id);
     set_lang_hint(v, lang_hint);
+    v->p = hotcache_get(r->w->hot, id, now_ms());
+    if (v->p) {
+        atomic_fetch_add_explicit(&srv.stats.cache_hits, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&srv.stats.hot_hits, 1, memory_order_relaxed);
+        serve(v);
+        return;
+    }
     if (rconn_command(r->w->redis, on_cached, v, "GET %s%s", KEY_PASTE, id) != 0)
         on_miss(v);
 }

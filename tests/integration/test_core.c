@@ -429,9 +429,12 @@ Test(cache, second_read_is_a_hit_and_never_touches_mongodb)
     bson_t *sel = BCON_NEW("pid", BCON_UTF8(id));
     cr_assert(mongoc_collection_delete_one(coll, sel, NULL, NULL, NULL));
     assert_raw_is(id, "hot paste", 9);
-    /* and with the cache entry gone too, it is gone */
+    /* and with the cache entries gone too (Redis, and every worker's memory
+     * through pasted:gone, as a delete does), it is gone */
     redisContext *rc = test_redis();
     freeReplyObject(redisCommand(rc, "DEL pasted:p:%s", id));
+    freeReplyObject(redisCommand(rc, "PUBLISH pasted:gone %s", id));
+    usleep(100 * 1000);
     http_resp *r = get_raw(id);
     cr_assert_eq(r->status, 404);
     http_free(r);

@@ -191,6 +191,39 @@ Test(burn, raw_burn_reply_is_not_cacheable)
     free(id);
 }
 
+static int raw_status(const char *id)
+{
+    char path[32];
+    snprintf(path, sizeof path, "/raw/%s", id);
+    return status_of(path, NULL);
+}
+
+Test(delete, a_deleted_paste_leaves_every_workers_memory)
+{
+    http_resp *r = http_post("/", NULL, "hot then gone", 13);
+    cr_assert_eq(r->status, 201);
+    char *id = id_from_url(r->body, r->body_len);
+    char token[64];
+    snprintf(token, sizeof token, "X-Delete-Token: %s", http_header(r, "X-Delete-Token"));
+    http_free(r);
+    /* each curl is a new connection: the kernel spreads them over the
+     * workers, so the paste gets hot in all of them */
+    for (int i = 0; i < 12; i++)
+        cr_assert_eq(raw_status(id), 200);
+    char *url = pasted_url("/");
+    char full[128];
+    snprintf(full, sizeof full, "%s%s", url, id);
+    const char *args[] = { "-X", "DELETE", "-H", token, full, NULL };
+    r = http_run(args, NULL, 0);
+    cr_assert_eq(r->status, 204);
+    http_free(r);
+    usleep(100 * 1000);
+    for (int i = 0; i < 12; i++)
+        cr_assert_eq(raw_status(id), 404, "read %d of a deleted paste was served", i);
+    free(url);
+    free(id);
+}
+
 /* --- recent, unlisted, delete --------------------------------------------- */
 
 Test(recent, public_pastes_are_listed_unlisted_and_burn_are_not)

@@ -1,0 +1,157 @@
+/* hotcache.c - the first cache level: hot pastes in the worker's own memory.
+ *
+ * A hot paste read from Redis still costs a round trip and two copies of
+ * its body per request. So each worker keeps the pastes it served recently,
+ * decoded, in a small LRU (a hash of ids + a recency list, bounded in bytes).
+ * A hit sends the body straight from this memory (evbuffer reference to the
+ * refcounted paste): no Redis GET, no copy.
+ *
+ * Correctness does not depend on it:
+ *   - expiry is checked on every read, as for any source;
+ *   - burn-after-reading pastes are never kept (their one read must go
+ *     through Redis' SET NX);
+ *   - a delete, burn or expiry anywhere PUBLISHes the id on pasted:gone and
+ *     every worker of every instance drops it (events.c subscribes);
+ *   - entries also age out after hot_ttl, bounding staleness should a
+ *     pasted:gone message be missed during a Redis reconnect.
+ * One cache per worker thread, touched only by that thread: no locks. */
+#include "hotcache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BUCKETS 4096 /* power of two */
+
+typedef struct entry {
+    paste *p;
+    int64_t born_ms;
+    struct entry *chain;        /* hash bucket */
+    struct entry *newer, *older;/* recency list */
+} entry;
+
+struct hotcache {
+    entry *bucket[BUCKETS];
+    entry *newest, *oldest;
+    size_t bytes, max_bytes;
+    int ttl_ms;
+};
+
+static size_t cost(const paste *p)
+{
+    return p->size + strlen(p->title) + strlen(p->lang) + sizeof(paste) + sizeof(entry);
+}
+
+static unsigned slot(const char *id)
+{
+    unsigned h = 2166136261u; /* FNV-1a */
+    for (; *id; id++)
+        h = (h ^ (unsigned char)*id) * 16777619u;
+    return h & (BUCKETS - 1);
+}
+
+hotcache *hotcache_new(size_t max_bytes, int ttl_ms)
+{
+    hotcache *c = calloc(1, sizeof *c);
+    if (c) {
+        c->max_bytes = max_bytes;
+        c->ttl_ms = ttl_ms;
+    }
+    return c;
+}
+
+static void unlink_recency(hotcache *c, entry *e)
+{
+    if (e->newer)
+        e->newer->older = e->older;
+    else
+        c->newest = e->older;
+    if (e->older)
+        e->older->newer = e->newer;
+    else
+        c->oldest = e->newer;
+    e->newer = e->older = NULL;
+}
+
+static void push_newest(hotcache *c, entry *e)
+{
+    e->older = c->newest;
+    e->newer = NULL;
+    if (c->newest)
+        c->newest->newer = e;
+    c->newest = e;
+    if (!c->oldest)
+        c->oldest = e;
+}
+
+static entry **find_link(hotcache *c, const char *id)
+{
+    entry **link = &c->bucket[slot(id)];
+    while (*link && strcmp((*link)->p->id, id) != 0)
+        link = &(*link)->chain;
+    return link;
+}
+
+static void remove_entry(hotcache *c, entry **link)
+{
+    entry *e = *link;
+    *link = e->chain;
+    unlink_recency(c, e);
+    c->bytes -= cost(e->p);
+    paste_free(e->p); /* requests still sending it keep their own reference */
+    free(e);
+}
+
+void hotcache_drop(hotcache *c, const char *id)
+{
+    entry **link = find_link(c, id);
+    if (*link)
+        remove_entry(c, link);
+}
+
+paste *hotcache_get(hotcache *c, const char *id, int64_t now_ms)
+{
+    entry **link = find_link(c, id);
+    entry *e = *link;
+    if (!e)
+        return NULL;
+    if (now_ms - e->born_ms >= c->ttl_ms) {
+        remove_entry(c, link);
+        return NULL;
+    }
+    unlink_recency(c, e);
+    push_newest(c, e);
+    return paste_ref(e->p);
+}
+
+void hotcache_put(hotcache *c, paste *p, int64_t now_ms)
+{
+    if (!c || p->burn || cost(p) > c->max_bytes / 8)
+        return;
+    hotcache_drop(c, p->id);
+    entry *e = calloc(1, sizeof *e);
+    if (!e)
+        return;
+    e->p = paste_ref(p);
+    e->born_ms = now_ms;
+    entry **head = &c->bucket[slot(p->id)];
+    e->chain = *head;
+    *head = e;
+    push_newest(c, e);
+    c->bytes += cost(p);
+    while (c->bytes > c->max_bytes && c->oldest)
+        hotcache_drop(c, c->oldest->p->id);
+}
+
+size_t hotcache_bytes(const hotcache *c)
+{
+    return c ? c->bytes : 0;
+}
+
+void hotcache_free(hotcache *c)
+{
+    if (!c)
+        return;
+    while (c->oldest)
+        hotcache_drop(c, c->oldest->p->id);
+    free(c);
+}

@@ -1,0 +1,99 @@
+/* test_hotcache.c - the per-worker hot cache: hits, ageing, LRU bound, burn. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hotcache.h"
+
+static paste *make(const char *id, size_t size, int burn)
+{
+    paste *p = paste_new();
+    snprintf(p->id, sizeof p->id, "%s", id);
+    p->title = strdup("");
+    p->lang = strdup("");
+    p->body = calloc(1, size ? size : 1);
+    p->size = size;
+    p->burn = burn;
+    return p;
+}
+
+Test(hotcache, hit_returns_a_new_reference)
+{
+    hotcache *c = hotcache_new(1 << 20, 1000);
+    paste *p = make("AAAAAAA", 100, 0);
+    hotcache_put(c, p, 0);
+    cr_assert_eq(p->refs, 2);
+    paste *got = hotcache_get(c, "AAAAAAA", 10);
+    cr_assert_eq(got, p);
+    cr_assert_eq(p->refs, 3);
+    paste_free(got);
+    paste_free(p);
+    cr_assert_null(hotcache_get(c, "BBBBBBB", 10));
+    hotcache_free(c); /* drops the cache's reference: p is freed (ASan checks) */
+}
+
+Test(hotcache, entries_age_out)
+{
+    hotcache *c = hotcache_new(1 << 20, 1000);
+    paste *p = make("AAAAAAA", 10, 0);
+    hotcache_put(c, p, 5000);
+    paste_free(p);
+    paste *got = hotcache_get(c, "AAAAAAA", 5999);
+    cr_assert_not_null(got);
+    paste_free(got);
+    cr_assert_null(hotcache_get(c, "AAAAAAA", 6000));
+    cr_assert_eq(hotcache_bytes(c), 0);
+    hotcache_free(c);
+}
+
+Test(hotcache, burn_pastes_are_never_kept)
+{
+    hotcache *c = hotcache_new(1 << 20, 1000);
+    paste *p = make("AAAAAAA", 10, 1);
+    hotcache_put(c, p, 0);
+    cr_assert_eq(p->refs, 1);
+    cr_assert_null(hotcache_get(c, "AAAAAAA", 1));
+    paste_free(p);
+    hotcache_free(c);
+}
+
+Test(hotcache, least_recently_used_goes_first_and_bytes_stay_bounded)
+{
+    hotcache *c = hotcache_new(64 * 1024, 100000);
+    char id[8];
+    for (int i = 0; i < 40; i++) {
+        snprintf(id, sizeof id, "ID%05d", i);
+        paste *p = make(id, 4000, 0);
+        hotcache_put(c, p, 0);
+        paste_free(p);
+        /* keep ID00000 hot */
+        paste *hot = hotcache_get(c, "ID00000", 0);
+        cr_assert_not_null(hot, "the hot entry was evicted at %d", i);
+        paste_free(hot);
+    }
+    cr_assert_leq(hotcache_bytes(c), 64 * 1024);
+    cr_assert_null(hotcache_get(c, "ID00001", 0), "an old cold entry survived");
+    paste *last = hotcache_get(c, "ID00039", 0);
+    cr_assert_not_null(last);
+    paste_free(last);
+    hotcache_free(c);
+}
+
+Test(hotcache, drop_and_replace)
+{
+    hotcache *c = hotcache_new(1 << 20, 100000);
+    paste *a = make("AAAAAAA", 10, 0), *b = make("AAAAAAA", 20, 0);
+    hotcache_put(c, a, 0);
+    hotcache_put(c, b, 0);
+    cr_assert_eq(a->refs, 1, "the replaced entry kept its reference");
+    paste *got = hotcache_get(c, "AAAAAAA", 0);
+    cr_assert_eq(got, b);
+    paste_free(got);
+    hotcache_drop(c, "AAAAAAA");
+    cr_assert_null(hotcache_get(c, "AAAAAAA", 0));
+    cr_assert_eq(hotcache_bytes(c), 0);
+    paste_free(a);
+    paste_free(b);
+    hotcache_free(c);
+}
