@@ -48,6 +48,7 @@ static const config_key config_keys[] = {
     INT_KEY("keepalive_timeout", keepalive_timeout, 1, 3600),
     SIZE_KEY("max_header_size", max_header_size, 1024, 1 << 20),
     INT_KEY("view_flush_ms", view_flush_ms, 50, 60000),
+    INT_KEY("view_batch_ms", view_batch_ms, 0, 10000),
     STR_KEY("id_key", id_key),
     STR_KEY("public_url", public_url),
     STR_KEY("log_level", log_level),
@@ -82,6 +83,7 @@ void config_defaults(config *cfg)
     cfg->keepalive_timeout = 20;
     cfg->max_header_size = 8 << 10;
     cfg->view_flush_ms = 1000;
+    cfg->view_batch_ms = 100;
     strcpy(cfg->log_level, "info");
     strcpy(cfg->expire_choices, "10m 1h 1d 1w 1mo never");
     strcpy(cfg->default_expire, "never");

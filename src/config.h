@@ -24,6 +24,7 @@ typedef struct config {
     int    keepalive_timeout;   /* seconds */
     size_t max_header_size;     /* bytes */
     int    view_flush_ms;       /* how often buffered view counts reach MongoDB */
+    int    view_batch_ms;       /* how often a worker sends its raw views to Redis; 0 = at once */
     char   id_key[65];          /* hex; empty = generated once, kept in MongoDB */
     char   public_url[256];     /* base of links; empty = from the Host header */
     char   log_level[16];

@@ -31,6 +31,7 @@
 #include "hotcache.h"
 #include "html.h"
 #include "log.h"
+#include "views.h"
 #include "routes.h"
 
 /* The process-wide state (server.h): filled by main() before workers start. */
@@ -348,7 +349,7 @@ static int worker_init(worker *w, char *err, size_t errlen)
     evhttp_set_gencb(w->http, on_request, w);
     w->hot = hotcache_new(srv.cfg.hot_cache_size / (size_t)n_workers_for_cache, srv.cfg.hot_ttl_ms);
     w->redis = rconn_new(w->base, &srv.redis);
-    if (!w->redis || events_worker_init(w) != 0) {
+    if (!w->redis || events_worker_init(w) != 0 || views_worker_init(w) != 0) {
         snprintf(err, errlen, "cannot create redis connection");
         return -1;
     }
@@ -383,7 +384,10 @@ void http_free_workers(worker *workers, int n)
 {
     for (int i = 0; i < n; i++) {
         worker *w = &workers[i];
-        /* completions of store jobs that finished after the loop stopped */
+        /* completions of store jobs that finished after the loop stopped,
+         * and the last batch of views, written out */
+        event_base_loop(w->base, EVLOOP_NONBLOCK);
+        views_flush_worker(w);
         event_base_loop(w->base, EVLOOP_NONBLOCK);
         /* pending Redis callbacks run now, with no reply: their requests get
          * answered while the connections still exist */
@@ -392,6 +396,7 @@ void http_free_workers(worker *workers, int n)
         event_base_loop(w->base, EVLOOP_NONBLOCK);
         evhttp_free(w->http);           /* closes SSE streams: before events */
         events_worker_free(w);
+        views_worker_free(w);
         hotcache_free(w->hot);
         event_base_free(w->base);
     }

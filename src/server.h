@@ -57,6 +57,8 @@ typedef struct worker {
     rconn *redis;
     struct events *events;      /* this worker's SSE streams (events.c) */
     struct hotcache *hot;       /* this worker's hot pastes (hotcache.c) */
+    struct viewbatch *views;    /* raw views not yet sent to Redis (views.c) */
+    struct event *views_timer;
 } worker;
 
 #endif

@@ -1,9 +1,12 @@
 /* views.c - view counting.
  *
- * Counting must not slow the read path, and must not lose a view. So a view
- * is two Redis commands, pipelined on the worker's async connection:
- *   HINCRBY pasted:views   <id>       1   -> the live total shown on the page
- *   HINCRBY pasted:pending <id>|<day> 1   -> the queue of counts for MongoDB
+ * Counting must not slow the read path, and must not lose a view. A raw
+ * read adds one to the worker's in-memory batch (viewbatch.c); every
+ * view_batch_ms the batch goes to Redis as two commands per paste and day,
+ * pipelined on the worker's async connection (a page view sends its paste's
+ * batch at once, since it shows the total):
+ *   HINCRBY pasted:views   <id>       n   -> the live total shown on the page
+ *   HINCRBY pasted:pending <id>|<day> n   -> the queue of counts for MongoDB
  * A flusher thread (blocking hiredis + mongoc, never on a request path)
  * moves the queue to MongoDB every view_flush_ms:
  *   RENAME pasted:pending pasted:flushing:<ms>:<rand>   (atomic hand-over:
@@ -13,8 +16,9 @@
  * A crash between RENAME and DEL leaves the batch in Redis; the next start
  * claims batches older than 30 s and applies them (at-least-once: a crash
  * after MongoDB's write but before DEL counts that batch twice, never zero
- * times). On shutdown the flusher drains the queue before exit. If Redis is
- * down when a view happens, the view goes straight to MongoDB on the pool. */
+ * times). On shutdown the workers' batches are sent, then the flusher drains
+ * the queue before exit; a crash loses at most view_batch_ms of raw views.
+ * If Redis is down, views go straight to MongoDB on the pool. */
 #include "views.h"
 
 #include <stdio.h>
@@ -23,9 +27,12 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <event2/event.h>
+
 #include "http.h"
 #include "log.h"
 #include "store_mongo.h"
+#include "viewbatch.h"
 
 #define ORPHAN_AGE_MS 30000
 
@@ -76,12 +83,13 @@ static int ask_total(worker *w, views_cb cb, void *arg, const char *fmt, const c
 typedef struct direct_view {
     char id[16];
     char day[11];
+    int64_t n;
 } direct_view;
 
 static void direct_work(void *arg)
 {
     direct_view *d = arg;
-    view_delta delta = { d->id, d->day, 1 };
+    view_delta delta = { d->id, d->day, d->n };
     char err[256];
     if (mongo_store_add_views(&delta, 1, now_ms(), err, sizeof err) != 0)
         log_error("view of %s not counted: redis and mongodb both failed: %s", d->id, err);
@@ -89,17 +97,76 @@ static void direct_work(void *arg)
 
 static void direct_done(void *arg) { free(arg); }
 
-static void count_in_store(worker *w, const char *id, const char *day)
+static void count_in_store(worker *w, const char *id, const char *day, int64_t n)
 {
     direct_view *d = calloc(1, sizeof *d);
     if (!d)
         return;
     snprintf(d->id, sizeof d->id, "%s", id);
     memcpy(d->day, day, 11);
+    d->n = n;
     if (pool_submit(srv.mongo, w->base, direct_work, direct_done, d) != 0) {
         log_error("view of %s not counted: store queue full", id);
         free(d);
     }
+}
+
+/* n views of (id, day) into Redis: the queue for MongoDB and the live total.
+ * cb (may be NULL) gets the new total. */
+static void send_views(worker *w, const char *id, const char *day, int64_t n, views_cb cb, void *arg)
+{
+    if (rconn_command(w->redis, NULL, NULL, "HINCRBY %s %s|%s %lld", KEY_PENDING, id, day,
+                      (long long)n) != 0) {
+        count_in_store(w, id, day, n);
+        if (cb)
+            cb(arg, -1);
+        return;
+    }
+    char fmt[32];
+    snprintf(fmt, sizeof fmt, "HINCRBY %%s %%s %lld", (long long)n);
+    if (!cb)
+        rconn_command(w->redis, NULL, NULL, fmt, KEY_VIEWS, id);
+    else if (ask_total(w, cb, arg, fmt, id) != 0)
+        cb(arg, -1);
+}
+
+static void send_batched(void *arg, const char *id, const char *day, int64_t n)
+{
+    send_views(arg, id, day, n, NULL, NULL);
+}
+
+void views_flush_worker(worker *w)
+{
+    if (w->views)
+        viewbatch_drain(w->views, send_batched, w);
+}
+
+static void on_batch_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    views_flush_worker(arg);
+}
+
+int views_worker_init(worker *w)
+{
+    if (srv.cfg.view_batch_ms == 0)
+        return 0; /* every view goes to Redis as it happens */
+    w->views = viewbatch_new();
+    w->views_timer = event_new(w->base, -1, EV_PERSIST, on_batch_timer, w);
+    if (!w->views || !w->views_timer)
+        return -1;
+    struct timeval every = { srv.cfg.view_batch_ms / 1000, (srv.cfg.view_batch_ms % 1000) * 1000 };
+    return event_add(w->views_timer, &every);
+}
+
+void views_worker_free(worker *w)
+{
+    if (w->views_timer)
+        event_free(w->views_timer);
+    viewbatch_free(w->views);
+    w->views = NULL;
+    w->views_timer = NULL;
 }
 
 void views_count(worker *w, const char *id, views_cb cb, void *arg)
@@ -107,16 +174,18 @@ void views_count(worker *w, const char *id, views_cb cb, void *arg)
     char day[11];
     today(day);
     atomic_fetch_add_explicit(&srv.stats.views, 1, memory_order_relaxed);
-    if (rconn_command(w->redis, NULL, NULL, "HINCRBY %s %s|%s 1", KEY_PENDING, id, day) != 0) {
-        count_in_store(w, id, day);
-        if (cb)
-            cb(arg, -1);
-        return;
+    if (w->views && !cb) {
+        /* a raw read: count in memory; the batch timer sends it on */
+        if (viewbatch_add(w->views, id, day, 1) == 0)
+            return;
+        views_flush_worker(w);
+        if (viewbatch_add(w->views, id, day, 1) == 0)
+            return;
     }
-    if (!cb)
-        rconn_command(w->redis, NULL, NULL, "HINCRBY %s %s 1", KEY_VIEWS, id);
-    else if (ask_total(w, cb, arg, "HINCRBY %s %s 1", id) != 0)
-        cb(arg, -1);
+    /* a page view shows the total: send this worker's pending views of the
+     * paste along with it, so the count it shows includes them */
+    int64_t n = 1 + (w->views ? viewbatch_take(w->views, id, day) : 0);
+    send_views(w, id, day, n, cb, arg);
 }
 
 void views_current(worker *w, const char *id, views_cb cb, void *arg)

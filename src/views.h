@@ -9,6 +9,11 @@
 /* total: the live view count, or -1 when Redis cannot say. */
 typedef void (*views_cb)(void *arg, int64_t total);
 
+/* Per worker: the in-memory batch of raw views and its timer. */
+int  views_worker_init(worker *w);
+void views_flush_worker(worker *w);  /* send the batch to Redis now */
+void views_worker_free(worker *w);
+
 /* Count one view of id; cb (may be NULL) gets the new total. */
 void views_count(worker *w, const char *id, views_cb cb, void *arg);
 /* Read the live total without counting. */
