@@ -523,7 +523,7 @@ struct evbuffer *html_paste_page(const paste *p, int64_t views, const char *base
     if (!b)
         return NULL;
     int64_t now = wall_ms();
-    int text = utf8_valid(p->body, p->size);
+    int text = p->text >= 0 ? p->text : utf8_valid(p->body, p->size);
     char title[PASTE_TITLE_MAX + 32];
     if (p->title && p->title[0])
         snprintf(title, sizeof title, "%s", p->title);

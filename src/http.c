@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -320,6 +322,11 @@ static int bind_listener(worker *w, char *err, size_t errlen)
                  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
         return -1;
     }
+    /* Accepted sockets inherit TCP_NODELAY from the listener (Linux). Without
+     * it, the last partial segment of a large reply waits for the client's
+     * delayed ACK: 40 ms per 256 KiB paste. */
+    int one = 1;
+    setsockopt(evconnlistener_get_fd(w->listener), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (!evhttp_bind_listener(w->http, w->listener)) {
         snprintf(err, errlen, "cannot attach http to listener on %s", addr);
         return -1;

@@ -21,8 +21,10 @@
 paste *paste_new(void)
 {
     paste *p = calloc(1, sizeof(paste));
-    if (p)
+    if (p) {
         p->refs = 1;
+        p->text = -1;
+    }
     return p;
 }
 
@@ -232,6 +234,13 @@ int utf8_valid(const uint8_t *s, size_t len)
         i += n;
     }
     return 1;
+}
+
+int paste_is_text(paste *p)
+{
+    if (p->text < 0)
+        p->text = utf8_valid(p->body, p->size);
+    return p->text;
 }
 
 const char *paste_check_title(const char *s, size_t len)

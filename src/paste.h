@@ -24,6 +24,7 @@ typedef struct paste {
     char     hash[PASTE_HASH_HEX + 1];
     char     token_hash[PASTE_HASH_HEX + 1]; /* SHA-256 of the delete token; store only */
     int      refs;              /* holders: requests in flight, a worker's hot cache */
+    int      text;              /* body is valid UTF-8: 1, 0, or -1 not yet known */
 } paste;
 
 /* A paste is reference counted. Counts are plain ints: a paste is only ever
@@ -50,6 +51,8 @@ const char *paste_check_title(const char *s, size_t len);
 const char *paste_check_lang(const char *s, size_t len);
 
 int utf8_valid(const uint8_t *s, size_t len);
+/* utf8_valid of the body, worked out once per paste (hot pastes are read often). */
+int paste_is_text(paste *p);
 
 /* "2026-11-23T21:56:02Z" */
 void format_rfc3339(int64_t ms, char out[32]);

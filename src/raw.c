@@ -388,7 +388,7 @@ void raw_serve(request *r, paste *p)
     set_header(r, "Accept-Ranges", "bytes");
     set_header(r, "Vary", "Accept-Encoding");
 
-    int text = utf8_valid(p->body, p->size);
+    int text = paste_is_text(p);
     const char *range = get_header(r, "Range");
     const char *ae = get_header(r, "Accept-Encoding");
     int gzip = !range && text && p->size >= RAW_GZIP_MIN && ae && accepts_gzip(ae);

@@ -66,6 +66,7 @@ static void on_view_counted(view_ctx *v, int64_t views)
 {
     request *r = v->r;
     /* the paste may be shared (hot cache): show a copy of its fields */
+    paste_is_text(v->p);
     paste shown = *v->p;
     if (v->lang_hint[0] && !shown.lang[0])
         shown.lang = v->lang_hint; /* /<id>.<ext>: the extension names the language */
@@ -135,7 +136,7 @@ static void serve_clone(view_ctx *v)
     o.default_expire = srv.cfg.default_expire;
     o.expire_choices = srv.cfg.expire_choices;
     o.base = base;
-    if (utf8_valid(v->p->body, v->p->size)) {
+    if (paste_is_text(v->p)) {
         o.prefill = (const char *)v->p->body;
         o.prefill_len = v->p->size;
     }
