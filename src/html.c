@@ -72,11 +72,38 @@ static size_t utf8_seq(const unsigned char *s, size_t left)
     return utf8_valid(s, n) ? n : 0;
 }
 
+/* 1: a byte html_escape must look at (markup, NUL, or the start of a
+ * multi-byte sequence); 0: plain ASCII, copied as is. */
+static const unsigned char escape_class[256] = {
+    [0] = 1, ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 1,
+    [0x80] = 1, [0x81] = 1, [0x82] = 1, [0x83] = 1, [0x84] = 1, [0x85] = 1, [0x86] = 1, [0x87] = 1,
+    [0x88] = 1, [0x89] = 1, [0x8a] = 1, [0x8b] = 1, [0x8c] = 1, [0x8d] = 1, [0x8e] = 1, [0x8f] = 1,
+    [0x90] = 1, [0x91] = 1, [0x92] = 1, [0x93] = 1, [0x94] = 1, [0x95] = 1, [0x96] = 1, [0x97] = 1,
+    [0x98] = 1, [0x99] = 1, [0x9a] = 1, [0x9b] = 1, [0x9c] = 1, [0x9d] = 1, [0x9e] = 1, [0x9f] = 1,
+    [0xa0] = 1, [0xa1] = 1, [0xa2] = 1, [0xa3] = 1, [0xa4] = 1, [0xa5] = 1, [0xa6] = 1, [0xa7] = 1,
+    [0xa8] = 1, [0xa9] = 1, [0xaa] = 1, [0xab] = 1, [0xac] = 1, [0xad] = 1, [0xae] = 1, [0xaf] = 1,
+    [0xb0] = 1, [0xb1] = 1, [0xb2] = 1, [0xb3] = 1, [0xb4] = 1, [0xb5] = 1, [0xb6] = 1, [0xb7] = 1,
+    [0xb8] = 1, [0xb9] = 1, [0xba] = 1, [0xbb] = 1, [0xbc] = 1, [0xbd] = 1, [0xbe] = 1, [0xbf] = 1,
+    [0xc0] = 1, [0xc1] = 1, [0xc2] = 1, [0xc3] = 1, [0xc4] = 1, [0xc5] = 1, [0xc6] = 1, [0xc7] = 1,
+    [0xc8] = 1, [0xc9] = 1, [0xca] = 1, [0xcb] = 1, [0xcc] = 1, [0xcd] = 1, [0xce] = 1, [0xcf] = 1,
+    [0xd0] = 1, [0xd1] = 1, [0xd2] = 1, [0xd3] = 1, [0xd4] = 1, [0xd5] = 1, [0xd6] = 1, [0xd7] = 1,
+    [0xd8] = 1, [0xd9] = 1, [0xda] = 1, [0xdb] = 1, [0xdc] = 1, [0xdd] = 1, [0xde] = 1, [0xdf] = 1,
+    [0xe0] = 1, [0xe1] = 1, [0xe2] = 1, [0xe3] = 1, [0xe4] = 1, [0xe5] = 1, [0xe6] = 1, [0xe7] = 1,
+    [0xe8] = 1, [0xe9] = 1, [0xea] = 1, [0xeb] = 1, [0xec] = 1, [0xed] = 1, [0xee] = 1, [0xef] = 1,
+    [0xf0] = 1, [0xf1] = 1, [0xf2] = 1, [0xf3] = 1, [0xf4] = 1, [0xf5] = 1, [0xf6] = 1, [0xf7] = 1,
+    [0xf8] = 1, [0xf9] = 1, [0xfa] = 1, [0xfb] = 1, [0xfc] = 1, [0xfd] = 1, [0xfe] = 1, [0xff] = 1,
+};
+
 void html_escape(struct evbuffer *b, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t run = 0; /* bytes copied verbatim in one go */
     for (size_t i = 0; i < len;) {
+        if (!escape_class[p[i]]) { /* the common case: plain ASCII */
+            run++;
+            i++;
+            continue;
+        }
         const char *rep = NULL;
         size_t n = 1;
         switch (p[i]) {
@@ -480,8 +507,16 @@ static void put_code(struct evbuffer *b, const paste *p)
         size_t len = end - at;
         if (nl && len && s[end - 1] == '\r')
             len--; /* a CRLF line end shows as a line end */
-        evbuffer_add_printf(b, "<tr id=\"L%zu\"><td class=\"ln\"><a href=\"#L%zu\">%zu</a></td>"
-                               "<td class=\"lc\">", line, line, line);
+        /* by hand, not printf: this runs once per line of every page view */
+        char num[24];
+        int nlen = snprintf(num, sizeof num, "%zu", line);
+        put(b, "<tr id=\"L");
+        evbuffer_add(b, num, (size_t)nlen);
+        put(b, "\"><td class=\"ln\"><a href=\"#L");
+        evbuffer_add(b, num, (size_t)nlen);
+        put(b, "\">");
+        evbuffer_add(b, num, (size_t)nlen);
+        put(b, "</a></td><td class=\"lc\">");
         escape_code(b, s + at, len);
         put(b, "</td></tr>");
         line++;
