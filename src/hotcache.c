@@ -36,9 +36,11 @@ struct hotcache {
     int ttl_ms;
 };
 
+/* Memory an entry holds: the body, and the page view.c may render from it
+ * (markup around the escaped body: about twice the body again). */
 static size_t cost(const paste *p)
 {
-    return p->size + strlen(p->title) + strlen(p->lang) + sizeof(paste) + sizeof(entry);
+    return 3 * p->size + strlen(p->title) + strlen(p->lang) + sizeof(paste) + sizeof(entry) + 4096;
 }
 
 static unsigned slot(const char *id)

@@ -17,6 +17,7 @@
 #include "html.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -552,7 +553,15 @@ static void put_share(struct evbuffer *b, const char *base, const char *id)
                            "data-copy=\"share-url\" hidden>Copy link</button></div>", id);
 }
 
-struct evbuffer *html_paste_page(const paste *p, int64_t views, const char *base)
+void html_views_item(struct evbuffer *b, int64_t views)
+{
+    evbuffer_add_printf(b, "<li>%lld view%s</li>", (long long)views, views == 1 ? "" : "s");
+}
+
+/* The page; with views_at != NULL the view count is left out and *views_at
+ * is where it belongs (html_paste_page_parts). */
+static struct evbuffer *render_paste_page(const paste *p, int64_t views, const char *base,
+                                          size_t *views_at)
 {
     struct evbuffer *b = evbuffer_new();
     if (!b)
@@ -598,7 +607,10 @@ struct evbuffer *html_paste_page(const paste *p, int64_t views, const char *base
     } else {
         put(b, "<li>Never expires</li>");
     }
-    evbuffer_add_printf(b, "<li>%lld view%s</li>", (long long)views, views == 1 ? "" : "s");
+    if (views_at)
+        *views_at = evbuffer_get_length(b);
+    else
+        html_views_item(b, views);
     if (p->unlisted)
         put(b, "<li class=\"badge\">Unlisted</li>");
     put(b, "</ul>");
@@ -638,6 +650,30 @@ struct evbuffer *html_paste_page(const paste *p, int64_t views, const char *base
     put(b, "</article>");
     page_end(b);
     return b;
+}
+
+struct evbuffer *html_paste_page(const paste *p, int64_t views, const char *base)
+{
+    return render_paste_page(p, views, base, NULL);
+}
+
+int html_paste_page_parts(const paste *p, const char *base, html_parts *out)
+{
+    size_t at = 0;
+    struct evbuffer *b = render_paste_page(p, 0, base, &at);
+    if (!b)
+        return -1;
+    size_t len = evbuffer_get_length(b);
+    out->data = malloc(len ? len : 1);
+    if (!out->data) {
+        evbuffer_free(b);
+        return -1;
+    }
+    evbuffer_remove(b, out->data, len);
+    evbuffer_free(b);
+    out->head_len = at;
+    out->tail_len = len - at;
+    return 0;
 }
 
 struct evbuffer *html_created_burn_page(const paste *p, const char *base)

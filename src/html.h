@@ -50,6 +50,14 @@ void format_duration(int64_t ms, char out[32]);
 struct evbuffer *html_home_page(const home_options *o);
 /* The paste (p->expires_ms, p->burn, p->unlisted are shown). base: "http://host". */
 struct evbuffer *html_paste_page(const paste *p, int64_t views, const char *base);
+/* The same page in two parts around the view count, for pages served many
+ * times: data holds head (head_len bytes) then tail; free(data). */
+typedef struct html_parts {
+    char  *data;
+    size_t head_len, tail_len;
+} html_parts;
+int  html_paste_page_parts(const paste *p, const char *base, html_parts *out);
+void html_views_item(struct evbuffer *b, int64_t views);
 /* After creating a burn-after-reading paste: the link, without showing (burning) it. */
 struct evbuffer *html_created_burn_page(const paste *p, const char *base);
 struct evbuffer *html_recent_page(const paste_summary *items, size_t n, int64_t now_ms);

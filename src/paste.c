@@ -38,6 +38,8 @@ void paste_free(paste *p)
 {
     if (!p || --p->refs > 0)
         return;
+    if (p->derived_free)
+        p->derived_free(p->derived);
     free(p->title);
     free(p->lang);
     free(p->body);

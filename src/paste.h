@@ -25,6 +25,8 @@ typedef struct paste {
     char     token_hash[PASTE_HASH_HEX + 1]; /* SHA-256 of the delete token; store only */
     int      refs;              /* holders: requests in flight, a worker's hot cache */
     int      text;              /* body is valid UTF-8: 1, 0, or -1 not yet known */
+    void    *derived;           /* something made from the paste (a rendered page), */
+    void   (*derived_free)(void *); /* freed with it */
 } paste;
 
 /* A paste is reference counted. Counts are plain ints: a paste is only ever

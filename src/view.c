@@ -62,6 +62,46 @@ static void serve_raw(view_ctx *v)
     view_ctx_free(v);
 }
 
+/* A hot paste's page is rendered once and kept with the paste (the
+ * "expires in" text may lag by PAGE_MAX_AGE_MS); each view adds only its
+ * count between the two parts. */
+#define PAGE_MAX_AGE_MS 10000
+
+typedef struct page_cache {
+    char base[300];
+    char hint[PASTE_LANG_MAX + 1];
+    int64_t made_ms;
+    html_parts parts;
+} page_cache;
+
+static void page_cache_free(void *arg)
+{
+    page_cache *c = arg;
+    free(c->parts.data);
+    free(c);
+}
+
+static page_cache *page_for(paste *p, const paste *shown, const char *base, const char *hint)
+{
+    page_cache *c = p->derived;
+    int64_t now = now_ms();
+    if (c && strcmp(c->base, base) == 0 && strcmp(c->hint, hint) == 0 && now - c->made_ms < PAGE_MAX_AGE_MS)
+        return c;
+    c = calloc(1, sizeof *c);
+    if (!c || html_paste_page_parts(shown, base, &c->parts) != 0) {
+        free(c);
+        return NULL;
+    }
+    snprintf(c->base, sizeof c->base, "%s", base);
+    snprintf(c->hint, sizeof c->hint, "%s", hint);
+    c->made_ms = now;
+    if (p->derived_free)
+        p->derived_free(p->derived);
+    p->derived = c;
+    p->derived_free = page_cache_free;
+    return c;
+}
+
 static void on_view_counted(view_ctx *v, int64_t views)
 {
     request *r = v->r;
@@ -74,7 +114,17 @@ static void on_view_counted(view_ctx *v, int64_t views)
     base_url(r, base, sizeof base);
     set_html_security_headers(r);
     set_header(r, "Cache-Control", shown.burn ? "no-store" : "no-cache");
-    reply(r, 200, "text/html; charset=utf-8", html_paste_page(&shown, views, base));
+    page_cache *c = shown.burn ? NULL : page_for(v->p, &shown, base, v->lang_hint);
+    if (!c) {
+        reply(r, 200, "text/html; charset=utf-8", html_paste_page(&shown, views, base));
+        view_ctx_free(v);
+        return;
+    }
+    struct evbuffer *b = evbuffer_new();
+    evbuffer_add(b, c->parts.data, c->parts.head_len);
+    html_views_item(b, views);
+    evbuffer_add(b, c->parts.data + c->parts.head_len, c->parts.tail_len);
+    reply(r, 200, "text/html; charset=utf-8", b);
     view_ctx_free(v);
 }
 

@@ -60,11 +60,11 @@ Test(hotcache, burn_pastes_are_never_kept)
 
 Test(hotcache, least_recently_used_goes_first_and_bytes_stay_bounded)
 {
-    hotcache *c = hotcache_new(64 * 1024, 100000);
+    hotcache *c = hotcache_new(256 * 1024, 100000);
     char id[8];
     for (int i = 0; i < 40; i++) {
         snprintf(id, sizeof id, "ID%05d", i);
-        paste *p = make(id, 4000, 0);
+        paste *p = make(id, 2000, 0);
         hotcache_put(c, p, 0);
         paste_free(p);
         /* keep ID00000 hot */
@@ -72,7 +72,7 @@ Test(hotcache, least_recently_used_goes_first_and_bytes_stay_bounded)
         cr_assert_not_null(hot, "the hot entry was evicted at %d", i);
         paste_free(hot);
     }
-    cr_assert_leq(hotcache_bytes(c), 64 * 1024);
+    cr_assert_leq(hotcache_bytes(c), 256 * 1024);
     cr_assert_null(hotcache_get(c, "ID00001", 0), "an old cold entry survived");
     paste *last = hotcache_get(c, "ID00039", 0);
     cr_assert_not_null(last);
