@@ -1,10 +1,15 @@
 /* store_mongo.c - the durable store: one MongoDB document per paste.
  *
  * Document shape (collection from the config, "pastes" by default):
- *   { _id: <counter, int64>, pid: <public id>, body: BinData(exact bytes),
+ *   { _id: <public id>, num: <counter, int64>, pid: <public id>, body: BinData(exact bytes),
  *     title, lang, size, created: Date, expires: Date|null, burn, unlisted,
  *     hash: <sha256 hex>, views: int64, last_view: Date, days: { "YYYY-MM-DD": n } }
- * Indexes, created at start: pid (unique), created (recent list), expires.
+ * Every lookup is by _id, the public id: FerretDB v1 (SQLite) answers
+ * filters on _id several times faster than on any other field, which it
+ * scans (measured: 134 ms against 636 ms per update at 10,000 pastes). A
+ * number handed out twice gives the same id, so _id also catches a counter
+ * that went back. Indexes, created at start: num, created (recent list),
+ * expires; pid (unique) is kept for older tools.
  * A "meta" collection holds the ID permutation's secret.
  *
  * mongo-c-driver is blocking, so these functions run on pool.c's threads;
@@ -83,6 +88,7 @@ static int64_t int_field(const bson_t *doc, const char *name);
 static int ensure_indexes(mongoc_client_t *c, char *err, size_t errlen)
 {
     if (create_index(c, "pid", 1, "pid_1", 1, 0, err, errlen) != 0
+        || create_index(c, "num", -1, "num_-1", 0, 0, err, errlen) != 0
         || create_index(c, "created", -1, "created_-1", 0, 0, err, errlen) != 0)
         return -1;
     return ensure_expiry_index(c, err, errlen);
@@ -226,7 +232,8 @@ int mongo_store_id_secret(uint8_t secret[32], char *err, size_t errlen)
 int mongo_store_insert(const paste *p, char *err, size_t errlen)
 {
     bson_t doc = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&doc, "_id", (int64_t)p->num);
+    BSON_APPEND_UTF8(&doc, "_id", p->id);
+    BSON_APPEND_INT64(&doc, "num", (int64_t)p->num);
     BSON_APPEND_UTF8(&doc, "pid", p->id);
     BSON_APPEND_BINARY(&doc, "body", BSON_SUBTYPE_BINARY, p->body, (uint32_t)p->size);
     BSON_APPEND_UTF8(&doc, "title", p->title ? p->title : "");
@@ -260,14 +267,14 @@ int mongo_store_max_num(int64_t *out, char *err, size_t errlen)
 {
     mongoc_client_t *c = borrow();
     mongoc_collection_t *coll = mongoc_client_get_collection(c, db_name, coll_name);
-    bson_t *opts = BCON_NEW("sort", "{", "_id", BCON_INT32(-1), "}", "limit", BCON_INT64(1),
-                            "projection", "{", "_id", BCON_INT32(1), "}");
+    bson_t *opts = BCON_NEW("sort", "{", "num", BCON_INT32(-1), "}", "limit", BCON_INT64(1),
+                            "projection", "{", "num", BCON_INT32(1), "}");
     bson_t q = BSON_INITIALIZER;
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, &q, opts, NULL);
     const bson_t *doc;
     *out = 0;
     if (mongoc_cursor_next(cur, &doc))
-        *out = int_field(doc, "_id");
+        *out = int_field(doc, "num");
     bson_error_t e;
     int rc = 0;
     if (mongoc_cursor_error(cur, &e)) {
@@ -356,7 +363,7 @@ static paste *paste_from_doc(const bson_t *doc)
         return NULL;
     if (bson_iter_init_find(&it, doc, "body") && BSON_ITER_HOLDS_BINARY(&it))
         bson_iter_binary(&it, &st, &len, &data);
-    p->num = (uint64_t)int_field(doc, "_id");
+    p->num = (uint64_t)int_field(doc, "num");
     char *pid = dup_utf8_field(doc, "pid");
     snprintf(p->id, sizeof p->id, "%s", pid ? pid : "");
     free(pid);
@@ -387,7 +394,7 @@ int mongo_store_find(const char *id, paste **out, char *err, size_t errlen)
 {
     mongoc_client_t *c = borrow();
     mongoc_collection_t *coll = mongoc_client_get_collection(c, db_name, coll_name);
-    bson_t *q = BCON_NEW("pid", BCON_UTF8(id));
+    bson_t *q = BCON_NEW("_id", BCON_UTF8(id));
     bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, q, opts, NULL);
     const bson_t *doc;
@@ -421,7 +428,7 @@ int mongo_store_add_views(const view_delta *d, size_t n, int64_t now_ms, char *e
     for (size_t i = 0; i < n; i++) {
         char day_field[32];
         snprintf(day_field, sizeof day_field, "days.%s", d[i].day);
-        bson_t *sel = BCON_NEW("pid", BCON_UTF8(d[i].id));
+        bson_t *sel = BCON_NEW("_id", BCON_UTF8(d[i].id));
         bson_t *upd = BCON_NEW("$inc", "{", "views", BCON_INT64(d[i].count),
                                day_field, BCON_INT64(d[i].count), "}",
                                "$max", "{", "last_view", BCON_DATE_TIME(now_ms), "}");
@@ -462,7 +469,7 @@ int mongo_store_delete(const char *id, const char *token_hash, char *err, size_t
 {
     /* Delete only with the right token: the filter carries both, so a wrong
      * token can never delete, even racing another request. */
-    bson_t *sel = BCON_NEW("pid", BCON_UTF8(id), "token_hash", BCON_UTF8(token_hash));
+    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id), "token_hash", BCON_UTF8(token_hash));
     int64_t n = 0;
     int rc = delete_matching(sel, &n, err, errlen);
     bson_destroy(sel);
@@ -478,7 +485,7 @@ int mongo_store_delete(const char *id, const char *token_hash, char *err, size_t
 
 int mongo_store_remove(const char *id, char *err, size_t errlen)
 {
-    bson_t *sel = BCON_NEW("pid", BCON_UTF8(id));
+    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id));
     int64_t n = 0;
     int rc = delete_matching(sel, &n, err, errlen);
     bson_destroy(sel);

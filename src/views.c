@@ -35,6 +35,10 @@
 #include "viewbatch.h"
 
 #define ORPHAN_AGE_MS 30000
+/* updates per MongoDB bulk: FerretDB v1.24 never completes an update
+ * command with more than about 100 statements (each holds a cursor, and
+ * they exhaust its SQLite connections) */
+#define VIEWS_PER_WRITE 50
 
 typedef struct views_call {
     views_cb cb;
@@ -260,6 +264,32 @@ static size_t parse_batch(redisReply *rep, view_delta *d, char (*days)[11])
 }
 
 /* Write our batch to MongoDB, then drop it. 0 when done (or empty). */
+/* Written counts leave the batch at once: should a later part fail, the
+ * retry must not count them again. */
+static void forget_written(flush_state *s, const view_delta *d, size_t k)
+{
+    const char **argv = calloc(k + 2, sizeof *argv);
+    size_t *lens = calloc(k + 2, sizeof *lens);
+    char (*fields)[40] = calloc(k, sizeof *fields);
+    if (argv && lens && fields) {
+        argv[0] = "HDEL";
+        lens[0] = 4;
+        argv[1] = s->batch;
+        lens[1] = strlen(s->batch);
+        for (size_t i = 0; i < k; i++) {
+            snprintf(fields[i], sizeof fields[i], "%s|%s", d[i].id, d[i].day);
+            argv[i + 2] = fields[i];
+            lens[i + 2] = strlen(fields[i]);
+        }
+        redisReply *rep = redisCommandArgv(s->redis, (int)k + 2, argv, lens);
+        if (rep)
+            freeReplyObject(rep);
+    }
+    free(argv);
+    free(lens);
+    free(fields);
+}
+
 static int write_batch(flush_state *s)
 {
     redisReply *rep = redisCommand(s->redis, "HGETALL %s", s->batch);
@@ -275,9 +305,15 @@ static int write_batch(flush_state *s)
     char err[256];
     if (d && days) {
         size_t n = parse_batch(rep, d, days);
-        rc = mongo_store_add_views(d, n, now_ms(), err, sizeof err);
+        rc = 0;
+        for (size_t at = 0; at < n && rc == 0; at += VIEWS_PER_WRITE) {
+            size_t k = n - at < VIEWS_PER_WRITE ? n - at : VIEWS_PER_WRITE;
+            rc = mongo_store_add_views(d + at, k, now_ms(), err, sizeof err);
+            if (rc == 0)
+                forget_written(s, d + at, k);
+        }
         if (rc != 0)
-            log_warn("view flusher: %s (batch %s kept, retrying)", err, s->batch);
+            log_warn("view flusher: %s (the rest of batch %s kept, retrying)", err, s->batch);
         else if (n)
             log_debug("view flusher: wrote %zu counts", n);
     }

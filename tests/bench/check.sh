@@ -20,6 +20,8 @@
 # Environment: BENCH_CHECK_REQUESTS (N, 2000) BENCH_CHECK_TOLERANCE (10, percent)
 #   BENCH_CHECK_UPDATE (1: write the measured figure to tests/bench/baseline.txt)
 #   BENCH_CHECK_FN (worker_main: the worker thread's start function) PASTED_BIN (build/pasted)
+#   BENCH_CHECK_PATH (/raw/: the path before the id; e.g. / profiles the HTML page instead;
+#   any other path than /raw/ only measures and prints, it neither compares nor updates)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -32,6 +34,7 @@ N=${BENCH_CHECK_REQUESTS:-2000}
 TOL=${BENCH_CHECK_TOLERANCE:-10}
 UPDATE=${BENCH_CHECK_UPDATE:-0}
 FN=${BENCH_CHECK_FN:-worker_main}
+RPATH=${BENCH_CHECK_PATH:-/raw/}
 BASELINE=$BENCH/baseline.txt
 CONF=$BENCH/pasted-check.conf
 
@@ -127,7 +130,7 @@ run_one() {
     local n=$1 i cfg="$OUT/curl.$1.cfg" out="$OUT/callgrind.$1.out"
     : >"$cfg"
     for i in $(seq 1 "$n"); do
-        printf 'url = "http://127.0.0.1:%s/raw/%s"\noutput = "/dev/null"\n' "$PORT" "$ID"
+        printf 'url = "http://127.0.0.1:%s%s%s"\noutput = "/dev/null"\n' "$PORT" "$RPATH" "$ID"
     done >"$cfg"
     valgrind --tool=callgrind --callgrind-out-file="$out" --collect-atstart=no --toggle-collect="$FN" \
         "$BIN" -c "$CONF" >"$OUT/valgrind.$n.log" 2>&1 </dev/null &
@@ -155,7 +158,7 @@ run_one() {
     say "  $n requests: $IR instructions in the worker thread ($secs s under callgrind)"
 }
 
-say "pasted under callgrind, worker thread only ($FN), GET /raw/$ID on one keep-alive connection"
+say "pasted under callgrind, worker thread only ($FN), GET $RPATH$ID on one keep-alive connection"
 run_one "$N"
 IR1=$IR
 run_one $((2 * N))
@@ -163,7 +166,7 @@ IR2=$IR
 
 PER=$(( (IR2 - IR1 + N / 2) / N ))
 FIXED=$(( IR1 - PER * N ))
-say "instructions per hot raw fetch: $PER   (= (Ir(2N) - Ir(N)) / N, N = $N; fixed part: $FIXED)"
+say "instructions per GET $RPATH<id>: $PER   (= (Ir(2N) - Ir(N)) / N, N = $N; fixed part: $FIXED)"
 
 # where they go: self cost per function in the 2N run
 callgrind_annotate --inclusive=no --threshold=100 "$OUT/callgrind.$((2 * N)).out" >"$OUT/annotate.txt" 2>/dev/null
@@ -172,12 +175,20 @@ awk '/^-+$/ { sec++; next } sec >= 3 && NF > 1 && $1 ~ /^[0-9,]+$/ { print; if (
     | sed 's/^/    /' | cut -c1-150
 
 # ------------------------------------------------------------------ baseline
+if [ "$RPATH" != /raw/ ]; then
+    say "BENCH_CHECK_PATH=$RPATH: measured only (the baseline is for /raw/)"
+    exit 0
+fi
 if [ "$UPDATE" = 1 ]; then
     {
         echo "# Instructions per hot raw fetch (GET /raw/<id> of a cached 1 KiB paste, keep-alive, one"
         echo "# worker thread), counted by callgrind: written by \`make bench-check BENCH_CHECK_UPDATE=1\`."
         echo "# \`make bench-check\` fails when a build needs more than ${TOL}% more than this."
-        echo "# measured $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD 2>/dev/null || echo unknown) (working tree may differ), N = $N"
+        if [ -n "${PASTED_BIN:-}" ]; then
+            echo "# measured $(date -u +%Y-%m-%d) with PASTED_BIN=$PASTED_BIN, N = $N"
+        else
+            echo "# measured $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' plus uncommitted changes in src/'), N = $N"
+        fi
         echo "instructions_per_request $PER"
     } >"$BASELINE"
     say "baseline written: ${BASELINE#"$ROOT"/} = $PER"

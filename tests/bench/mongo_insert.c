@@ -96,7 +96,8 @@ static int insert_one(void)
     hex64(~num, token_hash);
     /* the document pasted writes (store_mongo.c): same fields, types and order */
     bson_t doc = BSON_INITIALIZER;
-    BSON_APPEND_INT64(&doc, "_id", (int64_t)num);
+    BSON_APPEND_UTF8(&doc, "_id", pid);
+    BSON_APPEND_INT64(&doc, "num", (int64_t)num);
     BSON_APPEND_UTF8(&doc, "pid", pid);
     BSON_APPEND_BINARY(&doc, "body", BSON_SUBTYPE_BINARY, body, (uint32_t)body_len);
     BSON_APPEND_UTF8(&doc, "title", "");
@@ -192,7 +193,7 @@ static int count_docs(const char *uri, const char *db, const char *coll_s, int p
     mongoc_collection_t *coll = mongoc_client_get_collection(c, db, coll_s);
     bson_t filter = BSON_INITIALIZER;
     if (probe)
-        BSON_APPEND_INT64(&filter, "_id", 1);
+        BSON_APPEND_UTF8(&filter, "_id", "0000001"); /* a lookup by _id, as pasted does */
     bson_error_t e;
     int64_t n = mongoc_collection_count_documents(coll, &filter, NULL, NULL, NULL, &e);
     if (n < 0)

@@ -519,6 +519,43 @@ Test(views, every_view_reaches_mongodb)
     free(id);
 }
 
+typedef struct many_wait { char **ids; int n; int done; } many_wait;
+
+static int all_counted(void *arg)
+{
+    many_wait *w = arg;
+    while (w->done < w->n) {
+        bson_t *doc = find_doc(w->ids[w->done]);
+        int64_t views = doc ? doc_int(doc, "views") : -1;
+        if (doc)
+            bson_destroy(doc);
+        if (views != 1)
+            return 0;
+        w->done++;
+    }
+    return 1;
+}
+
+Test(views, a_flush_of_many_pastes_reaches_mongodb, .timeout = 120)
+{
+    /* more distinct pastes in one flush than FerretDB takes in one update
+     * command (about 100): the flusher must split them */
+    enum { N = 130 };
+    char *ids[N];
+    for (int i = 0; i < N; i++) {
+        char body[32];
+        int len = snprintf(body, sizeof body, "many views %d", i);
+        ids[i] = create_paste(body, (size_t)len, "");
+    }
+    for (int i = 0; i < N; i++)
+        http_free(get_raw(ids[i]));
+    many_wait w = { ids, N, 0 };
+    cr_assert(wait_until(all_counted, &w, 30000), "only %d of %d pastes have their view in MongoDB",
+              w.done, N);
+    for (int i = 0; i < N; i++)
+        free(ids[i]);
+}
+
 Test(views, head_and_metadata_do_not_count)
 {
     char *id = create_paste("quiet", 5, "");
