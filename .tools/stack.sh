@@ -119,23 +119,38 @@ redis_ping() {    # redis_ping PORT
 }
 
 # ---------------------------------------------------------------- start
-start_redis() {   # start_redis DIR -> sets REDIS_PORT
-    local dir=$1 attempt port pid i
-    mkdir -p "$dir/redis"
+# launch_NAME DIR PORT: start the service in the background on PORT; sets pid
+launch_redis() {
+    nohup setsid redis-server --port "$2" --bind 127.0.0.1 --protected-mode yes \
+        --save '' --appendonly no --dir "$1/redis" --daemonize no \
+        --logfile '' --loglevel notice --databases 16 \
+        >>"$1/redis.log" 2>&1 </dev/null &
+    pid=$!
+}
+
+launch_ferretdb() {
+    nohup setsid "$FERRETDB" --handler=sqlite --sqlite-url="file:$1/ferretdb/" \
+        --listen-addr="127.0.0.1:$2" --telemetry=disable --debug-addr=- \
+        --state-dir="$1/ferretdb-state" --log-level=warn \
+        >>"$1/ferretdb.log" 2>&1 </dev/null &
+    pid=$!
+}
+
+# start_service NAME DIR PING URL_PREFIX -> sets SERVICE_PORT
+# Launches NAME on a free port and waits until the process holds the port
+# and PING answers; a port taken in the meantime means another try.
+start_service() {
+    local name=$1 dir=$2 ping=$3 url=$4 attempt port pid i
     for attempt in 1 2 3 4 5; do
-        port=$(free_port) || die "no free port found for redis"
-        : >"$dir/redis.log"
-        nohup setsid redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes \
-            --save '' --appendonly no --dir "$dir/redis" --daemonize no \
-            --logfile '' --loglevel notice --databases 16 \
-            >>"$dir/redis.log" 2>&1 </dev/null &
-        pid=$!
-        echo "$pid" >"$dir/redis.pid"
+        port=$(free_port) || die "no free port found for $name"
+        : >"$dir/$name.log"
+        "launch_$name" "$dir" "$port"
+        echo "$pid" >"$dir/$name.pid"
         for i in $(seq 1 $((START_TIMEOUT * 10))); do
             if ! kill -0 "$pid" 2>/dev/null; then break; fi
-            if owns_port "$pid" "$port" && redis_ping "$port"; then
-                REDIS_PORT=$port
-                say "redis    pid $pid  redis://127.0.0.1:$port  (log $dir/redis.log)"
+            if owns_port "$pid" "$port" && "$ping" "$port"; then
+                SERVICE_PORT=$port
+                say "$(printf '%-8s' "$name") pid $pid  $url$port  (log $dir/$name.log)"
                 return 0
             fi
             sleep 0.1
@@ -143,59 +158,32 @@ start_redis() {   # start_redis DIR -> sets REDIS_PORT
         if kill -0 "$pid" 2>/dev/null; then
             kill -KILL "$pid" 2>/dev/null || true
             wait "$pid" 2>/dev/null || true
-            log_tail redis "$dir/redis.log"
-            die "redis-server did not answer PING within ${START_TIMEOUT}s"
+            log_tail "$name" "$dir/$name.log"
+            die "$name did not answer its ping within ${START_TIMEOUT}s"
         fi
         wait "$pid" 2>/dev/null || true
-        rm -f "$dir/redis.pid"
-        if grep -qi 'address already in use' "$dir/redis.log"; then
-            say "redis: port $port was taken meanwhile; trying another"
+        rm -f "$dir/$name.pid"
+        if grep -qi 'address already in use' "$dir/$name.log"; then
+            say "$name: port $port was taken meanwhile; trying another"
             continue
         fi
-        log_tail redis "$dir/redis.log"
-        die "redis-server exited at start"
+        log_tail "$name" "$dir/$name.log"
+        die "$name exited at start"
     done
-    die "redis-server: no free port after 5 attempts"
+    die "$name: no free port after 5 attempts"
+}
+
+start_redis() {   # start_redis DIR -> sets REDIS_PORT
+    mkdir -p "$1/redis"
+    start_service redis "$1" redis_ping redis://127.0.0.1:
+    REDIS_PORT=$SERVICE_PORT
 }
 
 start_ferretdb() {   # start_ferretdb DIR -> sets MONGO_PORT
-    local dir=$1 attempt port pid i
     [ -x "$FERRETDB" ] || die "FerretDB binary not found at $FERRETDB (run .tools/deps.sh)"
-    mkdir -p "$dir/ferretdb" "$dir/ferretdb-state"
-    for attempt in 1 2 3 4 5; do
-        port=$(free_port) || die "no free port found for FerretDB"
-        : >"$dir/ferretdb.log"
-        nohup setsid "$FERRETDB" --handler=sqlite --sqlite-url="file:$dir/ferretdb/" \
-            --listen-addr="127.0.0.1:$port" --telemetry=disable --debug-addr=- \
-            --state-dir="$dir/ferretdb-state" --log-level=warn \
-            >>"$dir/ferretdb.log" 2>&1 </dev/null &
-        pid=$!
-        echo "$pid" >"$dir/ferretdb.pid"
-        for i in $(seq 1 $((START_TIMEOUT * 10))); do
-            if ! kill -0 "$pid" 2>/dev/null; then break; fi
-            if owns_port "$pid" "$port" && mongo_ping "$port"; then
-                MONGO_PORT=$port
-                say "ferretdb pid $pid  mongodb://127.0.0.1:$port/  (log $dir/ferretdb.log, data $dir/ferretdb/)"
-                return 0
-            fi
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -KILL "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
-            log_tail ferretdb "$dir/ferretdb.log"
-            die "FerretDB did not answer ping within ${START_TIMEOUT}s"
-        fi
-        wait "$pid" 2>/dev/null || true
-        rm -f "$dir/ferretdb.pid"
-        if grep -qi 'address already in use' "$dir/ferretdb.log"; then
-            say "ferretdb: port $port was taken meanwhile; trying another"
-            continue
-        fi
-        log_tail ferretdb "$dir/ferretdb.log"
-        die "FerretDB exited at start"
-    done
-    die "FerretDB: no free port after 5 attempts"
+    mkdir -p "$1/ferretdb" "$1/ferretdb-state"
+    start_service ferretdb "$1" mongo_ping mongodb://127.0.0.1:
+    MONGO_PORT=$SERVICE_PORT
 }
 
 cmd_stop() {
