@@ -61,7 +61,7 @@ Test(hotcache, burn_pastes_are_never_kept)
 Test(hotcache, least_recently_used_goes_first_and_bytes_stay_bounded)
 {
     hotcache *c = hotcache_new(256 * 1024, 100000);
-    char id[8];
+    char id[16];
     for (int i = 0; i < 40; i++) {
         snprintf(id, sizeof id, "ID%05d", i);
         paste *p = make(id, 2000, 0);
