@@ -252,7 +252,7 @@ void handle_api_create(request *r)
                           "Content-Type");
         return;
     }
-    struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+    struct evbuffer *in = r->body;
     size_t len = evbuffer_get_length(in);
     const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
     api_error e = { 400, "", "" };

@@ -402,7 +402,7 @@ void create_submit(request *r, paste *p, create_answer how)
 
 void handle_create(request *r)
 {
-    struct evbuffer *in = evhttp_request_get_input_buffer(r->req);
+    struct evbuffer *in = r->body;
     size_t len = evbuffer_get_length(in);
     const char *data = len ? (const char *)evbuffer_pullup(in, -1) : "";
     const char *ctype = get_header(r, "Content-Type");

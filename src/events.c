@@ -6,28 +6,29 @@
  * streams; a message is re-encoded once (unlisted pastes are dropped, the
  * flag itself is not sent) and written to every stream as
  *   event: paste\ndata: {...}\n\n
- * A timer writes a ": keep-alive" comment every sse_keepalive seconds; that
- * write is also how a vanished client is noticed (evhttp does not read from
- * a connection while a reply is in progress), and its slot freed. The
- * number of streams is capped process-wide by sse_max_streams.
+ * A timer writes a ": keep-alive" comment every sse_keepalive seconds, so
+ * proxies keep the stream open. conn.c notices a client that went away
+ * (EOF, a failed write, or too much unsent backlog) and calls
+ * on_client_gone(), which frees its slot. The number of streams is capped
+ * process-wide by sse_max_streams.
  *
  * The same subscriber also listens on pasted:gone, the ids of deleted,
  * burned and expired pastes, and drops them from this worker's hot cache. */
 #include "events.h"
 
 #include <event2/event.h>
-#include <event2/http.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conn.h"
 #include "hotcache.h"
 #include "http.h"
 #include "log.h"
 #include "routes.h"
 
 typedef struct stream {
-    struct evhttp_request *req;
+    struct conn *conn;
     struct events *owner;
     struct stream *prev, *next;
 } stream;
@@ -53,11 +54,10 @@ static void stream_unlink(stream *s)
 
 static void send_to_all(events *e, const char *text, size_t len)
 {
-    for (stream *s = e->head; s; s = s->next) {
-        struct evbuffer *chunk = evbuffer_new();
-        evbuffer_add(chunk, text, len);
-        evhttp_send_reply_chunk(s->req, chunk);
-        evbuffer_free(chunk);
+    stream *next;
+    for (stream *s = e->head; s; s = next) {
+        next = s->next;   /* a failed send frees s (on_client_gone) */
+        conn_stream_send(s->conn, text, len);
     }
 }
 
@@ -109,15 +109,10 @@ static void on_keepalive(evutil_socket_t fd, short what, void *arg)
     send_to_all(arg, comment, sizeof comment - 1);
 }
 
-static void on_client_gone(struct evhttp_connection *evcon, void *arg)
+static void on_client_gone(void *arg)
 {
-    (void)evcon;
     stream *s = arg;
     stream_unlink(s);
-    /* When the write failed, evhttp has already detached the request from
-     * the connection and left it to us; otherwise the connection frees it. */
-    if (evhttp_request_get_connection(s->req) == NULL)
-        evhttp_send_reply_end(s->req);
     free(s);
 }
 
@@ -135,23 +130,22 @@ void handle_events(request *r)
         reply_error(r, 503, "out of memory");
         return;
     }
-    s->req = r->req;
     s->owner = e;
     s->next = e->head;
     if (e->head)
         e->head->prev = s;
     e->head = s;
-    set_header(r, "Content-Type", "text/event-stream; charset=utf-8");
     set_header(r, "Cache-Control", "no-store");
-    set_header(r, "X-Content-Type-Options", "nosniff");
     set_header(r, "X-Accel-Buffering", "no");
-    evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), on_client_gone, s);
-    evhttp_send_reply_start(r->req, 200, "OK");
-    struct evbuffer *hello = evbuffer_new();
-    evbuffer_add_printf(hello, "retry: 3000\n: connected\n\n");
-    evhttp_send_reply_chunk(r->req, hello);
-    evbuffer_free(hello);
-    request_started_stream(r);
+    struct conn *c = reply_stream(r, "text/event-stream; charset=utf-8", on_client_gone, s);
+    /* a client gone already has run on_client_gone: s is freed */
+    for (stream *t = e->head; t; t = t->next)
+        if (t == s) {
+            s->conn = c;
+            static const char hello[] = "retry: 3000\n: connected\n\n";
+            conn_stream_send(c, hello, sizeof hello - 1);
+            break;
+        }
 }
 
 int events_worker_init(worker *w)
@@ -181,7 +175,7 @@ void events_worker_free(worker *w)
     events *e = w->events;
     if (!e)
         return;
-    /* streams die with their connections when evhttp is freed */
+    /* streams died with their connections (conns_worker_free) */
     event_free(e->keepalive);
     rconn_free(e->subscriber);
     free(e);

@@ -1,22 +1,27 @@
 /* http.c - workers, the request lifecycle, and replies.
  *
- * pasted runs N worker threads. Each owns an event_base, an evhttp server
- * bound to its own SO_REUSEPORT listener on the shared port (the kernel
- * spreads connections across workers), and an async Redis connection.
+ * pasted runs N worker threads. Each owns an event_base, its own
+ * SO_REUSEPORT listener on the shared port (the kernel spreads connections
+ * across workers), its connections (conn.c), and an async Redis connection.
  * Nothing is shared between workers except the read-only server struct,
  * atomic counters, and the MongoDB pool.
  *
- * Request flow: evhttp parses the request line and headers (bounded by
- * max_header_size) and the body (bounded by max_paste_size as base64 plus
- * form overhead; larger Content-Lengths are refused with 413 before the body
- * is read; handlers check the paste's own size), then calls on_request(), which wraps it in a `request`, decodes
- * the path, and hands it to routes.c. Handlers answer exactly once through
- * reply*(), which add the common headers, send, write the access log line,
- * and free the request. */
+ * Request flow: conn.c reads and validates the head (httpparse.c) and the
+ * body (bounded by max_paste_size as base64 plus form overhead; a larger
+ * Content-Length is refused with 413 before the body is read; handlers check
+ * the paste's own size), then calls http_handle(), which decodes the path and
+ * hands the request to routes.c. Handlers answer exactly once through
+ * reply*(): the status line, a Date cached per second, Content-Length and
+ * the headers the handler set are formatted into one buffer and given to
+ * conn.c together with the body, which goes out in the same writev. Then the
+ * access log line is written and the request ends. Requests refused while
+ * parsing (400, 408, 413, 431, 501, 505) take the same path through
+ * http_refuse(), so they get the same one-line messages (JSON under /api/). */
 #include "http.h"
 
 #include <ctype.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <jansson.h>
@@ -29,9 +34,11 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "conn.h"
 #include "events.h"
 #include "hotcache.h"
 #include "html.h"
+#include "httpparse.h"
 #include "log.h"
 #include "views.h"
 #include "routes.h"
@@ -40,10 +47,6 @@
 server srv;
 
 static int n_workers_for_cache = 1; /* the hot-cache budget is split between workers */
-
-/* room around a max-size paste: multipart framing, or base64 in the JSON API */
-#define FORM_OVERHEAD (64 * 1024)
-#define MAX_BODY(paste_max) ((paste_max) / 3 * 4 + 4 + FORM_OVERHEAD)
 
 uint64_t now_ns(void)
 {
@@ -59,17 +62,13 @@ int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static method method_of(enum evhttp_cmd_type t)
+static method method_of(const char *m)
 {
-    switch (t) {
-    case EVHTTP_REQ_GET: return M_GET;
-    case EVHTTP_REQ_HEAD: return M_HEAD;
-    case EVHTTP_REQ_POST: return M_POST;
-    case EVHTTP_REQ_PUT: return M_PUT;
-    case EVHTTP_REQ_DELETE: return M_DELETE;
-    case EVHTTP_REQ_OPTIONS: return M_OPTIONS;
-    default: return M_OTHER;
-    }
+    static const char *const names[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS" };
+    for (int i = 0; i < M_OTHER; i++)
+        if (strcmp(m, names[i]) == 0)   /* methods are case-sensitive */
+            return (method)i;
+    return M_OTHER;
 }
 
 static const char *method_name(method m)
@@ -78,57 +77,75 @@ static const char *method_name(method m)
     return names[m];
 }
 
-static void request_free(request *r)
+static void request_end(request *r)
 {
     free(r->path);
     free(r->query);
-    free(r);
+    r->path = r->query = NULL;
 }
 
-static void on_request(struct evhttp_request *req, void *arg)
+/* Method, decoded path and query from the head; 0 when the path is bad. */
+static int request_begin(request *r)
 {
-    worker *w = arg;
-    request *r = calloc(1, sizeof *r);
-    if (!r) {
-        evhttp_send_error(req, 503, "Out of memory");
-        return;
-    }
-    r->req = req;
-    r->w = w;
-    r->start_ns = now_ns();
-    r->method = method_of(evhttp_request_get_command(req));
     atomic_fetch_add_explicit(&srv.stats.requests, 1, memory_order_relaxed);
-
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
-    const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+    if (!r->head) {
+        r->method = M_OTHER;
+        r->path = strdup("-");
+        return 1;
+    }
+    r->method = method_of(r->head->method);
     size_t decoded_len = 0;
     /* decode_plus=0: '+' in a path is a plus */
-    r->path = evhttp_uridecode(raw_path && *raw_path ? raw_path : "/", 0, &decoded_len);
-    r->query = query ? strdup(query) : NULL;
+    r->path = evhttp_uridecode(r->head->path, 0, &decoded_len);
+    r->query = r->head->query ? strdup(r->head->query) : NULL;
     r->is_api = r->path && strncmp(r->path, "/api/", 5) == 0;
     if (!r->path || strlen(r->path) != decoded_len) {
         /* an encoded NUL in the path: nothing legitimate does that */
         if (!r->path)
             r->path = strdup("?");
+        return 0;
+    }
+    return 1;
+}
+
+void http_handle(request *r)
+{
+    if (!request_begin(r)) {
         reply_error(r, 400, "bad request path");
         return;
     }
     route_request(r);
 }
 
+void http_refuse(request *r, int status, const char *why)
+{
+    request_begin(r);
+    reply_error(r, status, why);
+}
+
 /* --- headers ------------------------------------------------------------ */
 
 void set_header(request *r, const char *name, const char *value)
 {
-    struct evkeyvalq *h = evhttp_request_get_output_headers(r->req);
-    evhttp_remove_header(h, name);
-    evhttp_add_header(h, name, value);
+    size_t n = strlen(value) + 1;
+    if (r->n_out == REPLY_MAX_HEADERS || n > sizeof r->arena - r->arena_used) {
+        log_error("reply header %s dropped: no room", name);
+        return;
+    }
+    char *copy = r->arena + r->arena_used;
+    /* a header value never carries a line break: no header injection */
+    for (size_t i = 0; i < n - 1; i++)
+        copy[i] = (value[i] == '\r' || value[i] == '\n') ? ' ' : value[i];
+    copy[n - 1] = '\0';
+    r->arena_used += n;
+    r->out[r->n_out].name = name;
+    r->out[r->n_out].value = copy;
+    r->n_out++;
 }
 
 const char *get_header(request *r, const char *name)
 {
-    return evhttp_find_header(evhttp_request_get_input_headers(r->req), name);
+    return r->head ? http_find_header(r->head, name) : NULL;
 }
 
 void set_html_security_headers(request *r)
@@ -206,44 +223,125 @@ static const char *reason_phrase(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 410: return "Gone";
+    case 408: return "Request Timeout";
     case 413: return "Payload Too Large";
     case 415: return "Unsupported Media Type";
     case 416: return "Range Not Satisfiable";
+    case 417: return "Expectation Failed";
+    case 431: return "Request Header Fields Too Large";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
     default: return "Unknown";
     }
 }
 
+/* "Tue, 24 Nov 2026 00:16:40 GMT", formatted once per second per thread */
+static const char *http_date(void)
+{
+    static _Thread_local time_t last;
+    static _Thread_local char text[40];
+    time_t now = time(NULL);
+    if (now != last) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        last = now;
+    }
+    return text;
+}
+
+static int header_overridden(const request *r, int i)
+{
+    for (int j = i + 1; j < r->n_out; j++)
+        if (strcasecmp(r->out[j].name, r->out[i].name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Status line and headers into buf; the length, or 0 if they do not fit. */
+static size_t format_head(request *r, int status, int has_length, size_t length,
+                          char *buf, size_t cap)
+{
+    size_t n = (size_t)snprintf(buf, cap, "HTTP/1.1 %d %s\r\nDate: %s\r\n", status,
+                                reason_phrase(status), http_date());
+    if (n < cap && has_length)
+        n += (size_t)snprintf(buf + n, cap - n, "Content-Length: %zu\r\n", length);
+    if (n < cap && !conn_keep_alive(r->conn))
+        n += (size_t)snprintf(buf + n, cap - n, "Connection: close\r\n");
+    else if (n < cap && conn_http_minor(r->conn) == 0)
+        n += (size_t)snprintf(buf + n, cap - n, "Connection: keep-alive\r\n");
+    for (int i = 0; i < r->n_out && n < cap; i++) {
+        if (header_overridden(r, i))
+            continue;
+        size_t name_len = strlen(r->out[i].name), value_len = strlen(r->out[i].value);
+        if (n + name_len + value_len + 4 >= cap)
+            return 0;
+        memcpy(buf + n, r->out[i].name, name_len);
+        n += name_len;
+        buf[n++] = ':';
+        buf[n++] = ' ';
+        memcpy(buf + n, r->out[i].value, value_len);
+        n += value_len;
+        buf[n++] = '\r';
+        buf[n++] = '\n';
+    }
+    if (n + 2 >= cap)
+        return 0;
+    buf[n++] = '\r';
+    buf[n++] = '\n';
+    return n;
+}
+
+static void log_request(request *r, int status, const char *what)
+{
+    log_info("%s %s %d %s %lluus", method_name(r->method), r->path, status, what,
+             (unsigned long long)((now_ns() - r->start_ns) / 1000));
+}
+
 void reply(request *r, int status, const char *content_type, struct evbuffer *body)
 {
-    struct evbuffer *b = body ? body : evbuffer_new();
-    size_t bytes = evbuffer_get_length(b);
+    size_t bytes = body ? evbuffer_get_length(body) : 0;
     if (content_type)
         set_header(r, "Content-Type", content_type);
     set_header(r, "X-Content-Type-Options", "nosniff");
-    if (r->method == M_HEAD) {
-        /* evhttp drops the body of a HEAD reply; say how long it would be */
-        char len[32];
-        snprintf(len, sizeof len, "%zu", bytes);
-        set_header(r, "Content-Length", len);
+    /* 204 and 304 carry no body and no length; HEAD says how long it would be */
+    int bodiless = status == 204 || status == 304;
+    char head[4096];
+    size_t head_len = format_head(r, status, !bodiless, bytes, head, sizeof head);
+    if (head_len == 0) {
+        log_error("reply head for %s too large", r->path);
+        r->n_out = 0;
+        head_len = format_head(r, 500, 1, 0, head, sizeof head);
+        bodiless = 1;
+        status = 500;
     }
-    evhttp_send_reply(r->req, status, reason_phrase(status), b);
-    if (!body)
-        evbuffer_free(b);
-    else
+    int send_body = body && !bodiless && r->method != M_HEAD;
+    char size[24];
+    snprintf(size, sizeof size, "%zu", bytes);
+    log_request(r, status, size);
+    request_end(r);
+    conn_send_reply(r->conn, head, head_len, send_body ? body : NULL, 0);
+    if (body)
         evbuffer_free(body);
-    log_info("%s %s %d %zu %lluus", method_name(r->method), r->path, status, bytes,
-             (unsigned long long)((now_ns() - r->start_ns) / 1000));
-    request_free(r);
 }
 
-void request_started_stream(request *r)
+struct conn *reply_stream(request *r, const char *content_type,
+                          void (*on_close)(void *arg), void *arg)
 {
-    log_info("%s %s 200 stream %lluus", method_name(r->method), r->path,
-             (unsigned long long)((now_ns() - r->start_ns) / 1000));
-    request_free(r);
+    set_header(r, "Content-Type", content_type);
+    set_header(r, "X-Content-Type-Options", "nosniff");
+    /* no length: the stream ends when the connection does */
+    struct conn *c = r->conn;
+    set_header(r, "Connection", "close");
+    char head[4096];
+    size_t head_len = format_head(r, 200, 0, 0, head, sizeof head);
+    log_request(r, 200, "stream");
+    request_end(r);
+    conn_start_stream(c, head, head_len, on_close, arg);
+    return c;
 }
 
 void reply_text(request *r, int status, const char *line)
@@ -301,6 +399,23 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+    (void)l;
+    (void)sa;
+    (void)salen;
+    conn_accept(arg, fd);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+    (void)l;
+    (void)arg;
+    /* EMFILE and friends: the pending connection waits in the backlog */
+    log_warn("accept: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
 static int bind_listener(worker *w, char *err, size_t errlen)
 {
     char addr[128];
@@ -314,7 +429,7 @@ static int bind_listener(worker *w, char *err, size_t errlen)
         snprintf(err, errlen, "cannot parse listen address %s", addr);
         return -1;
     }
-    w->listener = evconnlistener_new_bind(w->base, NULL, NULL,
+    w->listener = evconnlistener_new_bind(w->base, on_accept, w,
         LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
         4096, (struct sockaddr *)&ss, sslen);
     if (!w->listener) {
@@ -322,38 +437,22 @@ static int bind_listener(worker *w, char *err, size_t errlen)
                  evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
         return -1;
     }
+    evconnlistener_set_error_cb(w->listener, on_accept_error);
     /* Accepted sockets inherit TCP_NODELAY from the listener (Linux). Without
      * it, the last partial segment of a large reply waits for the client's
      * delayed ACK: 40 ms per 256 KiB paste. */
     int one = 1;
     setsockopt(evconnlistener_get_fd(w->listener), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (!evhttp_bind_listener(w->http, w->listener)) {
-        snprintf(err, errlen, "cannot attach http to listener on %s", addr);
-        return -1;
-    }
     return 0;
 }
 
 static int worker_init(worker *w, char *err, size_t errlen)
 {
     w->base = event_base_new();
-    w->http = w->base ? evhttp_new(w->base) : NULL;
-    if (!w->http) {
+    if (!w->base || conns_worker_init(w) != 0) {
         snprintf(err, errlen, "cannot create event loop");
         return -1;
     }
-    const config *c = &srv.cfg;
-    evhttp_set_max_headers_size(w->http, (ev_ssize_t)c->max_header_size);
-    evhttp_set_max_body_size(w->http, (ev_ssize_t)MAX_BODY(c->max_paste_size));
-    /* libevent 2.1 has one inactivity timeout per connection: it bounds an
-     * idle keep-alive connection and any stall while reading headers or body. */
-    evhttp_set_timeout(w->http, c->keepalive_timeout);
-    evhttp_set_allowed_methods(w->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST
-        | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-    evhttp_set_default_content_type(w->http, "text/plain; charset=utf-8");
-    /* drain an oversized body before answering 413, so the client sees the answer */
-    evhttp_set_flags(w->http, EVHTTP_SERVER_LINGERING_CLOSE);
-    evhttp_set_gencb(w->http, on_request, w);
     w->hot = hotcache_new(srv.cfg.hot_cache_size / (size_t)n_workers_for_cache, srv.cfg.hot_ttl_ms);
     w->redis = rconn_new(w->base, &srv.redis);
     if (!w->redis || events_worker_init(w) != 0 || views_worker_init(w) != 0) {
@@ -401,7 +500,8 @@ void http_free_workers(worker *workers, int n)
         rconn_free(w->redis);
         w->redis = NULL;
         event_base_loop(w->base, EVLOOP_NONBLOCK);
-        evhttp_free(w->http);           /* closes SSE streams: before events */
+        evconnlistener_free(w->listener);
+        conns_worker_free(w);           /* closes SSE streams: before events */
         events_worker_free(w);
         views_worker_free(w);
         hotcache_free(w->hot);

@@ -3,7 +3,6 @@
 #define PASTED_HTTP_H
 
 #include <event2/buffer.h>
-#include <event2/http.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -11,16 +10,32 @@
 
 typedef enum method { M_GET, M_HEAD, M_POST, M_PUT, M_DELETE, M_OPTIONS, M_OTHER } method;
 
-/* One in-flight request. Owned by its worker's loop; freed by the reply. */
+struct conn;
+struct http_head;
+
+#define REPLY_MAX_HEADERS 24
+
+/* One in-flight request. It lives in its connection's exchange (conn.c) and
+ * is answered exactly once by reply*(), which ends it. */
 typedef struct request {
-    struct evhttp_request *req;
+    struct conn *conn;
     worker   *w;
     method    method;
     uint64_t  start_ns;
     char     *path;         /* decoded path, NUL-terminated */
     char     *query;        /* raw query string or NULL */
     int       is_api;       /* errors as JSON */
+    const struct http_head *head;  /* NULL for a request refused while parsing */
+    struct evbuffer *body;  /* the complete request body (maybe empty) */
+    int       n_out;        /* reply headers set so far; a later one wins */
+    struct { const char *name; const char *value; } out[REPLY_MAX_HEADERS];
+    size_t    arena_used;
+    char      arena[2048];  /* reply header values; must stay the last member */
 } request;
+
+/* From conn.c: a request with a complete body, or one refused before routing. */
+void http_handle(request *r);
+void http_refuse(request *r, int status, const char *why);
 
 /* Workers: bind every worker's listener (SO_REUSEPORT) and run the loops. */
 int  http_start_workers(worker *workers, int n, char *err, size_t errlen);
@@ -33,10 +48,12 @@ void reply_text(request *r, int status, const char *line);  /* "line\n", text/pl
 void reply_error(request *r, int status, const char *message); /* text, or JSON under /api/ */
 void reply_error_field(request *r, int status, const char *message, const char *field);
 void reply_method_not_allowed(request *r, const char *allow);
-/* A streaming reply has started (SSE): log it and free r; evhttp keeps r->req. */
-void request_started_stream(request *r);
+/* A streaming reply (SSE): sends the head, logs, and ends r; the connection
+ * stays for conn_stream_send() until on_close runs. */
+struct conn *reply_stream(request *r, const char *content_type,
+                          void (*on_close)(void *arg), void *arg);
 
-/* Headers. */
+/* Headers. `name` must be a string constant; the value is copied. */
 void        set_header(request *r, const char *name, const char *value);
 const char *get_header(request *r, const char *name);
 void        set_html_security_headers(request *r);

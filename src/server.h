@@ -12,7 +12,7 @@
 #include "store_redis.h"
 
 struct event_base;
-struct evhttp;
+struct conns;
 struct evconnlistener;
 
 /* Redis key names, in one place. */
@@ -52,7 +52,7 @@ typedef struct worker {
     int index;
     pthread_t thread;
     struct event_base *base;
-    struct evhttp *http;
+    struct conns *conns;        /* this worker's connections (conn.c) */
     struct evconnlistener *listener;
     rconn *redis;
     struct events *events;      /* this worker's SSE streams (events.c) */
