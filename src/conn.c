@@ -62,7 +62,6 @@ typedef struct exchange {
     http_chunked  chunk;
     int64_t       body_left;   /* Content-Length bytes still to read */
     struct evbuffer *body;
-    struct evbuffer *after;    /* bytes read past a chunked body: the next request */
     size_t        len;         /* bytes in buf */
     size_t        scanned;     /* http_head_end progress */
     size_t        used;        /* bytes of buf that belong to the current request */
@@ -125,12 +124,7 @@ static exchange *exchange_get(conns *cs)
         return NULL;
     x->cap = cap;
     x->body = evbuffer_new();
-    x->after = evbuffer_new();
-    if (!x->body || !x->after) {
-        if (x->body)
-            evbuffer_free(x->body);
-        if (x->after)
-            evbuffer_free(x->after);
+    if (!x->body) {
         free(x);
         return NULL;
     }
@@ -140,7 +134,6 @@ static exchange *exchange_get(conns *cs)
 static void exchange_free(exchange *x)
 {
     evbuffer_free(x->body);
-    evbuffer_free(x->after);
     free(x);
 }
 
@@ -151,7 +144,6 @@ static void exchange_reset(exchange *x)
     x->body_left = 0;
     memset(&x->chunk, 0, sizeof x->chunk);
     evbuffer_drain(x->body, evbuffer_get_length(x->body));
-    evbuffer_drain(x->after, evbuffer_get_length(x->after));
 }
 
 static void exchange_put(conns *cs, exchange *x)
@@ -278,6 +270,11 @@ int conn_keep_alive(const struct conn *c)
     return c->keep_alive && !c->close_after && !c->peer_eof;
 }
 
+void conn_will_close(struct conn *c)
+{
+    c->close_after = 1;
+}
+
 int conn_http_minor(const struct conn *c)
 {
     return c->x ? c->x->head.minor_version : 1;
@@ -312,9 +309,6 @@ static void exchange_finished(struct conn *c)
     size_t rest = x->len - x->used;
     memmove(x->buf, x->buf + x->used, rest);
     x->len = rest;
-    size_t after = evbuffer_get_length(x->after);
-    if (after) /* only after a chunked body, which consumed all of buf */
-        x->len += (size_t)evbuffer_remove(x->after, x->buf + x->len, x->cap - x->len);
     x->scanned = x->used = 0;
     x->body_left = 0;
     memset(&x->chunk, 0, sizeof x->chunk);
@@ -349,7 +343,9 @@ static void refuse(struct conn *c, int head_ok, int status, const char *why)
     c->state = C_HANDLING;
     c->deadline_ms = 0;
     c->close_after = 1;
-    http_refuse(request_for(c, head_ok), status, why);
+    /* a head refused after its request line still names its path (JSON under /api/) */
+    const http_head *partial = !head_ok && c->x->head.path ? &c->x->head : NULL;
+    http_refuse(request_for(c, head_ok), status, why, partial);
 }
 
 static void dispatch(struct conn *c)
@@ -419,6 +415,10 @@ static void start_request(struct conn *c, size_t head_len)
         dispatch(c);
         return;
     }
+    /* every byte after the head was body and is in x->body now: the room
+     * behind the head is free for what follows (a chunked body's next reads,
+     * then read-ahead), so the bytes in buf stay in arrival order */
+    x->len = x->used = head_len;
     if (x->head.expect_continue && x->head.minor_version == 1)
         send_continue(c);
     c->state = C_BODY;
@@ -455,6 +455,11 @@ static int take_request(struct conn *c)
     int status = http_parse_head(x->buf, end, &x->head, &why);
     if (status) {
         refuse(c, 0, status, why);
+        return 1;
+    }
+    if (x->head.chunked && x->cap - end < 1024) {
+        /* a chunked body is read behind the head: it needs some room */
+        refuse(c, 1, 431, "request head too large");
         return 1;
     }
     start_request(c, end);
@@ -499,7 +504,6 @@ static void read_head_bytes(struct conn *c)
 static void read_body_bytes(struct conn *c)
 {
     exchange *x = c->x;
-    char scratch[16384];
     ssize_t n;
     if (!x->head.chunked) {
         size_t want = x->body_left < 65536 ? (size_t)x->body_left : 65536;
@@ -511,14 +515,15 @@ static void read_body_bytes(struct conn *c)
             return;
         }
     } else {
-        size_t want = x->cap < sizeof scratch ? x->cap : sizeof scratch;
-        n = recv(c->fd, scratch, want, 0);
+        /* into the room behind the head (x->len == x->used here): what is
+         * decoded is dropped; what follows the last chunk stays, in order */
+        n = recv(c->fd, x->buf + x->len, x->cap - x->len, 0);
         if (n > 0) {
             size_t consumed = 0;
-            int done = take_body(c, scratch, (size_t)n, &consumed);
+            int done = take_body(c, x->buf + x->len, (size_t)n, &consumed);
             if (done > 0) {
-                evbuffer_add(x->after, scratch + consumed, (size_t)n - consumed);
-                x->used = x->len;
+                x->used = x->len + consumed;
+                x->len += (size_t)n;
                 dispatch(c);
             }
             return;

@@ -24,6 +24,8 @@ void conn_send_reply(struct conn *c, const char *head, size_t head_len,
 /* May this reply leave the connection open (HTTP version, Connection)? */
 int  conn_keep_alive(const struct conn *c);
 int  conn_http_minor(const struct conn *c);
+/* The connection closes after this reply (a stream has no length). */
+void conn_will_close(struct conn *c);
 
 /* Streams (SSE): the head, then stream_send() as events happen. on_close
  * runs once when the client goes away or the worker shuts down; the

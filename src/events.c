@@ -119,6 +119,11 @@ static void on_client_gone(void *arg)
 void handle_events(request *r)
 {
     events *e = r->w->events;
+    if (r->method == M_HEAD) {   /* the head of a stream, and no stream */
+        set_header(r, "Cache-Control", "no-store");
+        reply(r, 200, "text/event-stream; charset=utf-8", NULL);
+        return;
+    }
     if (atomic_fetch_add(&srv.streams, 1) >= srv.cfg.sse_max_streams) {
         atomic_fetch_sub(&srv.streams, 1);
         reply_error(r, 503, "too many live feeds open; try again later");

@@ -84,20 +84,20 @@ static void request_end(request *r)
     r->path = r->query = NULL;
 }
 
-/* Method, decoded path and query from the head; 0 when the path is bad. */
-static int request_begin(request *r)
+/* Method, decoded path and query from the head h; 0 when the path is bad. */
+static int request_begin(request *r, const struct http_head *h)
 {
     atomic_fetch_add_explicit(&srv.stats.requests, 1, memory_order_relaxed);
-    if (!r->head) {
+    if (!h) {
         r->method = M_OTHER;
         r->path = strdup("-");
         return 1;
     }
-    r->method = method_of(r->head->method);
+    r->method = method_of(h->method);
     size_t decoded_len = 0;
     /* decode_plus=0: '+' in a path is a plus */
-    r->path = evhttp_uridecode(r->head->path, 0, &decoded_len);
-    r->query = r->head->query ? strdup(r->head->query) : NULL;
+    r->path = evhttp_uridecode(h->path, 0, &decoded_len);
+    r->query = h->query ? strdup(h->query) : NULL;
     r->is_api = r->path && strncmp(r->path, "/api/", 5) == 0;
     if (!r->path || strlen(r->path) != decoded_len) {
         /* an encoded NUL in the path: nothing legitimate does that */
@@ -110,16 +110,16 @@ static int request_begin(request *r)
 
 void http_handle(request *r)
 {
-    if (!request_begin(r)) {
+    if (!request_begin(r, r->head)) {
         reply_error(r, 400, "bad request path");
         return;
     }
     route_request(r);
 }
 
-void http_refuse(request *r, int status, const char *why)
+void http_refuse(request *r, int status, const char *why, const struct http_head *partial)
 {
-    request_begin(r);
+    request_begin(r, r->head ? r->head : partial);
     reply_error(r, status, why);
 }
 
@@ -335,7 +335,7 @@ struct conn *reply_stream(request *r, const char *content_type,
     set_header(r, "X-Content-Type-Options", "nosniff");
     /* no length: the stream ends when the connection does */
     struct conn *c = r->conn;
-    set_header(r, "Connection", "close");
+    conn_will_close(c);
     char head[4096];
     size_t head_len = format_head(r, 200, 0, 0, head, sizeof head);
     log_request(r, 200, "stream");

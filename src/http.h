@@ -35,7 +35,7 @@ typedef struct request {
 
 /* From conn.c: a request with a complete body, or one refused before routing. */
 void http_handle(request *r);
-void http_refuse(request *r, int status, const char *why);
+void http_refuse(request *r, int status, const char *why, const struct http_head *partial);
 
 /* Workers: bind every worker's listener (SO_REUSEPORT) and run the loops. */
 int  http_start_workers(worker *workers, int n, char *err, size_t errlen);

@@ -76,7 +76,7 @@ fi
 for t in curl ss callgrind_annotate; do command -v "$t" >/dev/null || die "$t is not installed"; done
 [ -x "$BIN" ] || die "$BIN not found (make build/pasted)"
 [[ $N =~ ^[0-9]+$ ]] && [ "$N" -ge 100 ] || die "BENCH_CHECK_REQUESTS must be a number >= 100"
-nm "$BIN" 2>/dev/null | grep -q " $FN\$" || die "$BIN has no function $FN (set BENCH_CHECK_FN)"
+nm "$BIN" 2>/dev/null | grep " $FN\$" >/dev/null || die "$BIN has no function $FN (set BENCH_CHECK_FN)"
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
