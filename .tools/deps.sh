@@ -25,7 +25,7 @@ APT_PACKAGES=(
     build-essential pkg-config
     libevent-dev libhiredis-dev libmongoc-dev libbson-dev libjansson-dev
     zlib1g-dev libssl-dev libcriterion-dev
-    redis-server curl wrk nginx-light chromium valgrind
+    redis-server sqlite3 curl wrk nginx-light chromium valgrind
 )
 
 did_something=0

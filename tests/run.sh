@@ -144,6 +144,8 @@ if [ ! -x "$PASTED_BIN" ]; then
     note "server: $B/pasted does not exist"
 elif start_server; then
     SERVER_UP=1
+    # the _id index FerretDB's own queries can use (see .tools/stack.sh); test_store checks it
+    .tools/stack.sh index "$STACK" || note "stack: could not index the FerretDB collections"
 fi
 
 # ------------------------------------------------------------------ suites

@@ -192,7 +192,11 @@ start_pasted() {
         for i in $(seq 1 150); do
             kill -0 "$PASTED_PID" 2>/dev/null || break
             code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$PASTED_PORT/healthz")
-            [ "$code" = 200 ] && return 0
+            if [ "$code" = 200 ]; then
+                # the _id index FerretDB's queries can use (see .tools/stack.sh)
+                .tools/stack.sh index "$STACK" >>"$OUT/stack.log" 2>&1 || die "cannot index the store"
+                return 0
+            fi
             sleep 0.2
         done
         stop_pid "$PASTED_PID" TERM
