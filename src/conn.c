@@ -442,6 +442,7 @@ static int take_request(struct conn *c)
             return 0;
         c->state = C_HEAD;
         c->deadline_ms = clock_ms() + srv.cfg.header_timeout * 1000;
+        x->head.path = NULL;   /* not the last request's: refuse() looks at it */
     }
     size_t end = http_head_end(x->buf, x->len, &x->scanned);
     if (!end) {
