@@ -594,6 +594,8 @@ void conn_accept(worker *w, evutil_socket_t fd)
         c->owner = w->conns;
         c->fd = fd;
         c->out = evbuffer_new();
+        if (c->out)   /* it only ever drains to the socket: sendfile chains may stay */
+            evbuffer_set_flags(c->out, EVBUFFER_FLAG_DRAINS_TO_FD);
         c->ev_read = event_new(w->base, fd, EV_READ | EV_PERSIST, on_readable, c);
         c->ev_write = event_new(w->base, fd, EV_WRITE | EV_PERSIST, on_writable, c);
     }

@@ -12,6 +12,8 @@
  *   hash[64] | u32 size | body */
 #include "paste.h"
 
+#include <event2/buffer.h>
+
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,8 @@ void paste_free(paste *p)
         return;
     if (p->derived_free)
         p->derived_free(p->derived);
+    if (p->segment)   /* buffers still sending it keep their own reference */
+        evbuffer_file_segment_free(p->segment);
     free(p->title);
     free(p->lang);
     free(p->body);

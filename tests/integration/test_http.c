@@ -5,6 +5,7 @@
  * and a wrong token. Every request is the real curl binary. */
 #include <criterion/criterion.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,4 +484,23 @@ Test(http, delete_with_right_and_wrong_token)
     http_free(r);
     free(url);
     free(id);
+}
+
+/* A large paste kept in a worker's hot cache is sent with sendfile() from a memfd
+ * (raw.c, sendfile_segment); the first fetch is sent from memory. Every fetch, on
+ * either worker and by range, must be the same bytes. */
+Test(http, large_hot_paste_is_byte_exact_on_every_fetch)
+{
+    size_t n = 200 * 1024 + 7;
+    uint8_t *body = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        body[i] = (uint8_t)((i * 2654435761u) >> 13);
+    char *id = create_paste(body, n, "");
+    for (int i = 0; i < 6; i++)
+        assert_raw_is(id, body, n);
+    http_resp *r = raw_with(id, "-r", "70000-70099", NULL);
+    assert_206(r, (const char *)body, n, 70000, 70099);
+    http_free(r);
+    free(id);
+    free(body);
 }
