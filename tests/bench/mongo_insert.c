@@ -4,8 +4,10 @@
  *   mongo_insert URI THREADS SECONDS WARMUP_SECONDS BODY_FILE
  *       THREADS threads insert documents of the very shape pasted writes
  *       (src/store_mongo.c, mongo_store_insert) into a scratch collection
- *       pasted_bench_scratch.scratch_<pid>, which has pasted's indexes (pid unique,
- *       created -1, expires) and is dropped at the end. Like pasted, each insert
+ *       pasted_bench_scratch.scratch_<pid>, which has pasted's indexes (num -1, pid
+ *       unique, created -1, expires) and is dropped at the end. If the environment
+ *       names a MONGO_INSERT_SETUP command, it runs once the collection exists
+ *       (make bench: .tools/stack.sh index, the _id index pasted's collection has). Like pasted, each insert
  *       borrows a client from one mongoc_client_pool_t and gives it back, and waits
  *       for the default acknowledgement (w:1). The first WARMUP_SECONDS are not
  *       counted; then for SECONDS every acknowledged insert is. Prints
@@ -243,13 +245,20 @@ int main(int argc, char **argv)
     /* the same indexes as pasted's collection (store_mongo.c ensure_indexes) */
     command(SCRATCH_DB, BCON_NEW("drop", BCON_UTF8(coll_name)), NULL);
     if (command(SCRATCH_DB,
-                BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[", "{", "key", "{", "pid",
+                BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[",
+                         "{", "key", "{", "num", BCON_INT32(-1), "}", "name", BCON_UTF8("num_-1"), "}",
+                         "{", "key", "{", "pid",
                          BCON_INT32(1), "}", "name", BCON_UTF8("pid_1"), "unique", BCON_BOOL(true), "}",
                          "{", "key", "{", "created", BCON_INT32(-1), "}", "name",
                          BCON_UTF8("created_-1"), "}", "{", "key", "{", "expires", BCON_INT32(1), "}",
                          "name", BCON_UTF8("expires_1"), "}", "]"),
                 "createIndexes") != 0)
         return 1;
+    const char *setup = getenv("MONGO_INSERT_SETUP");
+    if (setup && *setup && system(setup) != 0) {
+        fprintf(stderr, "mongo_insert: MONGO_INSERT_SETUP failed: %s\n", setup);
+        return 1;
+    }
 
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
     int started = 0;
