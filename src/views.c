@@ -126,7 +126,7 @@ static void send_views(worker *w, const char *id, const char *day, int64_t n, vi
             cb(arg, -1);
         return;
     }
-    char fmt[32];
+    char fmt[48];
     snprintf(fmt, sizeof fmt, "HINCRBY %%s %%s %lld", (long long)n);
     if (!cb)
         rconn_command(w->redis, NULL, NULL, fmt, KEY_VIEWS, id);
@@ -134,15 +134,78 @@ static void send_views(worker *w, const char *id, const char *day, int64_t n, vi
         cb(arg, -1);
 }
 
-static void send_batched(void *arg, const char *id, const char *day, int64_t n)
+/* KEYS: pending, views; ARGV: id, day, n, id, day, n, ... */
+static const char BATCH_SCRIPT[] =
+    "for i = 1, #ARGV, 3 do "
+    "redis.call('HINCRBY', KEYS[1], ARGV[i] .. '|' .. ARGV[i + 1], ARGV[i + 2]) "
+    "redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 2]) "
+    "end return #ARGV / 3";
+
+#define BATCH_MAX 500   /* pastes per EVAL: bounds how long Redis runs one script */
+
+typedef struct batch_args {
+    worker *w;
+    int     n;                           /* pastes in this EVAL */
+    const char *argv[5 + 3 * BATCH_MAX];
+    size_t  argvlen[5 + 3 * BATCH_MAX];
+    char    text[BATCH_MAX][64];         /* id, day, n: NUL-separated */
+} batch_args;
+
+static void batch_send(batch_args *a)
 {
-    send_views(arg, id, day, n, NULL, NULL);
+    if (a->n == 0)
+        return;
+    int argc = 5 + 3 * a->n;
+    char nkeys[] = "2";
+    a->argv[0] = "EVAL";
+    a->argv[1] = BATCH_SCRIPT;
+    a->argv[2] = nkeys;
+    a->argv[3] = KEY_PENDING;
+    a->argv[4] = KEY_VIEWS;
+    for (int i = 0; i < 5; i++)
+        a->argvlen[i] = strlen(a->argv[i]);
+    if (rconn_command_argv(a->w->redis, NULL, NULL, argc, a->argv, a->argvlen) != 0) {
+        for (int i = 0; i < a->n; i++)   /* Redis is away: straight to MongoDB */
+            count_in_store(a->w, a->argv[5 + 3 * i], a->argv[6 + 3 * i],
+                           strtoll(a->argv[7 + 3 * i], NULL, 10));
+    }
+    a->n = 0;
+}
+
+static void batch_add(void *arg, const char *id, const char *day, int64_t n)
+{
+    batch_args *a = arg;
+    char *t = a->text[a->n];
+    size_t id_len = strnlen(id, 15);     /* ids are at most 11 characters */
+    memcpy(t, id, id_len);
+    t[id_len] = '\0';
+    char *d = t + 16;
+    memcpy(d, day, 11);
+    char *num = d + 11;
+    int num_len = snprintf(num, 64 - 27, "%lld", (long long)n);
+    const char **av = &a->argv[5 + 3 * a->n];
+    size_t *al = &a->argvlen[5 + 3 * a->n];
+    av[0] = t, al[0] = id_len;
+    av[1] = d, al[1] = 10;
+    av[2] = num, al[2] = (size_t)num_len;
+    if (++a->n == BATCH_MAX)
+        batch_send(a);
 }
 
 void views_flush_worker(worker *w)
 {
-    if (w->views)
-        viewbatch_drain(w->views, send_batched, w);
+    if (!w->views || viewbatch_size(w->views) == 0)
+        return;
+    batch_args *a = malloc(sizeof *a);
+    if (!a) {
+        log_error("views: out of memory; this batch waits for the next flush");
+        return;
+    }
+    a->w = w;
+    a->n = 0;
+    viewbatch_drain(w->views, batch_add, a);
+    batch_send(a);
+    free(a);
 }
 
 static void on_batch_timer(evutil_socket_t fd, short what, void *arg)
