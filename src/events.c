@@ -13,7 +13,9 @@
  * process-wide by sse_max_streams.
  *
  * The same subscriber also listens on pasted:gone, the ids of deleted,
- * burned and expired pastes, and drops them from this worker's hot cache. */
+ * burned and expired pastes, and drops them from this worker's hot cache;
+ * each (re)subscription clears that cache, since ids published while the
+ * connection was down were missed. */
 #include "events.h"
 
 #include <event2/event.h>
@@ -81,8 +83,15 @@ static void on_message(redisAsyncContext *ac, void *reply_obj, void *priv)
     events *e = priv;
     redisReply *rep = reply_obj;
     if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements != 3
-        || strcmp(rep->element[0]->str ? rep->element[0]->str : "", "message") != 0
-        || rep->element[2]->type != REDIS_REPLY_STRING)
+        || rep->element[0]->type != REDIS_REPLY_STRING || rep->element[1]->type != REDIS_REPLY_STRING)
+        return;
+    if (strcmp(rep->element[0]->str, "subscribe") == 0
+        && strcmp(rep->element[1]->str, CHANNEL_GONE) == 0) {
+        /* (re)subscribed: ids published while we were away were missed */
+        hotcache_clear(e->w->hot);
+        return;
+    }
+    if (strcmp(rep->element[0]->str, "message") != 0 || rep->element[2]->type != REDIS_REPLY_STRING)
         return;
     if (strcmp(rep->element[1]->str ? rep->element[1]->str : "", CHANNEL_GONE) == 0) {
         hotcache_drop(e->w->hot, rep->element[2]->str);

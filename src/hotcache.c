@@ -12,8 +12,10 @@
  *     through Redis' SET NX);
  *   - a delete, burn or expiry anywhere PUBLISHes the id on pasted:gone and
  *     every worker of every instance drops it (events.c subscribes);
- *   - entries also age out after hot_ttl, bounding staleness should a
- *     pasted:gone message be missed during a Redis reconnect.
+ *   - messages published while the subscriber was reconnecting are lost,
+ *     so each (re)subscription to pasted:gone clears the cache
+ *     (hotcache_clear, events.c);
+ *   - entries also age out after hot_ttl_ms (60 s), defence in depth.
  * One cache per worker thread, touched only by that thread: no locks. */
 #include "hotcache.h"
 
@@ -24,6 +26,7 @@
 
 typedef struct entry {
     paste *p;
+    size_t charged;             /* cost(p) when last counted in c->bytes */
     int64_t born_ms;
     struct entry *chain;        /* hash bucket */
     struct entry *newer, *older;/* recency list */
@@ -36,12 +39,18 @@ struct hotcache {
     int ttl_ms;
 };
 
-/* Memory an entry holds: the body, and the page view.c may render from it
- * (markup around the escaped body: about twice the body again). */
+/* Memory an entry holds: the paste, and what was made from it since: the
+ * page view.c renders (derived_bytes), the memfd raw.c sends big bodies
+ * from. Those appear after the entry was put; get() counts them then. A
+ * guess for the worst case instead (3x the body) kept a quarter as many
+ * raw-only pastes as fit, and a read spread over 10,000 pastes missed. */
 static size_t cost(const paste *p)
 {
-    return 3 * p->size + strlen(p->title) + strlen(p->lang) + sizeof(paste) + sizeof(entry) + 4096;
+    return p->size + strlen(p->title) + strlen(p->lang) + sizeof(paste) + sizeof(entry) + 64
+         + p->derived_bytes + (p->segment ? p->size : 0);
 }
+
+static void evict_over_budget(hotcache *c, const entry *keep);
 
 static unsigned slot(const char *id)
 {
@@ -98,7 +107,7 @@ static void remove_entry(hotcache *c, entry **link)
     entry *e = *link;
     *link = e->chain;
     unlink_recency(c, e);
-    c->bytes -= cost(e->p);
+    c->bytes -= e->charged;
     paste_free(e->p); /* requests still sending it keep their own reference */
     free(e);
 }
@@ -122,7 +131,19 @@ paste *hotcache_get(hotcache *c, const char *id, int64_t now_ms)
     }
     unlink_recency(c, e);
     push_newest(c, e);
+    size_t now_cost = cost(e->p);
+    if (now_cost != e->charged) {   /* a page or a memfd was made from it */
+        c->bytes += now_cost - e->charged;
+        e->charged = now_cost;
+        evict_over_budget(c, e);
+    }
     return paste_ref(e->p);
+}
+
+static void evict_over_budget(hotcache *c, const entry *keep)
+{
+    while (c->bytes > c->max_bytes && c->oldest && c->oldest != keep)
+        hotcache_drop(c, c->oldest->p->id);
 }
 
 void hotcache_put(hotcache *c, paste *p, int64_t now_ms)
@@ -134,13 +155,19 @@ void hotcache_put(hotcache *c, paste *p, int64_t now_ms)
     if (!e)
         return;
     e->p = paste_ref(p);
+    e->charged = cost(p);
     e->born_ms = now_ms;
     entry **head = &c->bucket[slot(p->id)];
     e->chain = *head;
     *head = e;
     push_newest(c, e);
-    c->bytes += cost(p);
-    while (c->bytes > c->max_bytes && c->oldest)
+    c->bytes += e->charged;
+    evict_over_budget(c, NULL);
+}
+
+void hotcache_clear(hotcache *c)
+{
+    while (c && c->oldest)
         hotcache_drop(c, c->oldest->p->id);
 }
 

@@ -16,6 +16,9 @@ paste    *hotcache_get(hotcache *c, const char *id, int64_t now_ms);
 /* Cache p (takes its own reference); burn pastes and oversize ones are skipped. */
 void      hotcache_put(hotcache *c, paste *p, int64_t now_ms);
 void      hotcache_drop(hotcache *c, const char *id);
+/* Forget everything (the pasted:gone subscription was re-established: ids
+ * published meanwhile were missed). */
+void      hotcache_clear(hotcache *c);
 size_t    hotcache_bytes(const hotcache *c);
 
 #endif

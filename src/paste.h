@@ -27,6 +27,7 @@ typedef struct paste {
     int      text;              /* body is valid UTF-8: 1, 0, or -1 not yet known */
     void    *derived;           /* something made from the paste (a rendered page), */
     void   (*derived_free)(void *); /* freed with it */
+    size_t   derived_bytes;     /* memory `derived` holds (the hot cache counts it) */
     struct evbuffer_file_segment *segment; /* the body in a memfd, sent with sendfile (raw.c) */
 } paste;
 

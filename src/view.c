@@ -99,6 +99,7 @@ static page_cache *page_for(paste *p, const paste *shown, const char *base, cons
         p->derived_free(p->derived);
     p->derived = c;
     p->derived_free = page_cache_free;
+    p->derived_bytes = sizeof *c + c->parts.head_len + c->parts.tail_len;
     return c;
 }
 

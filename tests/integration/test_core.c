@@ -445,6 +445,48 @@ Test(cache, second_read_is_a_hit_and_never_touches_mongodb)
     free(id);
 }
 
+static int gone_subscribers_back(void *arg)
+{
+    (void)arg;
+    redisContext *rc = test_redis();
+    redisReply *rep = redisCommand(rc, "PUBSUB NUMSUB pasted:gone");
+    int back = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2
+               && rep->element[1]->integer >= 2;   /* workers 2 (tests/pasted-test.conf) */
+    freeReplyObject(rep);
+    redisFree(rc);
+    return back;
+}
+
+/* A delete published while a worker's subscriber was reconnecting is missed;
+ * the worker forgets its hot pastes when it subscribes again. */
+Test(cache, a_resubscribe_clears_what_a_missed_gone_message_would_have)
+{
+    char *id = create_paste("hot, then gone", 14, "");
+    for (int i = 0; i < 8; i++)   /* new connections: both workers get it hot */
+        assert_raw_is(id, "hot, then gone", 14);
+    mongoc_client_t *c = test_mongo();
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, TEST_DB, TEST_COLL);
+    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id));
+    cr_assert(mongoc_collection_delete_one(coll, sel, NULL, NULL, NULL));
+    redisContext *rc = test_redis();
+    freeReplyObject(redisCommand(rc, "DEL pasted:p:%s", id));
+    assert_raw_is(id, "hot, then gone", 14);   /* still hot: no message said otherwise */
+    freeReplyObject(redisCommand(rc, "CLIENT KILL TYPE pubsub"));
+    usleep(300 * 1000);
+    cr_assert(wait_until(gone_subscribers_back, NULL, 10000), "the subscribers did not come back");
+    usleep(200 * 1000);
+    for (int i = 0; i < 6; i++) {
+        http_resp *r = get_raw(id);
+        cr_assert_eq(r->status, 404, "fetch %d: %d, the hot copy survived the resubscribe", i, r->status);
+        http_free(r);
+    }
+    redisFree(rc);
+    bson_destroy(sel);
+    mongoc_collection_destroy(coll);
+    mongoc_client_destroy(c);
+    free(id);
+}
+
 Test(cache, miss_reads_through_mongodb_and_refills)
 {
     char *id = create_paste("cold paste", 10, "");

@@ -62,9 +62,9 @@ Test(hotcache, least_recently_used_goes_first_and_bytes_stay_bounded)
 {
     hotcache *c = hotcache_new(256 * 1024, 100000);
     char id[16];
-    for (int i = 0; i < 40; i++) {
+    for (int i = 0; i < 100; i++) {
         snprintf(id, sizeof id, "ID%05d", i);
-        paste *p = make(id, 2000, 0);
+        paste *p = make(id, 4000, 0);
         hotcache_put(c, p, 0);
         paste_free(p);
         /* keep ID00000 hot */
@@ -74,9 +74,31 @@ Test(hotcache, least_recently_used_goes_first_and_bytes_stay_bounded)
     }
     cr_assert_leq(hotcache_bytes(c), 256 * 1024);
     cr_assert_null(hotcache_get(c, "ID00001", 0), "an old cold entry survived");
-    paste *last = hotcache_get(c, "ID00039", 0);
+    paste *last = hotcache_get(c, "ID00099", 0);
     cr_assert_not_null(last);
     paste_free(last);
+    hotcache_free(c);
+}
+
+/* A page rendered from a hot paste after it was put counts on its next get:
+ * the budget holds, and older entries make room. */
+Test(hotcache, memory_made_from_an_entry_later_is_counted)
+{
+    hotcache *c = hotcache_new(64 * 1024, 100000);
+    paste *old = make("OLD0000", 1000, 0), *hot = make("HOT0000", 1000, 0);
+    hotcache_put(c, old, 0);
+    hotcache_put(c, hot, 0);
+    size_t before = hotcache_bytes(c);
+    cr_assert_lt(before, 8 * 1024, "two 1 KB pastes cost %zu bytes", before);
+    hot->derived_bytes = 62 * 1024;   /* as view.c does when it renders the page */
+    paste *got = hotcache_get(c, "HOT0000", 0);
+    cr_assert_eq(got, hot);
+    paste_free(got);
+    cr_assert_leq(hotcache_bytes(c), 64 * 1024);
+    cr_assert_gt(hotcache_bytes(c), 62 * 1024, "the page was not counted");
+    cr_assert_null(hotcache_get(c, "OLD0000", 0), "the older entry should have made room");
+    paste_free(old);
+    paste_free(hot);
     hotcache_free(c);
 }
 
