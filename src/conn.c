@@ -11,9 +11,12 @@
  * The life of a request:
  *   IDLE -> HEAD      bytes accumulate until httpparse.c finds the blank line
  *        -> BODY      Content-Length or chunked bytes into the body evbuffer
+ *                     (chunked ones are read and decoded in the room behind
+ *                     the head, so bytes after the body stay in order)
  *        -> HANDLING  http.c routes it; handlers answer now or later
  *        -> WRITING   conn_send_reply(): head + body in one writev when the
- *                     socket takes it, the write event otherwise
+ *                     socket takes it, the write event otherwise (a big hot
+ *                     body is a sendfile chain: raw.c)
  *        -> IDLE      or LINGER: shut down our side, drain, close
  * A hot cached GET goes through all of this inside one read callback: one
  * recv(), one writev(), no epoll_ctl and no allocation but the request's
