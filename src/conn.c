@@ -39,6 +39,8 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,7 +56,8 @@
 #define SWEEP_MS        250
 #define LINGER_MS       2000
 #define MAX_SPARES      64
-#define STREAM_BACKLOG  (256 * 1024)   /* unsent SSE bytes before we give up on a client */
+#define STREAM_BACKLOG  (256 * 1024)
+#define CORK_MIN        (64 * 1024)    /* bodies from this size go out corked */   /* unsent SSE bytes before we give up on a client */
 
 typedef enum cstate { C_IDLE, C_HEAD, C_BODY, C_HANDLING, C_WRITING, C_STREAM, C_LINGER } cstate;
 
@@ -82,7 +85,7 @@ struct conn {
     cstate           state;
     int64_t          deadline_ms;  /* 0: none */
     unsigned         keep_alive : 1, close_after : 1, peer_eof : 1, gone : 1,
-                     read_paused : 1, write_armed : 1, in_process : 1;
+                     read_paused : 1, write_armed : 1, in_process : 1, corked : 1;
     void           (*on_close)(void *arg);
     void            *close_arg;
     struct conn     *prev, *next;
@@ -252,6 +255,11 @@ static void flush(struct conn *c)
         event_del(c->ev_write);
         c->write_armed = 0;
     }
+    if (c->corked) {   /* all out: let the last partial segment go now */
+        int off = 0;
+        setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+        c->corked = 0;
+    }
     if (c->state == C_WRITING)
         exchange_finished(c);
     else if (c->state == C_STREAM)
@@ -293,6 +301,12 @@ void conn_send_reply(struct conn *c, const char *head, size_t head_len,
         if (!c->in_process)
             conn_free(c);
         return;
+    }
+    if (body && evbuffer_get_length(body) >= CORK_MIN && !c->corked) {
+        /* the head (writev) and a big body (often sendfile) are two calls:
+         * corked, they leave in full segments instead of a lone small one */
+        int on = 1;
+        c->corked = setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on) == 0;
     }
     evbuffer_add(c->out, head, head_len);
     if (body)
