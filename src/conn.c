@@ -143,13 +143,20 @@ static void exchange_free(exchange *x)
     free(x);
 }
 
-/* Ready for the next request: empty, as if new. */
-static void exchange_reset(exchange *x)
+/* Forget the request just answered; bytes after it in buf stay (len). */
+static void exchange_next_request(exchange *x)
 {
-    x->len = x->scanned = x->used = 0;
+    x->scanned = x->used = 0;
     x->body_left = 0;
     memset(&x->chunk, 0, sizeof x->chunk);
     evbuffer_drain(x->body, evbuffer_get_length(x->body));
+}
+
+/* Ready for another connection: empty, as if new. */
+static void exchange_reset(exchange *x)
+{
+    exchange_next_request(x);
+    x->len = 0;
 }
 
 static void exchange_put(conns *cs, exchange *x)
@@ -235,20 +242,22 @@ static void start_linger(struct conn *c)
 
 static void exchange_finished(struct conn *c);
 
-static void flush(struct conn *c)
+/* Writes what the socket takes. -1 when the connection closed (c may be
+ * freed); after a finished exchange, c may be freed too: callers return. */
+static int flush(struct conn *c)
 {
     while (evbuffer_get_length(c->out) > 0) {
         if (evbuffer_write(c->out, c->fd) < 0) {
             if (!would_block()) {
                 conn_close(c);
-                return;
+                return -1;
             }
             if (!c->write_armed) {
                 event_add(c->ev_write, NULL);
                 c->write_armed = 1;
             }
             c->deadline_ms = clock_ms() + srv.cfg.body_timeout * 1000;
-            return;
+            return 0;
         }
     }
     if (c->write_armed) {
@@ -264,6 +273,7 @@ static void flush(struct conn *c)
         exchange_finished(c);
     else if (c->state == C_STREAM)
         c->deadline_ms = 0;
+    return 0;
 }
 
 static void on_writable(evutil_socket_t fd, short what, void *arg)
@@ -292,10 +302,8 @@ int conn_http_minor(const struct conn *c)
 }
 
 void conn_send_reply(struct conn *c, const char *head, size_t head_len,
-                     struct evbuffer *body, int close_after)
+                     struct evbuffer *body)
 {
-    if (close_after)
-        c->close_after = 1;
     if (c->gone) {
         c->state = C_IDLE;
         if (!c->in_process)
@@ -326,10 +334,7 @@ static void exchange_finished(struct conn *c)
     size_t rest = x->len - x->used;
     memmove(x->buf, x->buf + x->used, rest);
     x->len = rest;
-    x->scanned = x->used = 0;
-    x->body_left = 0;
-    memset(&x->chunk, 0, sizeof x->chunk);
-    evbuffer_drain(x->body, evbuffer_get_length(x->body));
+    exchange_next_request(x);
     c->state = C_IDLE;
     c->deadline_ms = clock_ms() + srv.cfg.keepalive_timeout * 1000;
     if (x->len == 0) {
@@ -642,8 +647,8 @@ void conn_accept(worker *w, evutil_socket_t fd)
 
 /* --- streams -------------------------------------------------------------- */
 
-void conn_start_stream(struct conn *c, const char *head, size_t head_len,
-                       void (*on_close)(void *arg), void *arg)
+int conn_start_stream(struct conn *c, const char *head, size_t head_len,
+                      void (*on_close)(void *arg), void *arg)
 {
     c->state = C_STREAM;
     c->deadline_ms = 0;
@@ -659,22 +664,22 @@ void conn_start_stream(struct conn *c, const char *head, size_t head_len,
         on_close(arg);
         if (!c->in_process)
             conn_free(c);
-        return;
+        return -1;
     }
     resume_reading(c);
-    conn_stream_send(c, head, head_len);
+    return conn_stream_send(c, head, head_len);
 }
 
-void conn_stream_send(struct conn *c, const char *data, size_t len)
+int conn_stream_send(struct conn *c, const char *data, size_t len)
 {
     if (c->gone)
-        return;
+        return -1;
     if (evbuffer_get_length(c->out) > STREAM_BACKLOG) {
         conn_close(c);
-        return;
+        return -1;
     }
     evbuffer_add(c->out, data, len);
-    flush(c);
+    return flush(c);
 }
 
 /* --- deadlines ------------------------------------------------------------ */

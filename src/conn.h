@@ -20,7 +20,7 @@ void conn_accept(worker *w, evutil_socket_t fd);
 /* The reply to the connection's current request: `head` (status line and
  * headers, copied) then `body` (drained; may be NULL). Ends the exchange. */
 void conn_send_reply(struct conn *c, const char *head, size_t head_len,
-                     struct evbuffer *body, int close_after);
+                     struct evbuffer *body);
 /* May this reply leave the connection open (HTTP version, Connection)? */
 int  conn_keep_alive(const struct conn *c);
 int  conn_http_minor(const struct conn *c);
@@ -29,10 +29,11 @@ void conn_will_close(struct conn *c);
 
 /* Streams (SSE): the head, then stream_send() as events happen. on_close
  * runs once when the client goes away or the worker shuts down; the
- * connection is gone after it. */
-void conn_start_stream(struct conn *c, const char *head, size_t head_len,
-                       void (*on_close)(void *arg), void *arg);
+ * connection is gone after it. Both return -1 when that already happened
+ * (on_close has run): the caller must not use c again. */
+int conn_start_stream(struct conn *c, const char *head, size_t head_len,
+                      void (*on_close)(void *arg), void *arg);
 /* Queues bytes; a client that lets too much pile up is disconnected. */
-void conn_stream_send(struct conn *c, const char *data, size_t len);
+int conn_stream_send(struct conn *c, const char *data, size_t len);
 
 #endif

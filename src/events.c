@@ -152,14 +152,11 @@ void handle_events(request *r)
     set_header(r, "Cache-Control", "no-store");
     set_header(r, "X-Accel-Buffering", "no");
     struct conn *c = reply_stream(r, "text/event-stream; charset=utf-8", on_client_gone, s);
-    /* a client gone already has run on_client_gone: s is freed */
-    for (stream *t = e->head; t; t = t->next)
-        if (t == s) {
-            s->conn = c;
-            static const char hello[] = "retry: 3000\n: connected\n\n";
-            conn_stream_send(c, hello, sizeof hello - 1);
-            break;
-        }
+    if (!c)   /* the client is gone: on_client_gone has freed s */
+        return;
+    s->conn = c;
+    static const char hello[] = "retry: 3000\n: connected\n\n";
+    conn_stream_send(c, hello, sizeof hello - 1);
 }
 
 int events_worker_init(worker *w)

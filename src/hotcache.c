@@ -26,7 +26,8 @@
 
 typedef struct entry {
     paste *p;
-    size_t charged;             /* cost(p) when last counted in c->bytes */
+    size_t charged;             /* what c->bytes counts for this entry */
+    size_t later;               /* the made_later(p) part of it */
     int64_t born_ms;
     struct entry *chain;        /* hash bucket */
     struct entry *newer, *older;/* recency list */
@@ -44,10 +45,15 @@ struct hotcache {
  * from. Those appear after the entry was put; get() counts them then. A
  * guess for the worst case instead (3x the body) kept a quarter as many
  * raw-only pastes as fit, and a read spread over 10,000 pastes missed. */
+static size_t made_later(const paste *p)
+{
+    return p->derived_bytes + (p->segment ? p->size : 0);
+}
+
 static size_t cost(const paste *p)
 {
     return p->size + strlen(p->title) + strlen(p->lang) + sizeof(paste) + sizeof(entry) + 64
-         + p->derived_bytes + (p->segment ? p->size : 0);
+         + made_later(p);
 }
 
 static void evict_over_budget(hotcache *c, const entry *keep);
@@ -131,10 +137,11 @@ paste *hotcache_get(hotcache *c, const char *id, int64_t now_ms)
     }
     unlink_recency(c, e);
     push_newest(c, e);
-    size_t now_cost = cost(e->p);
-    if (now_cost != e->charged) {   /* a page or a memfd was made from it */
-        c->bytes += now_cost - e->charged;
-        e->charged = now_cost;
+    size_t later = made_later(e->p);
+    if (later != e->later) {   /* a page or a memfd was made from it */
+        c->bytes = c->bytes - e->charged + (e->charged - e->later + later);
+        e->charged = e->charged - e->later + later;
+        e->later = later;
         evict_over_budget(c, e);
     }
     return paste_ref(e->p);
@@ -156,6 +163,7 @@ void hotcache_put(hotcache *c, paste *p, int64_t now_ms)
         return;
     e->p = paste_ref(p);
     e->charged = cost(p);
+    e->later = made_later(p);
     e->born_ms = now_ms;
     entry **head = &c->bucket[slot(p->id)];
     e->chain = *head;

@@ -295,10 +295,15 @@ static size_t format_head(request *r, int status, int has_length, size_t length,
     return n;
 }
 
-static void log_request(request *r, int status, const char *what)
+/* bytes < 0: a stream */
+static void log_request(request *r, int status, long long bytes)
 {
-    log_info("%s %s %d %s %lluus", method_name(r->method), r->path, status, what,
-             (unsigned long long)((now_ns() - r->start_ns) / 1000));
+    if (bytes < 0)
+        log_info("%s %s %d stream %lluus", method_name(r->method), r->path, status,
+                 (unsigned long long)((now_ns() - r->start_ns) / 1000));
+    else
+        log_info("%s %s %d %lld %lluus", method_name(r->method), r->path, status, bytes,
+                 (unsigned long long)((now_ns() - r->start_ns) / 1000));
 }
 
 void reply(request *r, int status, const char *content_type, struct evbuffer *body)
@@ -319,11 +324,9 @@ void reply(request *r, int status, const char *content_type, struct evbuffer *bo
         status = 500;
     }
     int send_body = body && !bodiless && r->method != M_HEAD;
-    char size[24];
-    snprintf(size, sizeof size, "%zu", bytes);
-    log_request(r, status, size);
+    log_request(r, status, (long long)bytes);
     request_end(r);
-    conn_send_reply(r->conn, head, head_len, send_body ? body : NULL, 0);
+    conn_send_reply(r->conn, head, head_len, send_body ? body : NULL);
     if (body)
         evbuffer_free(body);
 }
@@ -338,10 +341,9 @@ struct conn *reply_stream(request *r, const char *content_type,
     conn_will_close(c);
     char head[4096];
     size_t head_len = format_head(r, 200, 0, 0, head, sizeof head);
-    log_request(r, 200, "stream");
+    log_request(r, 200, -1);
     request_end(r);
-    conn_start_stream(c, head, head_len, on_close, arg);
-    return c;
+    return conn_start_stream(c, head, head_len, on_close, arg) == 0 ? c : NULL;
 }
 
 void reply_text(request *r, int status, const char *line)

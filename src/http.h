@@ -49,7 +49,8 @@ void reply_error(request *r, int status, const char *message); /* text, or JSON 
 void reply_error_field(request *r, int status, const char *message, const char *field);
 void reply_method_not_allowed(request *r, const char *allow);
 /* A streaming reply (SSE): sends the head, logs, and ends r; the connection
- * stays for conn_stream_send() until on_close runs. */
+ * stays for conn_stream_send() until on_close runs. NULL when the client is
+ * already gone (on_close has run). */
 struct conn *reply_stream(request *r, const char *content_type,
                           void (*on_close)(void *arg), void *arg);
 
