@@ -414,6 +414,18 @@ Test(health, healthz_and_metrics)
 
 /* --- cache ----------------------------------------------------------------- */
 
+/* Removes the paste's document without telling pasted. */
+static void delete_doc_behind_pasteds_back(const char *id)
+{
+    mongoc_client_t *c = test_mongo();
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, TEST_DB, TEST_COLL);
+    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id));
+    cr_assert(mongoc_collection_delete_one(coll, sel, NULL, NULL, NULL));
+    bson_destroy(sel);
+    mongoc_collection_destroy(coll);
+    mongoc_client_destroy(c);
+}
+
 Test(cache, second_read_is_a_hit_and_never_touches_mongodb)
 {
     char *id = create_paste("hot paste", 9, "");
@@ -424,10 +436,7 @@ Test(cache, second_read_is_a_hit_and_never_touches_mongodb)
     cr_assert_eq(metric("pasted_cache_misses_total"), misses);
     /* proof that a hit does not read MongoDB: remove the document behind
      * pasted's back, and the cached paste is still served */
-    mongoc_client_t *c = test_mongo();
-    mongoc_collection_t *coll = mongoc_client_get_collection(c, TEST_DB, TEST_COLL);
-    bson_t *sel = BCON_NEW("pid", BCON_UTF8(id));
-    cr_assert(mongoc_collection_delete_one(coll, sel, NULL, NULL, NULL));
+    delete_doc_behind_pasteds_back(id);
     assert_raw_is(id, "hot paste", 9);
     /* and with the cache entries gone too (Redis, and every worker's memory
      * through pasted:gone, as a delete does), it is gone */
@@ -439,9 +448,6 @@ Test(cache, second_read_is_a_hit_and_never_touches_mongodb)
     cr_assert_eq(r->status, 404);
     http_free(r);
     redisFree(rc);
-    bson_destroy(sel);
-    mongoc_collection_destroy(coll);
-    mongoc_client_destroy(c);
     free(id);
 }
 
@@ -464,10 +470,7 @@ Test(cache, a_resubscribe_clears_what_a_missed_gone_message_would_have)
     char *id = create_paste("hot, then gone", 14, "");
     for (int i = 0; i < 8; i++)   /* new connections: both workers get it hot */
         assert_raw_is(id, "hot, then gone", 14);
-    mongoc_client_t *c = test_mongo();
-    mongoc_collection_t *coll = mongoc_client_get_collection(c, TEST_DB, TEST_COLL);
-    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id));
-    cr_assert(mongoc_collection_delete_one(coll, sel, NULL, NULL, NULL));
+    delete_doc_behind_pasteds_back(id);
     redisContext *rc = test_redis();
     freeReplyObject(redisCommand(rc, "DEL pasted:p:%s", id));
     assert_raw_is(id, "hot, then gone", 14);   /* still hot: no message said otherwise */
@@ -481,9 +484,6 @@ Test(cache, a_resubscribe_clears_what_a_missed_gone_message_would_have)
         http_free(r);
     }
     redisFree(rc);
-    bson_destroy(sel);
-    mongoc_collection_destroy(coll);
-    mongoc_client_destroy(c);
     free(id);
 }
 
