@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "looplag.h"
 #include "routes.h"
 #include "store_mongo.h"
 
@@ -105,6 +106,7 @@ void handle_metrics(request *r)
 {
     struct evbuffer *b = evbuffer_new();
     add_counters(b, "pasted_");
+    looplag_write_metrics(b);
     set_header(r, "Cache-Control", "no-store");
     reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b);
 }

@@ -40,6 +40,7 @@
 #include "html.h"
 #include "httpparse.h"
 #include "log.h"
+#include "looplag.h"
 #include "views.h"
 #include "routes.h"
 
@@ -451,7 +452,7 @@ static int bind_listener(worker *w, char *err, size_t errlen)
 static int worker_init(worker *w, char *err, size_t errlen)
 {
     w->base = event_base_new();
-    if (!w->base || conns_worker_init(w) != 0) {
+    if (!w->base || conns_worker_init(w) != 0 || looplag_worker_init(w) != 0) {
         snprintf(err, errlen, "cannot create event loop");
         return -1;
     }
@@ -506,6 +507,7 @@ void http_free_workers(worker *workers, int n)
         conns_worker_free(w);           /* closes SSE streams: before events */
         events_worker_free(w);
         views_worker_free(w);
+        looplag_worker_free(w);
         hotcache_free(w->hot);
         event_base_free(w->base);
     }

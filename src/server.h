@@ -59,6 +59,7 @@ typedef struct worker {
     struct hotcache *hot;       /* this worker's hot pastes (hotcache.c) */
     struct viewbatch *views;    /* raw views not yet sent to Redis (views.c) */
     struct event *views_timer;
+    struct looplag *looplag;   /* this worker's loop-lag timer (looplag.c) */
 } worker;
 
 #endif

@@ -1,7 +1,8 @@
 -- report.lua - the common end of every wrk script in tests/bench (`make bench`).
 -- Alone, it is the script of the static scenarios (one fixed GET, no Lua per request,
 -- so wrk runs at full speed). done() prints one machine-readable line:
---   BENCH requests=N duration_us=D p50_us=X p99_us=Y connect=.. read=.. write=.. status=.. timeout=.. non2xx=..
+--   BENCH requests=N duration_us=D p50_us=.. p90_us=.. p99_us=.. p999_us=.. max_us=.. connect=.. read=..
+--         write=.. status=.. timeout=.. non2xx=..
 -- status is wrk's own count of answers with a status >= 400; non2xx is counted exactly
 -- (any status outside 200-299) by the scripts that define response(), else -1.
 -- Latencies are wrk's (microseconds, from each request's send to its answer).
@@ -21,7 +22,8 @@ function done(summary, latency, requests)
    end
    local e = summary.errors
    io.write(string.format(
-      "BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d connect=%d read=%d write=%d status=%d timeout=%d non2xx=%d\n",
-      summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+      "BENCH requests=%d duration_us=%d p50_us=%d p90_us=%d p99_us=%d p999_us=%d max_us=%d connect=%d read=%d write=%d status=%d timeout=%d non2xx=%d\n",
+      summary.requests, summary.duration, latency:percentile(50), latency:percentile(90),
+      latency:percentile(99), latency:percentile(99.9), latency.max,
       e.connect, e.read, e.write, e.status, e.timeout, non2xx))
 end

@@ -386,14 +386,38 @@ children_cpu() {   # this shell's waited-for children, user + sys, in ticks
 our_pids() {
     echo "$PASTED_PID"
     [ -n "$NGINX_PID" ] && nginx_pids
-    cat "$STACK/redis.pid" "$STACK/ferretdb.pid" 2>/dev/null
+    store_pids
+}
+store_pids() { cat "$STACK/redis.pid" "$STACK/ferretdb.pid" 2>/dev/null; }
+# Loopback's own trouble, machine-wide (wrk and the servers share it): packets the kernel
+# dropped because a CPU's input backlog was full (/proc/net/softnet_stat, second column),
+# TCP retransmission timeouts (each stalls its request for 200 ms or more) and all
+# retransmitted segments. net_counters prints "drops rtos retrans".
+net_counters() {
+    local drops rtos retrans
+    local _ d
+    drops=0
+    while read -r _ d _; do drops=$((drops + 16#$d)); done </proc/net/softnet_stat
+    rtos=$(awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $c["TCPTimeouts"] }' \
+        /proc/net/netstat 2>/dev/null)
+    retrans=$(awk '/^Tcp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 } else print $c["RetransSegs"] }' \
+        /proc/net/snmp 2>/dev/null)
+    echo "${drops:-0} ${rtos:-0} ${retrans:-0}"
 }
 measure_start() {
     M_T0=$(date +%s.%N); M_BUSY0=$(cpu_busy); M_OURS0=$(( $(proc_cpu $(our_pids)) + $(children_cpu) ))
+    M_STORE0=$(proc_cpu $(store_pids))
+    read -r M_DROPS0 M_RTOS0 M_RETRANS0 <<<"$(net_counters)"
 }
-measure_end() {   # sets FOREIGN (percent of all cores)
-    local t1 busy1 ours1
+measure_end() {   # sets FOREIGN (percent of all cores) and STORE_CPU (Redis + FerretDB, % of one core)
+    local t1 busy1 ours1 store1
     t1=$(date +%s.%N); busy1=$(cpu_busy); ours1=$(( $(proc_cpu $(our_pids)) + $(children_cpu) ))
+    store1=$(proc_cpu $(store_pids))
+    local drops1 rtos1 retrans1
+    read -r drops1 rtos1 retrans1 <<<"$(net_counters)"
+    NET_DROPS=$((drops1 - M_DROPS0)); NET_RTOS=$((rtos1 - M_RTOS0)); NET_RETRANS=$((retrans1 - M_RETRANS0))
+    STORE_CPU=$(awk -v s=$((store1 - M_STORE0)) -v t0="$M_T0" -v t1="$t1" -v hz="$CLK_TCK" \
+        'BEGIN { printf "%.0f", s / ((t1 - t0) * hz) * 100 }')
     FOREIGN=$(awk -v b=$((busy1 - M_BUSY0)) -v o=$((ours1 - M_OURS0)) -v t0="$M_T0" -v t1="$t1" \
         -v hz="$CLK_TCK" -v n="$CORES" 'BEGIN { f = (b - o) / ((t1 - t0) * hz * n) * 100; if (f < 0) f = 0; printf "%.0f", f }')
 }
@@ -454,7 +478,7 @@ record() {
 
 # run_http SCENARIO CONNS SERVER PATH SCRIPT: warm-up, measured run, one row
 run_http() {
-    local s=$1 c=$2 srv=$3 path=$4 script=$5 port rss="" extra=0 notes=""
+    local s=$1 c=$2 srv=$3 path=$4 script=$5 port rss="" extra=0 notes="" lag
     local log="$LOGS/$(printf '%02d' $((RUN_NO + 1)))-$s-c$c-$srv.txt"
     wait_quiet
     RSS_NOTE=""
@@ -463,13 +487,25 @@ run_http() {
         idle_open "$port" "$log.idle" || { extra=$IDLE_N; notes="idle connections not opened"; }
     fi
     wrk_run "$log.warmup" "$c" "$WARM" "$port" "$path" "$script"
+    [ "$srv" = pasted ] && lag_snapshot LAG0
     measure_start
     wrk_run "$log" "$c" "$SECS" "$port" "$path" "$script"
     measure_end
+    if [ "$srv" = pasted ]; then
+        lag_snapshot LAG1
+        lag=$(lag_note)
+        notes="${notes:+$notes; }$lag"
+    fi
+    if [ "$NET_DROPS" -gt 0 ] || [ "$NET_RTOS" -gt 0 ]; then
+        notes="${notes:+$notes; }loopback dropped $NET_DROPS packets, $NET_RTOS TCP timeouts, $NET_RETRANS segments resent"
+    fi
+    if [ "$STORE_CPU" -ge 10 ]; then
+        notes="${notes:+$notes; }store CPU $STORE_CPU%"
+    fi
     if [ "$s" = idle-10k ]; then
         idle_close "$log.idle"
         extra=$((IDLE_N - IDLE_HELD))
-        notes="idle held $IDLE_HELD/$IDLE_N"
+        notes="idle held $IDLE_HELD/$IDLE_N${notes:+; $notes}"
     fi
     if [ "$srv" = pasted ]; then
         pasted_alive
@@ -481,6 +517,44 @@ run_http() {
     [ -n "$RSS_NOTE" ] && notes="${notes:+$notes; }$RSS_NOTE"
     record "$s" "$c" "$srv" "$log" "$rss" "$extra" "$notes"
     sleep 1
+}
+
+# pasted's own view of a run: how late its event loops ran (src/looplag.c, a tick every
+# 20 ms per worker). lag_snapshot VAR: the cumulative bucket counts of
+# pasted_loop_lag_seconds and pasted_loop_stalls_total, "le:count ... cause:count"; lag_note:
+# from LAG0 to LAG1, the ticks more than 10 ms late, how many of those the kernel kept the
+# worker waiting for a CPU (descheduled) or pasted's own code kept it (busy), and the highest
+# bucket reached, e.g. "loop lag >10ms 3/1000 ticks (descheduled 3, busy 0), max <=50ms".
+lag_snapshot() {
+    local v
+    v=$(curl -s --max-time 5 "http://127.0.0.1:$PASTED_PORT/metrics" \
+        | sed -n -e 's/^pasted_loop_lag_seconds_bucket{le="\([^"]*\)"} \([0-9]*\)$/\1:\2/p' \
+                 -e 's/^pasted_loop_stalls_total{cause="\([a-z]*\)"} \([0-9]*\)$/\1:\2/p' \
+                 -e 's/^pasted_\(cache_misses\|hot_hits\|requests\)_total \([0-9]*\)$/\1:\2/p' | tr '\n' ' ')
+    printf -v "$1" '%s' "$v"
+}
+lag_note() {
+    awk -v a="$LAG0" -v b="$LAG1" 'BEGIN {
+        m = split(a, x, " "); k = split(b, y, " ")
+        if (m == 0 || m != k) exit
+        n = 0
+        for (i = 1; i <= m; i++) {
+            split(x[i], p, ":"); split(y[i], q, ":")
+            if (p[1] ~ /^[a-z_]+$/) { cause[p[1]] = q[2] - p[2]; continue }
+            n++; cum[n] = q[2] - p[2]; le[n] = p[1]
+        }
+        total = cum[n]
+        if (total <= 0) exit
+        over = 0
+        for (i = 1; i <= n; i++) if (le[i] == "0.01") over = total - cum[i]
+        top = le[1]
+        for (i = 1; i <= n; i++) if (cum[i] > (i > 1 ? cum[i - 1] : 0)) top = le[i]
+        topms = (top == "+Inf") ? ">1000ms" : sprintf("<=%gms", top * 1000)
+        printf "loop lag >10ms %d/%d ticks (descheduled %d, busy %d), max %s", over, total,
+            cause["descheduled"], cause["busy"], topms
+        if (cause["requests"] > 0)
+            printf "; hot hits %.1f%%, misses %d", 100 * cause["hot_hits"] / cause["requests"], cause["cache_misses"]
+    }'
 }
 
 idle_open() {   # idle_open PORT OUTFILE: IDLE_N idle keep-alive connections, held by a helper

@@ -412,6 +412,24 @@ Test(health, healthz_and_metrics)
     http_free(r);
 }
 
+/* Every worker's loop-lag timer ticks every 20 ms (src/looplag.c): a running server has
+ * samples, all in the +Inf bucket's count, and says how its stalls split. */
+Test(health, metrics_show_the_event_loops_lag)
+{
+    http_resp *r = http_get("/metrics");
+    cr_assert_eq(r->status, 200);
+    const char *count = strstr(r->body, "\npasted_loop_lag_seconds_count ");
+    const char *inf = strstr(r->body, "pasted_loop_lag_seconds_bucket{le=\"+Inf\"} ");
+    cr_assert(count && inf, "no loop-lag histogram in:\n%s", r->body);
+    long long n = atoll(count + strlen("\npasted_loop_lag_seconds_count "));
+    long long all = atoll(inf + strlen("pasted_loop_lag_seconds_bucket{le=\"+Inf\"} "));
+    cr_assert(n > 0, "no loop-lag samples yet");
+    cr_assert_eq(n, all, "the +Inf bucket (%lld) is not the sample count (%lld)", all, n);
+    cr_assert(strstr(r->body, "pasted_loop_stalls_total{cause=\"descheduled\"} "), "%s", r->body);
+    cr_assert(strstr(r->body, "pasted_worker_runqueue_wait_seconds_total "), "%s", r->body);
+    http_free(r);
+}
+
 /* --- cache ----------------------------------------------------------------- */
 
 /* Removes the paste's document without telling pasted. */
