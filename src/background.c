@@ -5,7 +5,11 @@
  *   - every view_flush_ms: move buffered view counts to MongoDB (views.c);
  *   - every sweep_interval: delete expired pastes from MongoDB. Reads check
  *     expiry themselves, and cache and recent-list entries expire in Redis
- *     with the paste, so the sweep only reclaims storage;
+ *     with the paste, so the sweep only reclaims storage. It deletes the ids
+ *     the expiry index lists as due (expiry.c: no scan of the store), and
+ *     comes back at once while more are due; a full "expires <= now" query,
+ *     which scans every document on FerretDB, runs only at start-up and
+ *     once a day, for ids the index may have missed;
  *   - every tick: record the paste counter in MongoDB (counter.c).
  * On shutdown the thread is woken, the flusher drains, and it exits. */
 #include "background.h"
@@ -17,6 +21,7 @@
 #include <time.h>
 
 #include "counter.h"
+#include "expiry.h"
 #include "http.h"
 #include "log.h"
 #include "store_mongo.h"
@@ -27,14 +32,31 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static int stopping, running;
 
-static void sweep_expired(void)
+#define FULL_SWEEP_MS (24 * 3600 * 1000LL)
+
+/* The full sweep: whatever the index missed (a ZADD lost to a Redis outage,
+ * the set lost with Redis). */
+static void sweep_everything(void)
 {
     char err[256];
     long n = mongo_store_sweep(now_ms(), err, sizeof err);
     if (n < 0)
+        log_warn("full sweep: %s", err);
+    else if (n > 0)
+        log_info("full sweep: deleted %ld expired pastes", n);
+}
+
+/* One round over the expiry index; 1 when more ids were due than it took. */
+static int sweep_indexed(void)
+{
+    char err[256];
+    int more = 0;
+    long n = expiry_sweep(now_ms(), &more, err, sizeof err);
+    if (n < 0)
         log_warn("sweep: %s", err);
     else if (n > 0)
         log_info("sweep: deleted %ld expired pastes", n);
+    return n >= 0 && more;
 }
 
 static struct timespec after_ms(long ms)
@@ -51,7 +73,7 @@ static void *background_main(void *arg)
 {
     (void)arg;
     views_flush_start();
-    int64_t next_sweep = now_ms();
+    int64_t next_sweep = now_ms(), next_full_sweep = now_ms();
     pthread_mutex_lock(&lock);
     while (!stopping) {
         struct timespec until = after_ms(srv.cfg.view_flush_ms);
@@ -61,15 +83,22 @@ static void *background_main(void *arg)
         pthread_mutex_unlock(&lock);
         views_flush_tick();
         counter_checkpoint();
+        if (now_ms() >= next_full_sweep) {
+            sweep_everything();
+            next_full_sweep = now_ms() + FULL_SWEEP_MS;
+        }
         if (now_ms() >= next_sweep) {
-            sweep_expired();
-            next_sweep = now_ms() + (int64_t)srv.cfg.sweep_interval * 1000;
+            int more = sweep_indexed();
+            /* a backlog (many pastes expiring at once) goes at the pace of
+             * the view flusher's ticks, not one round per sweep_interval */
+            next_sweep = more ? now_ms() : now_ms() + (int64_t)srv.cfg.sweep_interval * 1000;
         }
         pthread_mutex_lock(&lock);
     }
     pthread_mutex_unlock(&lock);
     views_flush_stop();
     counter_checkpoint_close();
+    expiry_close();
     return NULL;
 }
 

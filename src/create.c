@@ -12,7 +12,8 @@
  *    public id from it.
  * 4. Insert into MongoDB on the pool. Only after the store acknowledges is
  *    the user answered, so an acknowledged paste is never lost.
- * 5. Then, without waiting: cache it in Redis and PUBLISH it on pasted:new.
+ * 5. Then, without waiting: cache it in Redis, list it in the expiry index
+ *    (expiry.c) and PUBLISH it on pasted:new.
  * 6. Answer 303 to a browser form post, else 201 + Location + "URL\n". */
 #include <ctype.h>
 #include <jansson.h>
@@ -23,6 +24,7 @@
 
 #include "counter.h"
 #include "create.h"
+#include "expiry.h"
 #include "forms.h"
 #include "html.h"
 #include "log.h"
@@ -295,6 +297,7 @@ static void answer_created(create_ctx *c)
     base_url(r, base, sizeof base);
     snprintf(url, sizeof url, "%s/%s", base, c->p->id);
     cache_new(c);
+    expiry_track(r->w, c->p->id, c->p->expires_ms);
     recent_add(r->w, c->p);
     if (!c->p->unlisted && !c->p->burn)
         publish_new(c, url);

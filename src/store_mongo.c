@@ -418,32 +418,60 @@ int mongo_store_find(const char *id, paste **out, char *err, size_t errlen)
     return rc;
 }
 
-int mongo_store_add_views(const view_delta *d, size_t n, int64_t now_ms, char *err, size_t errlen)
+/* Build a bulk with fill(), run it on the pastes collection; *count (when
+ * not NULL) gets the reply's count_field. 0 ok, -1 error (err says what). */
+typedef void (*bulk_fill)(mongoc_bulk_operation_t *bulk, const void *arg, size_t n);
+
+static int run_bulk(bulk_fill fill, const void *arg, size_t n, const char *what,
+                    const char *count_field, int64_t *count, char *err, size_t errlen)
 {
-    if (n == 0)
-        return 0;
     mongoc_client_t *c = borrow();
     mongoc_collection_t *coll = mongoc_client_get_collection(c, db_name, coll_name);
     mongoc_bulk_operation_t *bulk = mongoc_collection_create_bulk_operation_with_opts(coll, NULL);
-    for (size_t i = 0; i < n; i++) {
-        char day_field[32];
-        snprintf(day_field, sizeof day_field, "days.%s", d[i].day);
-        bson_t *sel = BCON_NEW("_id", BCON_UTF8(d[i].id));
-        bson_t *upd = BCON_NEW("$inc", "{", "views", BCON_INT64(d[i].count),
-                               day_field, BCON_INT64(d[i].count), "}",
-                               "$max", "{", "last_view", BCON_DATE_TIME(now_ms), "}");
-        mongoc_bulk_operation_update_one(bulk, sel, upd, false);
-        bson_destroy(sel);
-        bson_destroy(upd);
-    }
+    fill(bulk, arg, n);
+    bson_t reply;
     bson_error_t e;
-    bool ok = mongoc_bulk_operation_execute(bulk, NULL, &e) != 0;
-    if (!ok)
-        set_err(err, errlen, "view update", &e);
+    bool ok = mongoc_bulk_operation_execute(bulk, &reply, &e) != 0;
+    if (ok && count) {
+        bson_iter_t it;
+        *count = bson_iter_init_find(&it, &reply, count_field) ? bson_iter_as_int64(&it) : 0;
+    } else if (!ok) {
+        set_err(err, errlen, what, &e);
+    }
+    bson_destroy(&reply);
     mongoc_bulk_operation_destroy(bulk);
     mongoc_collection_destroy(coll);
     give_back(c);
     return ok ? 0 : -1;
+}
+
+typedef struct views_at {
+    const view_delta *d;
+    int64_t now_ms;
+} views_at;
+
+static void fill_views(mongoc_bulk_operation_t *bulk, const void *arg, size_t n)
+{
+    const views_at *v = arg;
+    for (size_t i = 0; i < n; i++) {
+        char day_field[32];
+        snprintf(day_field, sizeof day_field, "days.%s", v->d[i].day);
+        bson_t *sel = BCON_NEW("_id", BCON_UTF8(v->d[i].id));
+        bson_t *upd = BCON_NEW("$inc", "{", "views", BCON_INT64(v->d[i].count),
+                               day_field, BCON_INT64(v->d[i].count), "}",
+                               "$max", "{", "last_view", BCON_DATE_TIME(v->now_ms), "}");
+        mongoc_bulk_operation_update_one(bulk, sel, upd, false);
+        bson_destroy(sel);
+        bson_destroy(upd);
+    }
+}
+
+int mongo_store_add_views(const view_delta *d, size_t n, int64_t now_ms, char *err, size_t errlen)
+{
+    if (n == 0)
+        return 0;
+    views_at v = { d, now_ms };
+    return run_bulk(fill_views, &v, n, "view update", NULL, NULL, err, errlen);
 }
 
 static int delete_matching(const bson_t *selector, int64_t *deleted, char *err, size_t errlen)
@@ -490,6 +518,25 @@ int mongo_store_remove(const char *id, char *err, size_t errlen)
     int rc = delete_matching(sel, &n, err, errlen);
     bson_destroy(sel);
     return rc;
+}
+
+static void fill_removals(mongoc_bulk_operation_t *bulk, const void *arg, size_t n)
+{
+    const char *const *ids = arg;
+    for (size_t i = 0; i < n; i++) {
+        /* _id alone: the only filter FerretDB answers from an index */
+        bson_t *sel = BCON_NEW("_id", BCON_UTF8(ids[i]));
+        mongoc_bulk_operation_remove_one(bulk, sel);
+        bson_destroy(sel);
+    }
+}
+
+int mongo_store_remove_ids(const char *const *ids, size_t n, int64_t *deleted, char *err, size_t errlen)
+{
+    *deleted = 0;
+    if (n == 0)
+        return 0;
+    return run_bulk(fill_removals, ids, n, "delete expired", "nRemoved", deleted, err, errlen);
 }
 
 long mongo_store_sweep(int64_t now_ms, char *err, size_t errlen)

@@ -37,7 +37,11 @@ int  mongo_store_find(const char *id, paste **out, char *err, size_t errlen);
 int  mongo_store_delete(const char *id, const char *token_hash, char *err, size_t errlen);
 /* Delete unconditionally (burned or expired): 0 ok, -1 error. */
 int  mongo_store_remove(const char *id, char *err, size_t errlen);
-/* Delete every paste whose expiry has passed; returns how many, -1 on error. */
+/* Delete these pastes (their expiry passed: expiry.c), one bulk by _id;
+ * *deleted says how many existed. 0 ok, -1 error. */
+int  mongo_store_remove_ids(const char *const *ids, size_t n, int64_t *deleted, char *err, size_t errlen);
+/* Delete every paste whose expiry has passed, by a query on "expires" (a
+ * full scan on FerretDB); returns how many, -1 on error. */
 long mongo_store_sweep(int64_t now_ms, char *err, size_t errlen);
 int  mongo_store_add_views(const view_delta *d, size_t n, int64_t now_ms, char *err, size_t errlen);
 

@@ -88,6 +88,29 @@ Test(expiry, expiry_is_checked_on_the_store_path_too)
     free(id);
 }
 
+/* The expiry index (src/expiry.c): the paste's expiry in ms, or -1 when it is not listed. */
+static long long listed_expiry(const char *id)
+{
+    redisContext *rc = test_redis();
+    redisReply *rep = redisCommand(rc, "ZSCORE pasted:expiring %s", id);
+    long long ms = rep && rep->type == REDIS_REPLY_STRING ? atoll(rep->str) : -1;
+    freeReplyObject(rep);
+    redisFree(rc);
+    return ms;
+}
+
+static int unlisted_from_expiry_index(void *id)
+{
+    return listed_expiry(id) < 0;
+}
+
+static int listed_in_expiry_index(void *id)
+{
+    return listed_expiry(id) >= 0;
+}
+
+/* The sweep runs every second (tests/pasted-test.conf), but the full query on "expires" only
+ * at start-up: deleting a paste that expired after start-up is the expiry index's work. */
 Test(expiry, the_sweep_deletes_unread_expired_pastes)
 {
     char *id = create_paste("nobody reads me", 15, "?expire=2s");
@@ -95,8 +118,14 @@ Test(expiry, the_sweep_deletes_unread_expired_pastes)
     cr_assert_not_null(doc);
     bson_iter_t it;
     cr_assert(bson_iter_init_find(&it, doc, "expires") && BSON_ITER_HOLDS_DATE_TIME(&it));
+    long long expires = bson_iter_date_time(&it);
     bson_destroy(doc);
+    /* ZADD goes out after the answer, without waiting */
+    cr_assert(wait_until(listed_in_expiry_index, id, 2000), "the expiring paste is not in the expiry index");
+    cr_assert_eq(listed_expiry(id), expires, "the expiry index lists %s at %lld, the store says %lld", id,
+                 listed_expiry(id), expires);
     cr_assert(wait_until(doc_is_gone, id, 6000), "the sweep did not delete the expired paste");
+    cr_assert(wait_until(unlisted_from_expiry_index, id, 3000), "the sweep left the deleted paste listed");
     free(id);
 }
 
@@ -107,6 +136,7 @@ Test(expiry, never_expiring_pastes_have_no_expiry)
     bson_iter_t it;
     cr_assert(bson_iter_init_find(&it, doc, "expires") && BSON_ITER_HOLDS_NULL(&it));
     bson_destroy(doc);
+    cr_assert_eq(listed_expiry(id), -1, "a paste that never expires is in the expiry index");
     free(id);
 }
 
