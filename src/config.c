@@ -76,7 +76,7 @@ void config_defaults(config *cfg)
     cfg->cache_ttl = 86400;
     cfg->cache_max_entry = 256 << 10;
     cfg->hot_cache_size = 32 << 20;
-    cfg->hot_ttl_ms = 60000;
+    cfg->hot_ttl_ms = 300000;
     /* Kore's defaults: header 10 s, body 60 s, keep-alive idle 20 s. */
     cfg->header_timeout = 10;
     cfg->body_timeout = 60;

@@ -39,11 +39,41 @@ Test(hotcache, entries_age_out)
     paste *p = make("AAAAAAA", 10, 0);
     hotcache_put(c, p, 5000);
     paste_free(p);
-    paste *got = hotcache_get(c, "AAAAAAA", 5999);
+    paste *got = hotcache_get(c, "AAAAAAA", 5499);   /* every lifetime is at least ttl / 2 */
     cr_assert_not_null(got);
     paste_free(got);
-    cr_assert_null(hotcache_get(c, "AAAAAAA", 6000));
+    cr_assert_null(hotcache_get(c, "AAAAAAA", 6000)); /* and at most ttl */
     cr_assert_eq(hotcache_bytes(c), 0);
+    hotcache_free(c);
+}
+
+/* Entries put in the same millisecond must not all age out in the same millisecond:
+ * a read spread over them would send them all to Redis at once. */
+Test(hotcache, entries_put_together_age_out_spread_over_half_the_ttl)
+{
+    enum { N = 1000 };
+    hotcache *c = hotcache_new(64 << 20, 1000);
+    char id[8];
+    for (int i = 0; i < N; i++) {
+        snprintf(id, sizeof id, "%07d", i);
+        paste *p = make(id, 10, 0);
+        hotcache_put(c, p, 0);
+        paste_free(p);
+    }
+    int alive_at[4] = { 0 };
+    const int64_t at[4] = { 499, 650, 850, 1000 };
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < N; i++) {
+            snprintf(id, sizeof id, "%07d", i);
+            paste *got = hotcache_get(c, id, at[k]);
+            alive_at[k] += got != NULL;
+            paste_free(got);
+        }
+    cr_assert_eq(alive_at[0], N, "%d of %d entries gone before ttl / 2", N - alive_at[0], N);
+    /* uniform over [500, 1000]: 70 % left at 650, 30 % at 850 (wide margins) */
+    cr_assert(alive_at[1] > 600 && alive_at[1] < 800, "%d left at 650 ms", alive_at[1]);
+    cr_assert(alive_at[2] > 200 && alive_at[2] < 400, "%d left at 850 ms", alive_at[2]);
+    cr_assert_eq(alive_at[3], 0, "%d entries outlived the ttl", alive_at[3]);
     hotcache_free(c);
 }
 
