@@ -83,7 +83,7 @@ void config_defaults(config *cfg)
     cfg->keepalive_timeout = 20;
     cfg->max_header_size = 8 << 10;
     cfg->view_flush_ms = 1000;
-    cfg->view_batch_ms = 100;
+    cfg->view_batch_ms = 1000;
     strcpy(cfg->log_level, "info");
     strcpy(cfg->expire_choices, "10m 1h 1d 1w 1mo never");
     strcpy(cfg->default_expire, "never");

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define VIEWBATCH_SLOTS 4096 /* distinct (id, day) pairs between two flushes */
+#define VIEWBATCH_SLOTS 16384 /* distinct (id, day) pairs between two flushes (640 KiB) */
 
 typedef struct viewbatch viewbatch;
 typedef void (*viewbatch_fn)(void *arg, const char *id, const char *day, int64_t n);
