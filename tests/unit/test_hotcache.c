@@ -53,7 +53,7 @@ Test(hotcache, entries_put_together_age_out_spread_over_half_the_ttl)
 {
     enum { N = 1000 };
     hotcache *c = hotcache_new(64 << 20, 1000);
-    char id[8];
+    char id[16];   /* "%07d" of an int, as far as the compiler knows */
     for (int i = 0; i < N; i++) {
         snprintf(id, sizeof id, "%07d", i);
         paste *p = make(id, 10, 0);
