@@ -1,8 +1,10 @@
 /* background.c - the one thread for periodic housekeeping.
  *
  * Three jobs, none of which may run on a worker's event loop because they
- * block on MongoDB (and on Redis' blocking API):
- *   - every view_flush_ms: move buffered view counts to MongoDB (views.c);
+ * block on MongoDB (and on Redis' blocking API). The thread ticks every
+ * second (every view_flush_ms if that is shorter):
+ *   - each tick: a share of the current round of view counts goes to
+ *     MongoDB, a round every view_flush_ms (views.c);
  *   - every sweep_interval: delete expired pastes from MongoDB. Reads check
  *     expiry themselves, and cache and recent-list entries expire in Redis
  *     with the paste, so the sweep only reclaims storage. It deletes the ids
@@ -33,6 +35,7 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static int stopping, running;
 
 #define FULL_SWEEP_MS (24 * 3600 * 1000LL)
+#define TICK_MS 1000
 
 /* The full sweep: whatever the index missed (a ZADD lost to a Redis outage,
  * the set lost with Redis). */
@@ -75,13 +78,14 @@ static void *background_main(void *arg)
     views_flush_start();
     int64_t next_sweep = now_ms(), next_full_sweep = now_ms();
     pthread_mutex_lock(&lock);
+    int tick_ms = srv.cfg.view_flush_ms < TICK_MS ? srv.cfg.view_flush_ms : TICK_MS;
     while (!stopping) {
-        struct timespec until = after_ms(srv.cfg.view_flush_ms);
+        struct timespec until = after_ms(tick_ms);
         pthread_cond_timedwait(&wake, &lock, &until);
         if (stopping)
             break;
         pthread_mutex_unlock(&lock);
-        views_flush_tick();
+        views_flush_tick(tick_ms);
         counter_checkpoint();
         if (now_ms() >= next_full_sweep) {
             sweep_everything();

@@ -47,7 +47,7 @@ static const config_key config_keys[] = {
     INT_KEY("body_timeout", body_timeout, 1, 3600),
     INT_KEY("keepalive_timeout", keepalive_timeout, 1, 3600),
     SIZE_KEY("max_header_size", max_header_size, 1024, 1 << 20),
-    INT_KEY("view_flush_ms", view_flush_ms, 50, 60000),
+    INT_KEY("view_flush_ms", view_flush_ms, 50, 3600000),
     INT_KEY("view_batch_ms", view_batch_ms, 0, 10000),
     STR_KEY("id_key", id_key),
     STR_KEY("public_url", public_url),
@@ -82,7 +82,7 @@ void config_defaults(config *cfg)
     cfg->body_timeout = 60;
     cfg->keepalive_timeout = 20;
     cfg->max_header_size = 8 << 10;
-    cfg->view_flush_ms = 1000;
+    cfg->view_flush_ms = 60000;
     cfg->view_batch_ms = 1000;
     strcpy(cfg->log_level, "info");
     strcpy(cfg->expire_choices, "10m 1h 1d 1w 1mo never");

@@ -23,7 +23,11 @@ void views_seed(worker *w, const char *id, int64_t stored);
 
 /* The flusher: background.c calls these on its thread (blocking is fine). */
 void views_flush_start(void);   /* claim batches a crashed instance left */
-void views_flush_tick(void);    /* move pending counts to MongoDB */
+void views_flush_tick(int tick_ms); /* every background tick: a share of the current round */
+/* Counts each tick writes of a round of `counts`: the round spread over
+ * three quarters of flush_ms (the rest is slack for a slow store), rounded
+ * up to whole bulks; 0 (all at once) when the round is one tick long. */
+size_t views_round_quota(long long counts, int flush_ms, int tick_ms);
 void views_flush_stop(void);    /* drain everything pending, then close */
 
 #endif
