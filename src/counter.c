@@ -62,13 +62,8 @@ static long long last_recorded = -1;
 void counter_checkpoint(void)
 {
     char err[256];
-    if (!checkpoint_redis || checkpoint_redis->err) {
-        if (checkpoint_redis)
-            redisFree(checkpoint_redis);
-        checkpoint_redis = redis_connect_blocking(&srv.redis, 2000, err, sizeof err);
-        if (!checkpoint_redis)
-            return;
-    }
+    if (redis_blocking_keep(&checkpoint_redis, &srv.redis, 2000, err, sizeof err) != 0)
+        return;
     redisReply *rep = redisCommand(checkpoint_redis, "GET %s", KEY_COUNTER);
     long long now = rep && rep->type == REDIS_REPLY_STRING ? strtoll(rep->str, NULL, 10) : -1;
     if (rep)

@@ -45,16 +45,6 @@ void expiry_track(worker *w, const char *id, int64_t expires_ms)
     rconn_command(w->redis, NULL, NULL, "ZADD %s %lld %s", KEY_EXPIRING, (long long)expires_ms, id);
 }
 
-static int connect_sweeper(char *err, size_t errlen)
-{
-    if (sweeper && !sweeper->err)
-        return 0;
-    if (sweeper)
-        redisFree(sweeper);
-    sweeper = redis_connect_blocking(&srv.redis, 2000, err, errlen);
-    return sweeper ? 0 : -1;
-}
-
 static redisReply *due_ids(int64_t now_ms, char *err, size_t errlen)
 {
     redisReply *rep = redisCommand(sweeper, "ZRANGEBYSCORE %s -inf %lld LIMIT 0 %d", KEY_EXPIRING,
@@ -91,7 +81,7 @@ static void forget_ids(redisReply *ids)
 long expiry_sweep(int64_t now_ms, int *more, char *err, size_t errlen)
 {
     *more = 0;
-    if (connect_sweeper(err, errlen) != 0)
+    if (redis_blocking_keep(&sweeper, &srv.redis, 2000, err, errlen) != 0)
         return -1;
     redisReply *ids = due_ids(now_ms, err, errlen);
     if (!ids)

@@ -9,7 +9,8 @@
  * When the connection drops, hiredis calls every pending callback with a
  * NULL reply (handlers answer 503 or fall back), and a timer reconnects.
  * Background threads (the view flusher) and start-up use the blocking API
- * through redis_connect_blocking(). */
+ * through redis_connect_blocking(), or redis_blocking_keep() for a
+ * connection kept between runs. */
 #include "store_redis.h"
 
 #include <event2/event.h>
@@ -286,4 +287,14 @@ redisContext *redis_connect_blocking(const redis_target *t, int timeout_ms, char
         return NULL;
     }
     return r;
+}
+
+int redis_blocking_keep(redisContext **c, const redis_target *t, int timeout_ms, char *err, size_t errlen)
+{
+    if (*c && !(*c)->err)
+        return 0;
+    if (*c)
+        redisFree(*c);
+    *c = redis_connect_blocking(t, timeout_ms, err, errlen);
+    return *c ? 0 : -1;
 }

@@ -40,5 +40,8 @@ int rconn_command_argv(rconn *c, redisCallbackFn *cb, void *priv, int argc,
 /* A blocking connection for background threads and start-up. NULL on error
  * (err filled). */
 redisContext *redis_connect_blocking(const redis_target *t, int timeout_ms, char *err, size_t errlen);
+/* A blocking connection a background job keeps between runs: *c is
+ * (re)connected when missing or broken. 0 when usable, -1 (err filled). */
+int redis_blocking_keep(redisContext **c, const redis_target *t, int timeout_ms, char *err, size_t errlen);
 
 #endif

@@ -295,15 +295,11 @@ typedef struct flush_state {
 
 static int connect_redis(flush_state *s)
 {
-    if (s->redis && !s->redis->err)
-        return 0;
-    if (s->redis)
-        redisFree(s->redis);
     char err[256];
-    s->redis = redis_connect_blocking(&srv.redis, 2000, err, sizeof err);
-    if (!s->redis)
-        log_warn("view flusher: %s", err);
-    return s->redis ? 0 : -1;
+    if (redis_blocking_keep(&s->redis, &srv.redis, 2000, err, sizeof err) == 0)
+        return 0;
+    log_warn("view flusher: %s", err);
+    return -1;
 }
 
 static void new_batch_name(flush_state *s)
