@@ -291,6 +291,11 @@ typedef struct flush_state {
     char batch[96];     /* key of the batch being written; "" when none */
     size_t quota;       /* counts to write per tick in this round (0: all) */
     int64_t next_round; /* when the next batch may be taken */
+    int64_t next_orphan_scan;
+    redisReply *round;  /* the batch as read (HGETALL); NULL: not read yet */
+    view_delta *d;      /* its counts, pointing into round */
+    char (*days)[11];
+    size_t n, at;       /* how many counts, how many written */
 } flush_state;
 
 static int connect_redis(flush_state *s)
@@ -342,7 +347,6 @@ static size_t parse_batch(redisReply *rep, view_delta *d, char (*days)[11])
     return n;
 }
 
-/* Write our batch to MongoDB, then drop it. 0 when done (or empty). */
 /* Written counts leave the batch at once: should a later part fail, the
  * retry must not count them again. */
 static void forget_written(flush_state *s, const view_delta *d, size_t k)
@@ -369,12 +373,21 @@ static void forget_written(flush_state *s, const view_delta *d, size_t k)
     free(fields);
 }
 
-/* Write up to quota counts of our batch (0: all of it), dropping each bulk
- * from the batch once MongoDB has it; the batch is DELeted when empty.
- * deadline_ms: stop between bulks once past it (0: never). What is not
- * written stays in Redis for the next tick, or the next start.
- * 0 when the batch is done, 1 when some is left, -1 on error. */
-static int write_batch(flush_state *s, int64_t deadline_ms, size_t quota)
+/* The batch is read from Redis once (HGETALL) and kept here while a round
+ * writes it a share per tick; the deltas point into the reply. */
+static void forget_round(flush_state *s)
+{
+    free(s->d);
+    free(s->days);
+    if (s->round)
+        freeReplyObject(s->round);
+    s->round = NULL;
+    s->d = NULL;
+    s->days = NULL;
+    s->n = s->at = 0;
+}
+
+static int read_round(flush_state *s)
 {
     redisReply *rep = redisCommand(s->redis, "HGETALL %s", s->batch);
     if (!rep || rep->type != REDIS_REPLY_ARRAY) {
@@ -383,41 +396,52 @@ static int write_batch(flush_state *s, int64_t deadline_ms, size_t quota)
         return -1;
     }
     size_t max = rep->elements / 2;
-    view_delta *d = calloc(max ? max : 1, sizeof *d);
-    char (*days)[11] = calloc(max ? max : 1, sizeof *days);
-    int rc = -1;
+    s->d = calloc(max ? max : 1, sizeof *s->d);
+    s->days = calloc(max ? max : 1, sizeof *s->days);
+    s->round = rep;
+    if (!s->d || !s->days) {
+        forget_round(s);
+        return -1;
+    }
+    s->n = parse_batch(rep, s->d, s->days);
+    s->at = 0;
+    return 0;
+}
+
+/* Write up to quota more counts of our batch (0: all the rest), dropping
+ * each bulk from the batch in Redis once MongoDB has it; the batch is
+ * DELeted when all of it is written. deadline_ms: stop between bulks once
+ * past it (0: never). What is not written stays in Redis for the next tick,
+ * or the next start. 0 when the batch is done, 1 when some is left, -1 on
+ * error (the batch is read again next time: written counts left it). */
+static int write_batch(flush_state *s, int64_t deadline_ms, size_t quota)
+{
+    if (!s->round && read_round(s) != 0)
+        return -1;
+    size_t end = quota && s->at + quota < s->n ? s->at + quota : s->n;
     char err[256];
-    if (d && days) {
-        size_t all = parse_batch(rep, d, days);
-        size_t n = quota && quota < all ? quota : all;
-        rc = n < all;
-        for (size_t at = 0; at < n && rc >= 0; at += VIEWS_PER_WRITE) {
-            if (deadline_ms && now_ms() >= deadline_ms) {
-                rc = 1;         /* out of time: the caller says so */
-                break;
-            }
-            size_t k = n - at < VIEWS_PER_WRITE ? n - at : VIEWS_PER_WRITE;
-            if (mongo_store_add_views(d + at, k, now_ms(), err, sizeof err) != 0) {
-                rc = -1;
-                break;
-            }
-            forget_written(s, d + at, k);
-        }
-        if (rc < 0)
+    while (s->at < end) {
+        if (deadline_ms && now_ms() >= deadline_ms)
+            return 1;           /* out of time: the caller says so */
+        size_t k = end - s->at < VIEWS_PER_WRITE ? end - s->at : VIEWS_PER_WRITE;
+        if (mongo_store_add_views(s->d + s->at, k, now_ms(), err, sizeof err) != 0) {
             log_warn("view flusher: %s (the rest of batch %s kept, retrying)", err, s->batch);
-        else if (n)
-            log_debug("view flusher: wrote %zu counts", n);
+            forget_round(s);
+            return -1;
+        }
+        forget_written(s, s->d + s->at, k);
+        s->at += k;
     }
-    free(d);
-    free(days);
-    freeReplyObject(rep);
-    if (rc == 0) {
-        redisReply *del = redisCommand(s->redis, "DEL %s", s->batch);
-        if (del)
-            freeReplyObject(del);
-        s->batch[0] = '\0';
-    }
-    return rc;
+    if (s->at < s->n)
+        return 1;
+    if (s->n)
+        log_debug("view flusher: wrote %zu counts", s->n);
+    forget_round(s);
+    redisReply *del = redisCommand(s->redis, "DEL %s", s->batch);
+    if (del)
+        freeReplyObject(del);
+    s->batch[0] = '\0';
+    return 0;
 }
 
 static void flush_once(flush_state *s, int64_t deadline_ms)
@@ -437,15 +461,6 @@ size_t views_round_quota(long long counts, int flush_ms, int tick_ms)
     long long per_tick = (counts + ticks - 1) / ticks;
     per_tick = (per_tick + VIEWS_PER_WRITE - 1) / VIEWS_PER_WRITE * VIEWS_PER_WRITE;
     return (size_t)per_tick;
-}
-
-static size_t round_quota(flush_state *s, int tick_ms)
-{
-    redisReply *rep = redisCommand(s->redis, "HLEN %s", s->batch);
-    long long fields = rep && rep->type == REDIS_REPLY_INTEGER ? rep->integer : 0;
-    if (rep)
-        freeReplyObject(rep);
-    return views_round_quota(fields, srv.cfg.view_flush_ms, tick_ms);
 }
 
 /* Batches left by a crashed instance: claim each (RENAME is atomic, so only
@@ -497,22 +512,21 @@ void views_flush_tick(int tick_ms)
     /* batches left by a stop that ran out of time, or by a crash, are
      * orphans once ORPHAN_AGE_MS old: look for them now and then, not only
      * at start (a quick restart finds them too young) */
-    static int64_t next_orphan_scan;
-    if (now_ms() >= next_orphan_scan) {
-        if (next_orphan_scan && !flusher.batch[0])
-            recover_orphans(&flusher);
-        next_orphan_scan = now_ms() + 2 * ORPHAN_AGE_MS;
-    }
     flush_state *s = &flusher;
+    if (now_ms() >= s->next_orphan_scan) {
+        if (s->next_orphan_scan && !s->batch[0])
+            recover_orphans(s);
+        s->next_orphan_scan = now_ms() + 2 * ORPHAN_AGE_MS;
+    }
     if (connect_redis(s) != 0)
         return;
     if (!s->batch[0]) {
         if (now_ms() < s->next_round)
             return;
         s->next_round = now_ms() + srv.cfg.view_flush_ms;
-        if (!take_pending(s))
+        if (!take_pending(s) || read_round(s) != 0)
             return;
-        s->quota = round_quota(s, tick_ms);
+        s->quota = views_round_quota((long long)s->n, srv.cfg.view_flush_ms, tick_ms);
     }
     write_batch(s, 0, s->quota);
 }
@@ -526,6 +540,7 @@ void views_flush_stop(void)
     if (flusher.batch[0])
         log_warn("view flusher: stopping with counts still queued in Redis (%s); the next start writes them",
                  flusher.batch);
+    forget_round(&flusher);
     if (flusher.redis)
         redisFree(flusher.redis);
     flusher.redis = NULL;
