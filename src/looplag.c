@@ -14,7 +14,8 @@
  * (/proc/thread-self/schedstat, its second field: ns spent runnable but not
  * running), so each tick also reads that, and a tick more than STALL_US late
  * is counted as a stall, "descheduled" when at least half of its lateness
- * was time on the run queue, else "busy".
+ * was time on the run queue, else "busy" ("unknown" where the kernel does
+ * not say).
  *
  * Samples go into one process-wide histogram of relaxed atomic counters
  * (workers only add, /metrics only reads), printed by /metrics as the
@@ -49,14 +50,14 @@ static atomic_ullong bucket_count[N_BUCKETS + 1];
 static atomic_ullong samples;
 static atomic_ullong lag_sum_us;
 static atomic_ullong lag_max_us;
-static atomic_ullong stalls_descheduled, stalls_busy;
+static atomic_ullong stalls_descheduled, stalls_busy, stalls_unknown;
 static atomic_ullong runqueue_wait_ns;
 
 struct looplag {
     struct event *timer;
     int64_t       due_us;      /* when the armed tick should fire */
     int           schedstat;   /* this thread's /proc schedstat, -1 none, -2 not opened yet */
-    uint64_t      wait_ns;     /* its run-queue wait at the previous tick */
+    int64_t       wait_ns;     /* its run-queue wait at the previous tick, -1 unknown */
 };
 
 static int64_t now_us(void)
@@ -83,29 +84,31 @@ void looplag_record(int64_t lag_us)
         ;
 }
 
-/* Nanoseconds this thread has spent runnable but not running, or 0 when the
- * kernel does not say (no CONFIG_SCHED_INFO, no /proc). */
-static uint64_t runqueue_wait(int fd)
+/* Nanoseconds this thread has spent runnable but not running, or -1 when
+ * the kernel does not say (no CONFIG_SCHED_INFO, no /proc). */
+static int64_t runqueue_wait(int fd)
 {
     char buf[96];
     if (fd < 0)
-        return 0;
+        return -1;
     ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
     if (n <= 0)
-        return 0;
+        return -1;
     buf[n] = '\0';
     uint64_t run_ns, wait_ns;
     if (sscanf(buf, "%" SCNu64 " %" SCNu64, &run_ns, &wait_ns) != 2)
-        return 0;
-    return wait_ns;
+        return -1;
+    return (int64_t)wait_ns;
 }
 
 void looplag_record_stall(int64_t lag_us, int64_t waited_us)
 {
     if (lag_us <= STALL_US)
         return;
-    atomic_fetch_add_explicit(waited_us * 2 >= lag_us ? &stalls_descheduled : &stalls_busy, 1,
-                              memory_order_relaxed);
+    atomic_ullong *cause = waited_us < 0            ? &stalls_unknown
+                         : waited_us * 2 >= lag_us ? &stalls_descheduled
+                                                   : &stalls_busy;
+    atomic_fetch_add_explicit(cause, 1, memory_order_relaxed);
 }
 
 static void arm(struct looplag *l)
@@ -126,12 +129,16 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         l->schedstat = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
         l->wait_ns = runqueue_wait(l->schedstat);
     }
-    uint64_t wait_ns = runqueue_wait(l->schedstat);
-    uint64_t waited_ns = wait_ns >= l->wait_ns ? wait_ns - l->wait_ns : 0;
+    int64_t wait_ns = runqueue_wait(l->schedstat);
+    int64_t waited_ns = wait_ns < 0 || l->wait_ns < 0 ? -1
+                      : wait_ns >= l->wait_ns         ? wait_ns - l->wait_ns
+                                                      : 0;
     l->wait_ns = wait_ns;
-    atomic_fetch_add_explicit(&runqueue_wait_ns, waited_ns, memory_order_relaxed);
+    if (waited_ns > 0)
+        atomic_fetch_add_explicit(&runqueue_wait_ns, (unsigned long long)waited_ns,
+                                  memory_order_relaxed);
     looplag_record(lag_us);
-    looplag_record_stall(lag_us, (int64_t)(waited_ns / 1000));
+    looplag_record_stall(lag_us, waited_ns < 0 ? -1 : waited_ns / 1000);
     arm(l);
 }
 
@@ -146,7 +153,6 @@ int looplag_worker_init(worker *w)
         return -1;
     }
     l->schedstat = -2;
-    l->wait_ns = 0;
     arm(l);
     w->looplag = l;
     return 0;
@@ -185,9 +191,11 @@ void looplag_write_metrics(struct evbuffer *b)
                         atomic_load_explicit(&lag_max_us, memory_order_relaxed) / 1e6);
     evbuffer_add_printf(b, "# TYPE pasted_loop_stalls_total counter\n"
                            "pasted_loop_stalls_total{cause=\"descheduled\"} %llu\n"
-                           "pasted_loop_stalls_total{cause=\"busy\"} %llu\n",
+                           "pasted_loop_stalls_total{cause=\"busy\"} %llu\n"
+                           "pasted_loop_stalls_total{cause=\"unknown\"} %llu\n",
                         atomic_load_explicit(&stalls_descheduled, memory_order_relaxed),
-                        atomic_load_explicit(&stalls_busy, memory_order_relaxed));
+                        atomic_load_explicit(&stalls_busy, memory_order_relaxed),
+                        atomic_load_explicit(&stalls_unknown, memory_order_relaxed));
     evbuffer_add_printf(b, "# TYPE pasted_worker_runqueue_wait_seconds_total counter\n"
                            "pasted_worker_runqueue_wait_seconds_total %.6f\n",
                         atomic_load_explicit(&runqueue_wait_ns, memory_order_relaxed) / 1e9);

@@ -551,8 +551,9 @@ lag_note() {
         top = le[1]
         for (i = 1; i <= n; i++) if (cum[i] > (i > 1 ? cum[i - 1] : 0)) top = le[i]
         topms = (top == "+Inf") ? ">1000ms" : sprintf("<=%gms", top * 1000)
-        printf "loop lag >10ms %d/%d ticks (descheduled %d, busy %d), max %s", over, total,
-            cause["descheduled"], cause["busy"], topms
+        unknown = cause["unknown"] > 0 ? sprintf(", unknown %d", cause["unknown"]) : ""
+        printf "loop lag >10ms %d/%d ticks (descheduled %d, busy %d%s), max %s", over, total,
+            cause["descheduled"], cause["busy"], unknown, topms
         if (cause["requests"] > 0)
             printf "; hot hits %.1f%%, misses %d", 100 * cause["hot_hits"] / cause["requests"], cause["cache_misses"]
     }'
