@@ -17,33 +17,68 @@ else
   B       := build
   OPT     := -O2 -g
 endif
-CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -I$(B)/gen -Isrc
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhiredis -lpthread -lm
 LDFLAGS += $(OPT)
 
-SRC      := $(filter-out src/main.c,$(wildcard src/*.c))
+# The layers (README, "Architecture"): each folder of src/ is compiled with include paths for
+# itself and the layers below it only, so `#include "store/keys.h"` in src/http/ does not
+# compile. $(B)/inc/LAYER/ holds one link per visible layer; sources include "layer/file.h".
+LAYERS      := core http store app web server
+core_SEES   := core
+http_SEES   := core http
+store_SEES  := core store
+app_SEES    := core store app
+web_SEES    := core http app web
+server_SEES := core http store app web server
+
+layer_src = $(wildcard src/$(1)/*.c)
+SRC      := $(foreach l,$(LAYERS),$(call layer_src,$(l)))
 OBJ      := $(SRC:src/%.c=$(B)/obj/%.o) $(B)/obj/assets_gen.o
+BASE_OBJ := $(filter $(B)/obj/core/% $(B)/obj/http/%,$(OBJ))
+INC_STAMPS := $(foreach l,$(LAYERS),$(B)/inc/$(l)/.stamp)
 ASSETS   := $(shell find assets -type f -not -path '*/node_modules/*' -not -name 'package*.json' 2>/dev/null | sort)
 # highlight.js from npm (assets/package-lock.json pins it), embedded like the rest
 HLJS     := assets/node_modules/@highlightjs/cdn-assets
 ASSETS   += $(HLJS)/highlight.min.js \
             $(addprefix $(HLJS)/languages/,$(addsuffix .min.js,dart dockerfile elixir haskell nginx powershell scala))
+# tests/unit/*.c test core and http and link against those two layers only;
+# tests/unit/upper/*.c test the pure parts of the layers above.
 UNIT_SRC := $(wildcard tests/unit/*.c)
+UPPER_SRC := $(wildcard tests/unit/upper/*.c)
 INT_SRC  := $(wildcard tests/integration/*.c) $(wildcard tests/support/*.c)
 
-.PHONY: all deps run test test-san clean FORCE
+.PHONY: all deps deps-run deps-test deps-bench run test test-san fuzz clean FORCE
 
 all: $(B)/pasted
 
+# What each command needs, installed when missing (.tools/deps.sh): `make run` only what
+# running needs; tests and benchmarks add their own tools.
 deps:
 	@.tools/deps.sh
+deps-run deps-test deps-bench:
+	@.tools/deps.sh $(@:deps-%=%)
 
-$(B)/obj/%.o: src/%.c $(wildcard src/*.h) | $(B)/obj
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+$(B)/inc/%/.stamp: Makefile
+	@rm -rf $(@D) && mkdir -p $(@D)
+	@for l in $($*_SEES); do ln -s $(CURDIR)/src/$$l $(@D)/$$l; done
+	@touch $@
 
-$(B)/obj/assets_gen.o: $(B)/gen/assets_gen.c | $(B)/obj
-	$(CC) $(CFLAGS) -c $< -o $@
+define layer_rule
+$(B)/obj/$(1)/%.o: src/$(1)/%.c $(B)/inc/$(1)/.stamp
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) -I$(B)/inc/$(1) $$(PKG_CFLAGS) -c $$< -o $$@
+endef
+$(foreach l,$(LAYERS),$(eval $(call layer_rule,$(l))))
+
+$(B)/obj/main.o: src/main.c $(B)/inc/server/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(B)/inc/server $(PKG_CFLAGS) -c $< -o $@
+
+$(B)/obj/assets_gen.o: $(B)/gen/assets_gen.c $(B)/inc/web/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(B)/inc/web -c $< -o $@
 
 # Assets are compiled into the binary: one generated C file holding every file under assets/.
 $(B)/gen/assets_gen.c: $(ASSETS) $(B)/gen/assets.list .tools/embed.sh | $(B)/gen
@@ -58,25 +93,32 @@ FORCE:
 $(B)/pasted: $(B)/obj/main.o $(OBJ)
 	$(CC) $(LDFLAGS) $^ $(PKG_LIBS) -o $@
 
-$(B)/test-unit: $(UNIT_SRC) $(OBJ)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $^ $(PKG_LIBS) -lcriterion -o $@
+# Unit tests of core and http link against those layers alone: a call from either into a
+# higher layer fails to link here.
+$(B)/test-unit: $(UNIT_SRC) $(BASE_OBJ) $(B)/inc/http/.stamp
+	$(CC) $(CFLAGS) -I$(B)/inc/http $(PKG_CFLAGS) $(filter %.c %.o,$^) $(PKG_LIBS) -lcriterion -o $@
 
-$(B)/test-integration: $(INT_SRC) $(OBJ) $(wildcard tests/support/*.h)
-	$(CC) $(CFLAGS) -Itests/support $(PKG_CFLAGS) $(filter %.c %.o,$^) $(PKG_LIBS) -lcriterion -o $@
+$(B)/test-unit-upper: $(UPPER_SRC) $(OBJ) $(B)/inc/server/.stamp
+	$(CC) $(CFLAGS) -I$(B)/inc/server $(PKG_CFLAGS) $(filter %.c %.o,$^) $(PKG_LIBS) -lcriterion -o $@
+
+$(B)/test-integration: $(INT_SRC) $(OBJ) $(wildcard tests/support/*.h) $(B)/inc/server/.stamp
+	$(CC) $(CFLAGS) -I$(B)/inc/server -Itests/support $(PKG_CFLAGS) $(filter %.c %.o,$^) $(PKG_LIBS) -lcriterion -o $@
+
+-include $(OBJ:.o=.d) $(B)/obj/main.d
 
 # a plain `make` on a fresh clone: the npm assets come from deps.sh
 $(HLJS)/%:
-	@.tools/deps.sh
+	@.tools/deps.sh run
 
-$(B)/obj $(B)/gen:
+$(B)/gen:
 	@mkdir -p $@
 
-run: deps
+run: deps-run
 	@$(MAKE) --no-print-directory all
 	@.tools/stack.sh run $(B)/pasted
 
-test: deps
-	@$(MAKE) --no-print-directory $(B)/pasted $(B)/test-unit $(B)/test-integration
+test: deps-test
+	@$(MAKE) --no-print-directory $(B)/pasted $(B)/test-unit $(B)/test-unit-upper $(B)/test-integration
 	@B=$(B) tests/run.sh
 
 test-san:
@@ -91,10 +133,10 @@ clean:
 # are more than 10% above tests/bench/baseline.txt.
 .PHONY: bench bench-check
 
-bench:
+bench: deps-bench
 	@$(MAKE) --no-print-directory build/pasted SAN=
 	@tests/bench/run.sh
 
-bench-check:
+bench-check: deps-bench
 	@$(MAKE) --no-print-directory build/pasted SAN=
 	@tests/bench/check.sh

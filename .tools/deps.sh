@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # Install whatever pasted needs that is missing on this machine, and nothing else.
 #
-#   .tools/deps.sh
+#   .tools/deps.sh [PROFILE]     PROFILE: run, test, bench or all (the default: every profile)
 #
-# Steps (each prints one line; a machine that has everything prints only "deps: ok"):
-#   1. Debian packages (apt-get update once, only when something is missing)
+#   run    what `make run` needs: the toolchain and libraries to build pasted, redis-server,
+#          sqlite3 (stack.sh index), curl (stack.sh run waits for /healthz with it), FerretDB,
+#          and the npm packages of assets/ (embedded into the binary)
+#   test   run's + libcriterion-dev, chromium, clang and libclang-rt-14-dev (libFuzzer and the
+#          sanitizer runtimes of `clang -fsanitize=fuzzer,address`), and the npm packages of
+#          tests/browser and tests/openapi
+#   bench  run's + wrk, nginx-light, valgrind (callgrind, callgrind_annotate), iproute2 (ss)
+#          and procps (pgrep): what tests/bench/run.sh and tests/bench/check.sh use
+#   all    every one of the above
+#
+# Steps (each prints one line; a machine that has everything prints only "deps: ok ..."):
+#   1. Debian packages (apt-get update once, only when something is missing); nodejs and npm
+#      too when a folder of the profile has a package.json and there is no npm yet
 #   2. FerretDB v1.24.2, built from the Go module proxy into a per-machine cache:
 #        ${XDG_CACHE_HOME:-$HOME/.cache}/pasted/ferretdb-v1.24.2
 #      (FERRETDB_BIN=/path/to/ferretdb overrides it, if that binary says v1.24.2)
-#   3. npm packages for tests/browser, tests/openapi and assets, when they have a package.json
+#   3. npm packages of the profile's folders (see above), when they have a package.json
 #
 # The no-op path runs on every `make run` / `make test`: it only asks dpkg-query, stats
 # a few files and runs `ferretdb --version`; no apt-get and no go.
@@ -21,28 +32,52 @@ FERRETDB_VERSION=v1.24.2
 CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/pasted"
 FERRETDB_CACHED="$CACHE_DIR/ferretdb-$FERRETDB_VERSION"
 
-APT_PACKAGES=(
+LOG_PREFIX=deps
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$ROOT/.tools/lib.sh"     # say, die
+
+usage() { echo "usage: $0 [run|test|bench|all]" >&2; exit 2; }
+[ $# -le 1 ] || usage
+PROFILE=${1:-all}
+
+APT_RUN=(
     build-essential pkg-config
     libevent-dev libhiredis-dev libmongoc-dev libbson-dev libjansson-dev
-    zlib1g-dev libssl-dev libcriterion-dev
-    redis-server sqlite3 curl wrk nginx-light chromium valgrind
+    zlib1g-dev libssl-dev
+    redis-server sqlite3 curl
 )
+# clang -fsanitize=fuzzer links libclang_rt.fuzzer*.a (and .asan*, .ubsan*), which Debian 12
+# ships in libclang-rt-14-dev; clang itself only recommends it.
+APT_TEST=(libcriterion-dev curl chromium clang libclang-rt-14-dev)
+APT_BENCH=(wrk nginx-light valgrind iproute2 procps)
+NPM_RUN=(assets)
+NPM_TEST=(tests/browser tests/openapi)
+
+case $PROFILE in
+    run)   APT_PACKAGES=("${APT_RUN[@]}");                                      NPM_DIRS=("${NPM_RUN[@]}") ;;
+    test)  APT_PACKAGES=("${APT_RUN[@]}" "${APT_TEST[@]}");                     NPM_DIRS=("${NPM_TEST[@]}" "${NPM_RUN[@]}") ;;
+    bench) APT_PACKAGES=("${APT_RUN[@]}" "${APT_BENCH[@]}");                    NPM_DIRS=("${NPM_RUN[@]}") ;;
+    all)   APT_PACKAGES=("${APT_RUN[@]}" "${APT_TEST[@]}" "${APT_BENCH[@]}");   NPM_DIRS=("${NPM_TEST[@]}" "${NPM_RUN[@]}") ;;
+    *)     usage ;;
+esac
+# one of each, in order
+mapfile -t APT_PACKAGES < <(printf '%s\n' "${APT_PACKAGES[@]}" | awk '!seen[$0]++')
 
 did_something=0
-say() { printf 'deps: %s\n' "$*"; }
-die() { printf 'deps: ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- apt
 apt_updated=0
 apt_install() {   # apt_install PKG...
     local -x DEBIAN_FRONTEND=noninteractive
+    # another apt-get or dpkg (a concurrent `make`): wait for its lock rather than fail
+    local apt_lock=(-o DPkg::Lock::Timeout=600)
     if [ "$apt_updated" = 0 ]; then
         say "apt-get update"
-        apt-get update -qq >/dev/null || die "apt-get update failed"
+        apt-get update -qq "${apt_lock[@]}" >/dev/null || die "apt-get update failed"
         apt_updated=1
     fi
     say "apt-get install $*"
-    apt-get install -y -qq -o Dpkg::Use-Pty=0 "$@" >/dev/null \
+    apt-get install -y -qq -o Dpkg::Use-Pty=0 "${apt_lock[@]}" "$@" >/dev/null \
         || die "apt-get install $* failed"
     did_something=1
 }
@@ -63,9 +98,9 @@ missing=()
 command -v dpkg-query >/dev/null || die "dpkg-query not found: this script expects Debian"
 mapfile -t missing < <(apt_missing "${APT_PACKAGES[@]}")
 
-# node/npm are only needed when a folder of ours has a package.json.
+# node/npm are only needed when a folder of the profile has a package.json.
 need_npm=0
-for d in tests/browser tests/openapi assets; do
+for d in "${NPM_DIRS[@]}"; do
     [ -f "$ROOT/$d/package.json" ] && need_npm=1
 done
 if [ "$need_npm" = 1 ] && ! command -v npm >/dev/null; then
@@ -75,6 +110,22 @@ fi
 # Go: only needed when FerretDB must be built; checked below.
 if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
+    # just installed the fuzzing toolchain: check that it links and runs a libFuzzer target
+    if [[ " ${missing[*]} " == *" clang "* || " ${missing[*]} " == *" libclang-rt-14-dev "* ]]; then
+        fuzz_check=$(mktemp -d)
+        printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+            'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+            >"$fuzz_check/t.c"
+        if clang -fsanitize=fuzzer,address "$fuzz_check/t.c" -o "$fuzz_check/t" >"$fuzz_check/log" 2>&1 \
+                && "$fuzz_check/t" -runs=10 >>"$fuzz_check/log" 2>&1; then
+            say "clang -fsanitize=fuzzer,address: ok"
+            rm -rf "$fuzz_check"
+        else
+            tail -n 20 "$fuzz_check/log" >&2
+            rm -rf "$fuzz_check"
+            die "clang -fsanitize=fuzzer,address cannot build and run a fuzz target (log above)"
+        fi
+    fi
 fi
 
 # ---------------------------------------------------------------- FerretDB
@@ -209,14 +260,17 @@ npm_install() {   # npm_install DIR [npm ci args...]
     did_something=1
 }
 
-npm_install "$ROOT/tests/browser"
-npm_install "$ROOT/tests/openapi"
-npm_install "$ROOT/assets" --omit=dev
+for d in "${NPM_DIRS[@]}"; do
+    case $d in
+        assets) npm_install "$ROOT/$d" --omit=dev ;;   # only what is embedded
+        *)      npm_install "$ROOT/$d" ;;
+    esac
+done
 
 # ---------------------------------------------------------------- done
 if [ "$did_something" = 0 ]; then
-    say "ok (FerretDB: $ferretdb_from)"
+    say "ok ($PROFILE; FerretDB: $ferretdb_from)"
 else
     say "FerretDB: $ferretdb_from"
-    say "done"
+    say "done ($PROFILE)"
 fi

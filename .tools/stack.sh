@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # The backing services of pasted: a private redis-server and FerretDB (SQLite backend).
 #
-#   .tools/stack.sh start STATE_DIR    start both, every file under STATE_DIR, on free ports;
-#                                      writes STATE_DIR/env (REDIS_URL, MONGO_URI)
+#   .tools/stack.sh start STATE_DIR [SERVICE...]
+#                                      start the SERVICEs (redis, ferretdb; default both),
+#                                      every file under STATE_DIR, on free ports; writes
+#                                      STATE_DIR/env with the URL of each one started
+#                                      (REDIS_URL, MONGO_URI). Whatever an earlier start left
+#                                      running in STATE_DIR is stopped first, all of it.
 #   .tools/stack.sh stop STATE_DIR     stop what start started (idempotent)
 #   .tools/stack.sh index STATE_DIR    give FerretDB's collections the _id index its queries
 #                                      can use (idempotent; run once pasted has created them)
-#   .tools/stack.sh run PASTED_BINARY  `make run`: use $REDIS_URL/$MONGO_URI if both are set,
-#                                      else start a stack under state/; run pasted in the
-#                                      foreground (PORT defaults to 8080); Ctrl-C stops it all
+#   .tools/stack.sh run PASTED_BINARY  `make run`: use $REDIS_URL and/or $MONGO_URI when set,
+#                                      and start under state/ whichever of the two is not
+#                                      (REDIS_URL alone: FerretDB only; MONGO_URI alone: Redis
+#                                      only; neither: both); run pasted in the foreground
+#                                      (PORT defaults to 8080); Ctrl-C stops it all
 #
 # Layout of STATE_DIR: env, redis.pid, redis.log, redis/ (its dir), ferretdb.pid,
 # ferretdb.log, ferretdb/ (SQLite files; kept across runs), ferretdb-state/.
@@ -25,70 +31,12 @@ FERRETDB_VERSION=v1.24.2
 FERRETDB=${FERRETDB_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/pasted/ferretdb-$FERRETDB_VERSION}
 START_TIMEOUT=${STACK_START_TIMEOUT:-30}   # seconds, per service
 
-say() { printf 'stack: %s\n' "$*"; }
-die() { printf 'stack: ERROR: %s\n' "$*" >&2; exit 1; }
+LOG_PREFIX=stack
+# say, die, port_in_use, free_port, owns_port, alive, stop_one
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$ROOT/.tools/lib.sh"
 
 # ---------------------------------------------------------------- helpers
-port_in_use() {   # something accepts connections on 127.0.0.1:$1
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-free_port() {     # print a port nobody listens on (never 6379/27017/8080)
-    local i p
-    for i in $(seq 1 200); do
-        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-        case $p in 6379|27017|8080) continue ;; esac
-        port_in_use "$p" || { echo "$p"; return 0; }
-    done
-    return 1
-}
-
-# owns_port PID PORT: PID itself holds the listening socket on 127.0.0.1:PORT (so an answer on
-# that port comes from our process, not from something that grabbed the port first)
-owns_port() {
-    local pid=$1 hexport inode fd
-    hexport=$(printf '%04X' "$2")
-    inode=$(awk -v p=":$hexport" '$4 == "0A" && substr($2, length($2) - 4) == p { print $10; exit }' \
-            /proc/net/tcp 2>/dev/null)
-    [ -n "$inode" ] || return 1
-    for fd in /proc/"$pid"/fd/*; do
-        [ "$(readlink "$fd" 2>/dev/null)" = "socket:[$inode]" ] && return 0
-    done
-    return 1
-}
-
-# alive PIDFILE NAME: the pid in PIDFILE is running and is a NAME process (not a reused pid)
-alive() {
-    local pid
-    [ -s "$1" ] || return 1
-    pid=$(cat "$1" 2>/dev/null) || return 1
-    [[ $pid =~ ^[0-9]+$ ]] || return 1
-    kill -0 "$pid" 2>/dev/null || return 1
-    # a zombie child is not alive
-    [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$2"
-}
-
-# stop_one PIDFILE NAME: TERM, wait up to 10 s, then KILL; remove the pid file
-stop_one() {
-    local pidfile=$1 name=$2 pid i
-    if alive "$pidfile" "$name"; then
-        pid=$(cat "$pidfile")
-        kill -TERM "$pid" 2>/dev/null || true
-        for i in $(seq 1 100); do
-            alive "$pidfile" "$name" || break
-            sleep 0.1
-        done
-        if alive "$pidfile" "$name"; then
-            say "$name (pid $pid) ignored SIGTERM for 10 s; killing it"
-            kill -KILL "$pid" 2>/dev/null || true
-            for i in $(seq 1 50); do alive "$pidfile" "$name" || break; sleep 0.1; done
-        fi
-        say "stopped $name (pid $pid)"
-    fi
-    rm -f "$pidfile"
-}
-
 log_tail() {      # log_tail NAME LOGFILE
     printf 'stack: ---- last lines of %s ----\n' "$2" >&2
     tail -n 25 "$2" >&2 2>/dev/null || true
@@ -182,7 +130,7 @@ start_redis() {   # start_redis DIR -> sets REDIS_PORT
 }
 
 start_ferretdb() {   # start_ferretdb DIR -> sets MONGO_PORT
-    [ -x "$FERRETDB" ] || die "FerretDB binary not found at $FERRETDB (run .tools/deps.sh)"
+    [ -x "$FERRETDB" ] || die "FerretDB binary not found at $FERRETDB (run .tools/deps.sh run)"
     mkdir -p "$1/ferretdb" "$1/ferretdb-state"
     start_service ferretdb "$1" mongo_ping mongodb://127.0.0.1:
     MONGO_PORT=$SERVICE_PORT
@@ -196,12 +144,23 @@ cmd_stop() {
     rm -f "$dir/env"
 }
 
-cmd_start() {
-    local dir=$1
+cmd_start() {   # cmd_start DIR [SERVICE...]
+    local dir=$1 svc want_redis=0 want_ferretdb=0
+    shift
+    [ $# -gt 0 ] || set -- redis ferretdb
+    for svc in "$@"; do
+        case $svc in
+            redis)    want_redis=1 ;;
+            ferretdb) want_ferretdb=1 ;;
+            *)        die "unknown service '$svc' (redis, ferretdb)" ;;
+        esac
+    done
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
-    command -v redis-server >/dev/null || die "redis-server not installed (run .tools/deps.sh)"
-    command -v redis-cli >/dev/null || die "redis-cli not installed (run .tools/deps.sh)"
+    if [ "$want_redis" = 1 ]; then
+        command -v redis-server >/dev/null || die "redis-server not installed (run .tools/deps.sh run)"
+        command -v redis-cli >/dev/null || die "redis-cli not installed (run .tools/deps.sh run)"
+    fi
     # Leftovers of an earlier start in this dir (a run that was killed): stop them; a pid
     # file of a dead process, or of a pid now used by something else, is just removed.
     local f
@@ -213,12 +172,12 @@ cmd_start() {
     cmd_stop "$dir" >/dev/null
     # Whatever goes wrong below (die exits), leave nothing running behind.
     trap 'cmd_stop "'"$dir"'" >/dev/null 2>&1' EXIT
-    start_redis "$dir"
-    start_ferretdb "$dir"
+    [ "$want_redis" = 0 ] || start_redis "$dir"
+    [ "$want_ferretdb" = 0 ] || start_ferretdb "$dir"
     trap - EXIT
     {
-        printf 'export REDIS_URL=redis://127.0.0.1:%s\n' "$REDIS_PORT"
-        printf 'export MONGO_URI=mongodb://127.0.0.1:%s/\n' "$MONGO_PORT"
+        [ "$want_redis" = 0 ] || printf 'export REDIS_URL=redis://127.0.0.1:%s\n' "$REDIS_PORT"
+        [ "$want_ferretdb" = 0 ] || printf 'export MONGO_URI=mongodb://127.0.0.1:%s/\n' "$MONGO_PORT"
     } >"$dir/env.tmp"
     mv -f "$dir/env.tmp" "$dir/env"
 }
@@ -233,7 +192,7 @@ cmd_start() {
 # it lives and dies with the table. A real MongoDB needs none of this.
 cmd_index() {
     local dir=$1 db table made=0
-    command -v sqlite3 >/dev/null || die "sqlite3 not installed (run .tools/deps.sh)"
+    command -v sqlite3 >/dev/null || die "sqlite3 not installed (run .tools/deps.sh run)"
     for db in "$dir"/ferretdb/*.sqlite; do
         [ -f "$db" ] || continue
         for table in $(sqlite3 -cmd '.timeout 10000' "$db" \
@@ -259,15 +218,25 @@ index_when_up() {   # index_when_up STATE_DIR PORT
 
 # ---------------------------------------------------------------- run
 cmd_run() {
-    local bin=$1 conf="$ROOT/conf/pasted.conf" state="" pid="" rc=0
+    local bin=$1 conf="$ROOT/conf/pasted.conf" state="" pid="" ipid="" rc=0 services=()
     [ -x "$bin" ] || die "$bin not found or not executable (make all)"
     bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
     cd "$ROOT"
-    if [ -n "${REDIS_URL:-}" ] && [ -n "${MONGO_URI:-}" ]; then
-        say "using REDIS_URL=$REDIS_URL MONGO_URI=$MONGO_URI from the environment"
+    if [ -n "${REDIS_URL:-}" ]; then
+        say "redis: using REDIS_URL=$REDIS_URL from the environment"
     else
+        services+=(redis)
+        say "redis: REDIS_URL is not set; starting a private Redis under state/"
+    fi
+    if [ -n "${MONGO_URI:-}" ]; then
+        say "mongodb: using MONGO_URI=$MONGO_URI from the environment"
+    else
+        services+=(ferretdb)
+        say "mongodb: MONGO_URI is not set; starting a private FerretDB under state/"
+    fi
+    if [ "${#services[@]}" -gt 0 ]; then
         state="$ROOT/state"
-        cmd_start "$state"
+        cmd_start "$state" "${services[@]}"
         # shellcheck disable=SC1091
         . "$state/env"
     fi
@@ -276,13 +245,11 @@ cmd_run() {
 
     cleanup() {
         trap - INT TERM HUP EXIT
-        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
-            local i
-            for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -0 "$pid" 2>/dev/null && { say "pasted ignored SIGTERM for 10 s; killing it"; kill -KILL "$pid" 2>/dev/null || true; }
-            wait "$pid" 2>/dev/null || true
+        if [ -n "$pid" ]; then
+            stop_pid "$pid" TERM 10
+            [ "$STOP_KILLED" = 0 ] || say "pasted ignored SIGTERM for 10 s; killed it"
         fi
+        [ -z "$ipid" ] || stop_pid "$ipid" TERM 2
         [ -z "$state" ] || cmd_stop "$state"
     }
     trap 'cleanup; exit 130' INT
@@ -295,7 +262,11 @@ cmd_run() {
     # In the background so that the traps run as soon as a signal arrives; `wait` returns then.
     "$bin" "${args[@]}" <&0 &
     pid=$!
-    [ -z "$state" ] || index_when_up "$state" "$PORT" &
+    # the _id index, on the collections of a FerretDB we started (not on anyone else's store)
+    if [[ " ${services[*]} " == *" ferretdb "* ]]; then
+        index_when_up "$state" "$PORT" &
+        ipid=$!
+    fi
     wait "$pid" || rc=$?
     pid=""
     say "pasted exited with status $rc"
@@ -304,12 +275,15 @@ cmd_run() {
 }
 
 # ---------------------------------------------------------------- main
-usage() { echo "usage: $0 start STATE_DIR | stop STATE_DIR | index STATE_DIR | run PASTED_BINARY" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+usage() {
+    echo "usage: $0 start STATE_DIR [redis|ferretdb]... | stop STATE_DIR | index STATE_DIR | run PASTED_BINARY" >&2
+    exit 2
+}
+[ $# -ge 2 ] || usage
 case $1 in
-    start) cmd_start "$2" ;;
-    stop)  cmd_stop "$2" ;;
-    index) cmd_index "$2" ;;
-    run)   cmd_run "$2" ;;
+    start) shift; cmd_start "$@" ;;
+    stop)  [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
+    index) [ $# -eq 2 ] || usage; cmd_index "$2" ;;
+    run)   [ $# -eq 2 ] || usage; cmd_run "$2" ;;
     *)     usage ;;
 esac

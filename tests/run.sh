@@ -6,8 +6,17 @@
 #      waited for until GET /healthz answers 200
 #   3. the suites, each one's output shown and kept in tests/out/<suite>.log:
 #        unit         $B/test-unit                  (Criterion)
+#        unit-upper   $B/test-unit-upper            (Criterion; the unit tests of the higher
+#                                                    layers: run when it exists, a failure when
+#                                                    it does not but tests/unit/upper/ does)
 #        integration  $B/test-integration --jobs 1  (Criterion; needs the server)
 #        browser      node tests/browser/run.mjs    (if present; last line "N passed, N failed")
+#      and the check scripts, each run when it exists and is executable, each ending with
+#      the line "N passed, N failed" (without it: one failure):
+#        openapi      tests/openapi/validate.sh     (assets/openapi.json)
+#        layers       tests/layers.sh               (which source layer may include which)
+#        fuzz         tests/fuzz/run.sh             (short libFuzzer runs; gets B and
+#                                                    FUZZ_SECONDS, default 3)
 #   4. one closing line over everything: "N passed, N failed"; exit 1 if anything failed,
 #      crashed, was missing, or left a sanitizer report (suites' or the server's)
 #
@@ -30,7 +39,10 @@ NOTES=()           # one line per problem that is not a test's own failure
 SERVER_PID=""
 SERVER_UP=0
 
-say()  { printf 'test: %s\n' "$*"; }
+LOG_PREFIX="test"
+# say, port_in_use, free_port, stop_pid (shared with .tools/stack.sh)
+# shellcheck source=SCRIPTDIR/../.tools/lib.sh
+. "$ROOT/.tools/lib.sh"
 note() { NOTES+=("$*"); say "FAIL: $*"; }
 
 # Sanitizer settings for SAN=1 builds (harmless otherwise); the caller's settings win.
@@ -40,31 +52,14 @@ SAN_PATTERN='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|WARNING
 
 strip_ansi() { sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$@"; }
 
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-    local i p
-    for i in $(seq 1 200); do
-        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
-        case $p in 6379|27017|8080) continue ;; esac
-        port_in_use "$p" || { echo "$p"; return 0; }
-    done
-    return 1
-}
-
 stop_server() {   # stop_server QUIET: TERM, wait up to 10 s, KILL; sets SERVER_RC
     SERVER_RC=""
     [ -n "$SERVER_PID" ] || return 0
-    if kill -0 "$SERVER_PID" 2>/dev/null; then
-        kill -TERM "$SERVER_PID" 2>/dev/null
-        local i
-        for i in $(seq 1 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-        if kill -0 "$SERVER_PID" 2>/dev/null; then
-            [ "${1:-}" = quiet ] || note "server: pasted ignored SIGTERM for 10 s; killed"
-            kill -KILL "$SERVER_PID" 2>/dev/null
-        fi
+    stop_pid "$SERVER_PID" TERM 10
+    if [ "$STOP_KILLED" = 1 ] && [ "${1:-}" != quiet ]; then
+        note "server: pasted ignored SIGTERM for 10 s; killed"
     fi
-    wait "$SERVER_PID" 2>/dev/null
-    SERVER_RC=$?
+    SERVER_RC=$STOP_RC
     SERVER_PID=""
 }
 
@@ -81,7 +76,9 @@ trap 'say "terminated"; exit 143' TERM HUP
 mkdir -p "$OUT"
 .tools/stack.sh stop "$STACK" >/dev/null 2>&1   # leftovers of a killed run
 rm -rf "$STACK"
-rm -f "$OUT"/pasted.log "$OUT"/unit.log "$OUT"/integration.log "$OUT"/browser.log
+# the checks below: NAME:SCRIPT (relative to the root)
+CHECKS=(openapi:tests/openapi/validate.sh layers:tests/layers.sh fuzz:tests/fuzz/run.sh)
+for n in pasted unit unit-upper integration browser "${CHECKS[@]%%:*}"; do rm -f "$OUT/$n.log"; done
 if ! .tools/stack.sh start "$STACK"; then
     say "could not start Redis + FerretDB"
     printf '0 passed, 1 failed\n'
@@ -203,6 +200,12 @@ run_criterion() {   # run_criterion NAME BINARY [ARGS...]
 }
 
 run_criterion unit "$BDIR/test-unit"
+if [ -e "$BDIR/test-unit-upper" ]; then
+    run_criterion unit-upper "$BDIR/test-unit-upper"
+elif [ -d "$ROOT/tests/unit/upper" ]; then
+    FAILED=$((FAILED + 1))
+    note "unit-upper: $B/test-unit-upper does not exist, although tests/unit/upper/ does"
+fi
 run_criterion integration "$BDIR/test-integration" --jobs 1
 if [ "$SERVER_UP" != 1 ]; then
     FAILED=$((FAILED + 1))      # the integration suite cannot have passed without a server
@@ -238,20 +241,41 @@ if [ -f "$ROOT/tests/browser/run.mjs" ]; then
     fi
 fi
 
-# ------------------------------------------------------------------ openapi document
-if [ -x "$ROOT/tests/openapi/validate.sh" ]; then
-    log="$OUT/openapi.log"
-    say "openapi: validating assets/openapi.json"
-    "$ROOT/tests/openapi/validate.sh" 2>&1 | tee "$log"
-    line=$(tail -n 1 "$log")
+# ------------------------------------------------------------------ check scripts
+# run_check NAME SCRIPT [VAR=VALUE...]: runs SCRIPT (with the VARs in its environment) when it
+# exists and is executable; its last line must be "N passed, N failed", else one failure.
+run_check() {
+    local name=$1 script=$2; shift 2
+    local log="$OUT/$name.log" rc line
+    [ -f "$ROOT/$script" ] && [ -x "$ROOT/$script" ] || return 0
+    say "$name: running $script${*:+ with $*}"
+    timeout -k 10 "$SUITE_TIMEOUT" env "$@" "$ROOT/$script" 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    line=$(strip_ansi "$log" | tail -n 1)
     if [[ $line =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
         PASSED=$((PASSED + BASH_REMATCH[1]))
         FAILED=$((FAILED + BASH_REMATCH[2]))
+        if [ "$rc" -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
+            FAILED=$((FAILED + 1))
+            note "$name: exit status $rc although no check failed"
+            return
+        fi
+        count_sanitizer "$name" "$log" "${BASH_REMATCH[2]}"
     else
         FAILED=$((FAILED + 1))
-        note "openapi: no 'N passed, N failed' line in $OUT_REL/openapi.log"
+        local why="exit status $rc"
+        [ "$rc" = 124 ] && why="timed out after ${SUITE_TIMEOUT}s"
+        note "$name: no 'N passed, N failed' line in $OUT_REL/$name.log ($why)"
+        count_sanitizer "$name" "$log" 1
     fi
-fi
+}
+
+for c in "${CHECKS[@]}"; do
+    case ${c%%:*} in
+        fuzz) run_check fuzz "${c#*:}" "FUZZ_SECONDS=${FUZZ_SECONDS:-3}" "B=$B" ;;
+        *)    run_check "${c%%:*}" "${c#*:}" ;;
+    esac
+done
 
 # ------------------------------------------------------------------ server's own health
 if [ "$SERVER_UP" = 1 ]; then

@@ -102,7 +102,7 @@ int wait_until(int (*cond)(void *), void *arg, int timeout_ms)
     }
 }
 
-void utc_day(char out[11])
+void today_utc(char out[11])
 {
     time_t t = time(NULL);
     struct tm tm;

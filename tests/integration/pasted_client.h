@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "harness.h"
-#include "ids.h"
+#include "core/ids.h"
 
 #define TEST_DB   "pasted_test"     /* tests/pasted-test.conf */
 #define TEST_COLL "pastes"
@@ -31,6 +31,6 @@ void  remove_temp(char *path);
 /* GET /raw/<id> and assert 200 with exactly these bytes. */
 void  assert_raw_is(const char *id, const void *bytes, size_t len);
 /* today's UTC date, "YYYY-MM-DD" */
-void utc_day(char out[11]);
+void today_utc(char out[11]);
 
 #endif

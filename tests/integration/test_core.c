@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "paste.h"
+#include "core/paste.h"
 #include "pasted_client.h"
 
 static http_resp *get_raw(const char *id)
@@ -570,7 +570,7 @@ Test(views, every_view_reaches_mongodb)
     cr_assert(views_reached(&w) && w.seen == 5, "MongoDB has %lld views, expected 5", (long long)w.seen);
     bson_t *doc = find_doc(id);
     char day[11], field[32];
-    utc_day(day);
+    today_utc(day);
     snprintf(field, sizeof field, "days.%s", day);
     cr_assert_eq(doc_int(doc, field), 5, "views per day");
     bson_iter_t it;

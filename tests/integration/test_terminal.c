@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "paste.h"
+#include "core/paste.h"
 #include "pasted_client.h"
 
 /* curl ARGS... with in[0..len) on its standard input (NULL: none). */

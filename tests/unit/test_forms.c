@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forms.h"
+#include "http/form.h"
 
 /* ----------------------------------------------------------- helpers */
 

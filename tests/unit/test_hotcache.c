@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hotcache.h"
+#include "core/hotcache.h"
 
 static paste *make(const char *id, size_t size, int burn)
 {

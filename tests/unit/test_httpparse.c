@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "httpparse.h"
+#include "http/parse.h"
 
 /* ----------------------------------------------------------- helpers */
 

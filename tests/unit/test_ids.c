@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ids.h"
+#include "core/ids.h"
 
 #define TIER1 (UINT64_C(1) << 40)
 

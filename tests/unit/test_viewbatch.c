@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "viewbatch.h"
+#include "core/viewbatch.h"
 
 typedef struct sums { int64_t total; int calls; char last_id[16]; } sums;
 

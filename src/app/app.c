@@ -1,0 +1,92 @@
+/* app.c - the application's state: settings, the store, counters, loops.
+ *
+ * The process (server/) opens the store and calls app_init once, then
+ * app_loop_new on each event loop. A loop's hot cache (core/hotcache.c)
+ * gets an equal share of hot_cache_size. The store tells each loop what
+ * happened elsewhere (store/feed.c): a paste gone anywhere leaves this
+ * loop's hot cache; a resubscription clears it (ids published meanwhile
+ * were missed); a new public paste goes to the loop's owner (the live
+ * feed). */
+#include "app.h"
+
+#include <stdlib.h>
+
+#include "core/clock.h"
+#include "core/hotcache.h"
+#include "store/store.h"
+
+int app_init(app *a, const config *cfg, store *s, int loops, fault *f)
+{
+    a->cfg = cfg;
+    a->store = s;
+    a->ids = store_ids(s);
+    a->loops = loops > 0 ? loops : 1;
+    return options_parse_expire_choices(cfg->expire_choices, &a->expiry, f);
+}
+
+static void on_gone(void *arg, const char *id)
+{
+    app_loop *l = arg;
+    hotcache_drop(l->hot, id);
+}
+
+static void on_resubscribed(void *arg)
+{
+    app_loop *l = arg;
+    hotcache_clear(l->hot);
+}
+
+static void on_new(void *arg, const char *json, size_t len)
+{
+    app_loop *l = arg;
+    if (l->on_new)
+        l->on_new(l->on_new_arg, json, len);
+}
+
+app_loop *app_loop_new(app *a, struct event_base *base, app_new_paste_fn new_paste, void *arg)
+{
+    app_loop *l = calloc(1, sizeof *l);
+    if (!l)
+        return NULL;
+    l->app = a;
+    l->base = base;
+    l->on_new = new_paste;
+    l->on_new_arg = arg;
+    l->hot = hotcache_new(a->cfg->hot_cache_size / (size_t)a->loops, a->cfg->hot_ttl_ms);
+    store_watch watch = { on_new, on_gone, on_resubscribed, l };
+    l->store = l->hot ? store_loop_new(a->store, base, &watch) : NULL;
+    if (!l->store) {
+        app_loop_free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void app_loop_drain(app_loop *l)
+{
+    store_loop_drain(l->store);
+}
+
+void app_loop_free(app_loop *l)
+{
+    if (!l)
+        return;
+    store_loop_free(l->store);
+    hotcache_free(l->hot);
+    free(l);
+}
+
+void app_health(app_loop *l, app_health_cb cb, void *arg)
+{
+    store_health(l->store, cb, arg);
+}
+
+size_t app_store_queue(const app *a)
+{
+    return store_jobs_queued(a->store);
+}
+
+void app_recent(app_loop *l, size_t max, app_list_cb cb, void *arg)
+{
+    store_recent(l->store, max, cb, arg);
+}

@@ -1,0 +1,74 @@
+/* app.h - the pastebin's use cases, and the state they share. See app.c.
+ *
+ * This layer knows pastes, not HTTP, HTML or JSON replies: the web layer
+ * turns requests into these calls and their answers into replies. It holds
+ * the process-wide application (settings, the store, counters) and, per
+ * event loop, an app_loop: that loop's part of the store and its hot cache.
+ * The use cases themselves are in read.h, create.h and delete.h. */
+#ifndef PASTED_APP_APP_H
+#define PASTED_APP_APP_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/fault.h"
+#include "core/ids.h"
+#include "core/options.h"
+#include "core/paste.h"
+
+struct event_base;
+struct store;
+struct store_loop;
+struct hotcache;
+
+typedef struct app_stats {
+    atomic_ullong requests;     /* counted by the HTTP layer */
+    atomic_ullong created;
+    atomic_ullong views;
+    atomic_ullong cache_hits;
+    atomic_ullong cache_misses;
+    atomic_ullong hot_hits;     /* the part of cache_hits served from a loop's memory */
+    atomic_ullong store_errors;
+} app_stats;
+
+typedef struct app {
+    const config   *cfg;
+    struct store   *store;
+    const ids_key  *ids;
+    expire_choices  expiry;     /* the offered expiries, parsed once */
+    int             loops;      /* the hot cache budget is split between them */
+    app_stats       stats;
+} app;
+
+/* What a loop's owner wants to hear of: a public paste made anywhere. */
+typedef void (*app_new_paste_fn)(void *arg, const char *json, size_t len);
+
+typedef struct app_loop {
+    app               *app;
+    struct event_base *base;
+    struct store_loop *store;
+    struct hotcache   *hot;
+    app_new_paste_fn   on_new;
+    void              *on_new_arg;
+} app_loop;
+
+/* The application over an open store, with `loops` event loops. */
+int  app_init(app *a, const config *cfg, struct store *s, int loops, fault *f);
+
+app_loop *app_loop_new(app *a, struct event_base *base, app_new_paste_fn on_new, void *arg);
+void      app_loop_drain(app_loop *l);   /* before the loop ends: pending work out */
+void      app_loop_free(app_loop *l);
+
+/* Both stores, now: each 1 when it answered. */
+typedef void (*app_health_cb)(void *arg, int redis_ok, int mongo_ok);
+void   app_health(app_loop *l, app_health_cb cb, void *arg);
+size_t app_store_queue(const app *a);   /* MongoDB calls waiting */
+
+/* The recent public pastes (Redis only; n may be 0). items are valid only
+ * during the call. */
+typedef void (*app_list_cb)(void *arg, const paste_summary *items, size_t n);
+void app_recent(app_loop *l, size_t max, app_list_cb cb, void *arg);
+
+#endif

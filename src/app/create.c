@@ -1,0 +1,168 @@
+/* create.c - make a paste: validate it, then number, store and announce it.
+ *
+ * 1. create_build: content and options (title, lang, expire, burn,
+ *    unlisted), from whatever way the paste came in (a form, a query
+ *    string, the JSON API: the web layer hands a lookup function), are all
+ *    validated before anything is written: empty -> invalid, too big ->
+ *    too large, a bad title, lang, expiry or flag -> invalid, naming the
+ *    field. Expiries are the operator's choices (core/options.c).
+ * 2. app_create: a delete token is drawn (only its hash is kept); the store
+ *    numbers the paste with Redis INCR (the public id is the keyed
+ *    permutation of the number), inserts it into MongoDB and only then
+ *    answers, so an acknowledged paste is never lost; it caches and lists
+ *    the paste (store/pastes.c). A public paste is announced on the live
+ *    feed of every instance. */
+#include "create.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/format.h"
+#include "store/store.h"
+
+typedef struct create_job {
+    app_loop *l;
+    paste    *p;
+    char      token[33];  /* the delete token: given once, stored only as a hash */
+    char      base[300];
+    create_cb cb;
+    void     *arg;
+} create_job;
+
+/* lookup() a value, "" when absent; NULL only when out of memory */
+static char *get_option(option_lookup lookup, void *ctx, const char *name)
+{
+    char *v = lookup(ctx, name);
+    return v ? v : strdup("");
+}
+
+/* expire, burn, unlisted; 0 ok, -1 with f set. */
+static int apply_flags(const app *a, option_lookup lookup, void *ctx, paste *p, fault *f)
+{
+    char *expire = get_option(lookup, ctx, "expire"), *burn = get_option(lookup, ctx, "burn");
+    char *unlisted = get_option(lookup, ctx, "unlisted");
+    int rc = -1;
+    int64_t secs = 0;
+    if (!expire || !burn || !unlisted) {
+        fault_no_memory(f);
+        goto done;
+    }
+    const char *ex = expire[0] ? expire : a->cfg->default_expire;
+    if (options_parse_expire(&a->expiry, ex, strlen(ex), &secs, f) != 0
+        || options_parse_bool("burn", burn, strlen(burn), &p->burn, f) != 0
+        || options_parse_bool("unlisted", unlisted, strlen(unlisted), &p->unlisted, f) != 0)
+        goto done;
+    p->expires_ms = secs ? now_ms() + secs * 1000 : 0;
+    rc = 0;
+done:
+    free(expire);
+    free(burn);
+    free(unlisted);
+    return rc;
+}
+
+paste *create_build(const app *a, const char *content, size_t content_len, option_lookup lookup,
+                    void *ctx, const char *default_title, fault *f)
+{
+    if (content_len == 0) {
+        fault_set(f, FAULT_INVALID, "content", "empty paste");
+        return NULL;
+    }
+    if (content_len > a->cfg->max_paste_size) {
+        char limit[32];
+        format_size(a->cfg->max_paste_size, limit);
+        fault_set(f, FAULT_TOO_LARGE, "content", "paste is larger than the %s limit", limit);
+        return NULL;
+    }
+    paste *p = paste_new();
+    if (!p) {
+        fault_no_memory(f);
+        return NULL;
+    }
+    p->title = get_option(lookup, ctx, "title");
+    p->lang = get_option(lookup, ctx, "lang");
+    p->body = malloc(content_len ? content_len : 1);
+    if (p->title && !p->title[0] && default_title) {
+        free(p->title);
+        p->title = strdup(default_title);
+    }
+    if (!p->title || !p->lang || !p->body) {
+        paste_free(p);
+        fault_no_memory(f);
+        return NULL;
+    }
+    for (char *c = p->lang; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    if (paste_check_title(p->title, strlen(p->title), f) != 0
+        || paste_check_lang(p->lang, strlen(p->lang), f) != 0
+        || apply_flags(a, lookup, ctx, p, f) != 0) {
+        paste_free(p);
+        return NULL;
+    }
+    memcpy(p->body, content, content_len);
+    p->size = content_len;
+    paste_hash_body(p);
+    return p;
+}
+
+/* The live feed's summary of a new public paste, on every instance. */
+static void announce(create_job *c)
+{
+    const paste *p = c->p;
+    char url[340];
+    snprintf(url, sizeof url, "%s/%s", c->base, p->id);
+    char created[32];
+    format_rfc3339(p->created_ms, created);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:b}", "id", p->id, "url", url,
+                          "title", p->title, "lang", p->lang, "size", (json_int_t)p->size,
+                          "created", created, "unlisted", p->unlisted);
+    char *msg = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (msg)
+        store_announce(c->l->store, msg);
+    free(msg);
+}
+
+static void on_stored(void *arg, const fault *f)
+{
+    create_job *c = arg;
+    if (!f) {
+        if (!c->p->unlisted && !c->p->burn)
+            announce(c);
+        atomic_fetch_add_explicit(&c->l->app->stats.created, 1, memory_order_relaxed);
+    } else if (f->kind == FAULT_UNAVAILABLE) {
+        atomic_fetch_add_explicit(&c->l->app->stats.store_errors, 1, memory_order_relaxed);
+    }
+    c->cb(c->arg, f ? NULL : c->p, f ? NULL : c->token, f);
+    paste_free(c->p);
+    free(c);
+}
+
+void app_create(app_loop *l, paste *p, const char *base, create_cb cb, void *arg)
+{
+    create_job *c = calloc(1, sizeof *c);
+    fault f;
+    if (!c) {
+        paste_free(p);
+        fault_no_memory(&f);
+        cb(arg, NULL, NULL, &f);
+        return;
+    }
+    c->l = l;
+    c->p = p;
+    c->cb = cb;
+    c->arg = arg;
+    snprintf(c->base, sizeof c->base, "%s", base);
+    if (paste_new_token(c->token, p->token_hash) != 0) {
+        fault_set(&f, FAULT_UNAVAILABLE, NULL, "no randomness available");
+        cb(arg, NULL, NULL, &f);
+        paste_free(p);
+        free(c);
+        return;
+    }
+    store_paste_add(l->store, p, on_stored, c);
+}

@@ -1,0 +1,161 @@
+/* read.c - read a paste, for a page, the raw bytes, the API or a copy.
+ *
+ * Where a paste comes from, cheapest first:
+ *   1. The id's shape was checked by the route's rule; here it is decoded
+ *      (core/ids.c), so an id that was never made is "no such paste"
+ *      before any store is asked.
+ *   2. This loop's hot cache (core/hotcache.c): memory, no I/O.
+ *   3. The store (store/pastes.c): Redis, then the counter, then MongoDB.
+ * Pastes read from the store enter the hot cache; they are shared
+ * (refcounted) and never modified once read.
+ * Then, in this order: an expired paste is gone (410) and removed in the
+ * background; a burn-after-reading paste read for its content is claimed
+ * in Redis (SET NX: one reader wins, everywhere), removed, and served to
+ * that one reader; a view is counted (views are batched per loop, and the
+ * page asks for the new total); the caller gets the paste. */
+#include "read.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/hotcache.h"
+#include "store/store.h"
+
+typedef struct read_job {
+    app_loop *l;
+    unsigned  how;
+    char      id[16];
+    paste    *p;
+    read_cb   cb;
+    void     *arg;
+} read_job;
+
+static void finish(read_job *j, int64_t views, const fault *f)
+{
+    j->cb(j->arg, f ? NULL : j->p, views, f);
+    if (f)
+        paste_free(j->p);
+    free(j);
+}
+
+static void fail(read_job *j, fault_kind kind, const char *message)
+{
+    fault f = { kind, NULL, "" };
+    snprintf(f.message, sizeof f.message, "%s", message);
+    finish(j, -1, &f);
+}
+
+static void on_total(void *arg, int64_t views)
+{
+    read_job *j = arg;
+    if (views < j->p->views)
+        views = j->p->views; /* Redis lost its counters: MongoDB knows better */
+    finish(j, views, NULL);
+}
+
+/* Count the view (when asked) and answer. */
+static void deliver(read_job *j)
+{
+    store_loop *sl = j->l->store;
+    if (j->how & READ_COUNT)
+        atomic_fetch_add_explicit(&j->l->app->stats.views, 1, memory_order_relaxed);
+    if (!(j->how & READ_TOTAL)) {
+        if (j->how & READ_COUNT)
+            store_views_count(sl, j->id, NULL, NULL);   /* batched: no total */
+        finish(j, -1, NULL);
+    } else if (j->how & READ_COUNT) {
+        store_views_count(sl, j->id, on_total, j);
+    } else {
+        store_views_current(sl, j->id, on_total, j);
+    }
+}
+
+static void on_burn_claim(void *arg, int won)
+{
+    read_job *j = arg;
+    if (won < 0) {
+        fail(j, FAULT_UNAVAILABLE, "cannot open a burn-after-reading paste while redis is down");
+        return;
+    }
+    if (!won) {
+        fail(j, FAULT_NOT_FOUND, "no such paste");  /* someone else read it first */
+        return;
+    }
+    store_paste_remove(j->l->store, j->id);
+    deliver(j);
+}
+
+static void settle(read_job *j)
+{
+    if (paste_seconds_left(j->p, now_ms()) <= 0) {
+        store_paste_remove(j->l->store, j->id);
+        fail(j, FAULT_GONE, "paste expired");
+        return;
+    }
+    if (j->p->burn) {
+        if (j->how & READ_NO_BURN) {
+            fail(j, FAULT_NOT_FOUND, "no such paste");
+            return;
+        }
+        if (j->how & READ_SPARE_BURN) {
+            finish(j, -1, NULL);
+            return;
+        }
+        if (j->how & READ_CONSUME) {
+            store_claim_burn(j->l->store, j->id, on_burn_claim, j);
+            return;
+        }
+    }
+    deliver(j);
+}
+
+static void on_stored(void *arg, paste *p, int cached, const fault *f)
+{
+    read_job *j = arg;
+    app_stats *st = &j->l->app->stats;
+    if (!cached)
+        atomic_fetch_add_explicit(&st->cache_misses, 1, memory_order_relaxed);
+    if (!p) {
+        if (f->kind == FAULT_UNAVAILABLE)
+            atomic_fetch_add_explicit(&st->store_errors, 1, memory_order_relaxed);
+        finish(j, -1, f);
+        return;
+    }
+    if (cached)
+        atomic_fetch_add_explicit(&st->cache_hits, 1, memory_order_relaxed);
+    j->p = p;
+    hotcache_put(j->l->hot, p, now_ms());
+    settle(j);
+}
+
+void app_read(app_loop *l, const char *id, unsigned how, read_cb cb, void *arg)
+{
+    uint64_t num;
+    static const fault not_found = { FAULT_NOT_FOUND, NULL, "no such paste" };
+    static const fault no_memory = { FAULT_NO_MEMORY, NULL, "out of memory" };
+    if (ids_decode(l->app->ids, id, strlen(id), &num) != 0) {
+        cb(arg, NULL, -1, &not_found);
+        return;
+    }
+    read_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        cb(arg, NULL, -1, &no_memory);
+        return;
+    }
+    j->l = l;
+    j->how = how;
+    j->cb = cb;
+    j->arg = arg;
+    snprintf(j->id, sizeof j->id, "%s", id);
+    j->p = hotcache_get(l->hot, id, now_ms());
+    if (j->p) {
+        app_stats *st = &l->app->stats;
+        atomic_fetch_add_explicit(&st->cache_hits, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&st->hot_hits, 1, memory_order_relaxed);
+        settle(j);
+        return;
+    }
+    store_paste_get(l->store, id, num, on_stored, j);
+}

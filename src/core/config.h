@@ -1,0 +1,57 @@
+/* config.h - pasted's settings: file, then environment. See config.c. */
+#ifndef PASTED_CORE_CONFIG_H
+#define PASTED_CORE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fault.h"
+
+typedef struct config {
+    char   listen[64];          /* bind address */
+    int    port;
+    int    workers;             /* event-loop threads; 0 = one per core */
+    char   redis_url[256];      /* redis://host:port or a unix socket path */
+    char   mongo_uri[512];
+    char   mongo_database[64];
+    char   mongo_collection[64];
+    int    mongo_threads;       /* size of the blocking-work pool */
+    size_t max_paste_size;      /* bytes */
+    int    cache_ttl;           /* seconds a cached paste lives in Redis */
+    size_t cache_max_entry;     /* pastes larger than this are not cached */
+    size_t hot_cache_size;      /* bytes of hot pastes kept in memory, all workers */
+    int    hot_ttl_ms;          /* how long a worker keeps a paste without asking Redis */
+    int    header_timeout;      /* seconds */
+    int    body_timeout;        /* seconds */
+    int    keepalive_timeout;   /* seconds */
+    size_t max_header_size;     /* bytes */
+    int    view_flush_ms;       /* how often buffered view counts reach MongoDB */
+    int    view_batch_ms;       /* how often a worker sends its raw views to Redis; 0 = at once */
+    char   id_key[65];          /* hex; empty = generated once, kept in MongoDB */
+    char   public_url[256];     /* base of links; empty = from the Host header */
+    char   log_level[16];
+    char   expire_choices[128]; /* offered expiries, e.g. "10m 1h 1d 1w 1mo never" */
+    char   default_expire[12];  /* one of expire_choices */
+    int    sweep_interval;      /* seconds between deletions of expired pastes */
+    int    sse_max_streams;     /* open /events streams, per process */
+    int    sse_keepalive;       /* seconds between keep-alive comments */
+    int    recent_count;        /* pastes in the recent list */
+} config;
+
+void config_defaults(config *cfg);
+
+/* Parse "key value" lines (# comments, blank lines) from text. On error,
+ * returns -1 with f's message "NAME:LINE: reason". */
+int config_parse(config *cfg, const char *text, const char *name, fault *f);
+
+/* Read and parse a file. */
+int config_load(config *cfg, const char *path, fault *f);
+
+/* PORT, REDIS_URL, MONGO_URI, and PASTED_<KEY> for every key, override the file. */
+int config_apply_env(config *cfg, fault *f);
+
+/* Cross-field checks once everything is loaded. No side effects: what the
+ * settings mean (the expiry choices, the log level) is set up by the process. */
+int config_validate(const config *cfg, fault *f);
+
+#endif

@@ -1,0 +1,47 @@
+/* cache.c - the Redis side of a paste's life.
+ *
+ * A paste's record (paste_encode) is written on create and on a
+ * read-through miss; the entry's TTL is the configured cache_ttl, cut to
+ * the paste's remaining life so the cache can never serve an expired paste
+ * for long (reads check expiry anyway). Pastes above cache_max_entry are
+ * not cached: they would crowd out the many small hot ones. A paste known
+ * not to exist is cached as a short tombstone, so repeated reads of a
+ * missing id stay off MongoDB. */
+#include "state.h"
+
+#include <stdlib.h>
+
+#include "core/clock.h"
+
+void cache_put(store_loop *sl, const paste *p)
+{
+    const config *cfg = &sl->s->cfg;
+    if (p->size > cfg->cache_max_entry)
+        return;
+    int64_t ttl = paste_seconds_left(p, now_ms());
+    if (ttl > cfg->cache_ttl)
+        ttl = cfg->cache_ttl;
+    if (ttl <= 0)
+        return;
+    size_t len;
+    uint8_t *rec = paste_encode(p, &len);
+    if (!rec)
+        return;
+    rconn_command(sl->redis, NULL, NULL, "SET %s%s %b EX %lld", KEY_PASTE, p->id, rec, len,
+                  (long long)ttl);
+    free(rec);
+}
+
+void cache_tombstone(store_loop *sl, const char *id)
+{
+    rconn_command(sl->redis, NULL, NULL, "SET %s%s %s EX %d", KEY_PASTE, id, TOMBSTONE, TOMBSTONE_TTL);
+}
+
+void cache_forget(store_loop *sl, const char *id)
+{
+    /* every loop of every instance drops its in-memory copy (feed.c) */
+    rconn_command(sl->redis, NULL, NULL, "PUBLISH %s %s", CHANNEL_GONE, id);
+    cache_tombstone(sl, id);
+    views_forget(sl, id);
+    recent_remove(sl, id);
+}

@@ -1,0 +1,25 @@
+/* keys.h - every Redis key and channel pasted uses, in one place.
+ *
+ * Only the store layer includes this file: no other layer names a key or
+ * builds a Redis command. When keys are spread over several Redis nodes,
+ * the choice of node for a key is made where these names are used. */
+#ifndef PASTED_STORE_KEYS_H
+#define PASTED_STORE_KEYS_H
+
+#define KEY_COUNTER      "pasted:counter"    /* INCR: the next paste number */
+#define KEY_PASTE        "pasted:p:"         /* + id: cached paste record (paste_encode) */
+#define KEY_BURNED       "pasted:burned:"    /* + id: the one read of a burn paste was claimed */
+#define KEY_VIEWS        "pasted:views"      /* hash id -> live view total */
+#define KEY_PENDING      "pasted:pending"    /* hash "id|day" -> views not yet in MongoDB */
+#define KEY_FLUSHING     "pasted:flushing:"  /* + ms:rand: a batch of views being written */
+#define KEY_RECENT       "pasted:recent"     /* zset id by creation ms: recent public pastes */
+#define KEY_RECENT_META  "pasted:rm:"        /* + id: a recent paste's summary (JSON) */
+#define KEY_EXPIRING     "pasted:expiring"   /* zset id by expiry ms: pastes to sweep */
+#define CHANNEL_NEW      "pasted:new"        /* PUBLISH a JSON summary on every public create */
+#define CHANNEL_GONE     "pasted:gone"       /* PUBLISH id on delete, burn, expiry */
+
+#define TOMBSTONE        "-"                 /* the value of KEY_PASTE for "no such paste" */
+#define TOMBSTONE_TTL    60                  /* seconds */
+#define BURNED_TTL       604800              /* seconds a burn claim is remembered */
+
+#endif

@@ -1,0 +1,572 @@
+/* mongo.c - the durable store: one MongoDB document per paste.
+ *
+ * Document shape (collection from the config, "pastes" by default):
+ *   { _id: <public id>, num: <counter, int64>, pid: <public id>, body: BinData(exact bytes),
+ *     title, lang, size, created: Date, expires: Date|null, burn, unlisted,
+ *     hash: <sha256 hex>, views: int64, last_view: Date, days: { "YYYY-MM-DD": n } }
+ * Every lookup is by _id, the public id: FerretDB v1 (SQLite) pushes only
+ * _id filters down to SQLite, and with the expression index that
+ * .tools/stack.sh adds they are ~2 ms at any size; any other filter scans
+ * the collection (~30 us per paste). A number handed out twice gives the
+ * same id, so _id also catches a counter that went back. Indexes, created
+ * at start: num (the counter's resync), expires (the full sweep); pid
+ * (unique) is kept for older tools.
+ * A "meta" collection holds the ID permutation's secret and the counter floor.
+ *
+ * Everything goes through one mongo_store handle (its client pool, database
+ * and collection names). mongo-c-driver is blocking, so these functions run
+ * on pool.c's threads (jobs.c) or the background thread; each borrows a
+ * client from the handle's mongoc_client_pool_t and gives it back. */
+#include "mongo.h"
+
+#include <mongoc/mongoc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "core/log.h"
+
+struct mongo_store {
+    mongoc_client_pool_t *clients;
+    mongoc_uri_t *uri;
+    char db_name[64], coll_name[64];
+};
+
+/* A driver error as a fault: the store did not do it (503 to a user). */
+static int set_err(fault *f, const char *what, const bson_error_t *e)
+{
+    return fault_set(f, FAULT_UNAVAILABLE, NULL, "%s: %.200s", what, e ? e->message : "failed");
+}
+
+static mongoc_client_t *borrow(mongo_store *m) { return mongoc_client_pool_pop(m->clients); }
+static void give_back(mongo_store *m, mongoc_client_t *c) { mongoc_client_pool_push(m->clients, c); }
+
+static int run_command(mongo_store *m, mongoc_client_t *c, const bson_t *cmd, const char *what, fault *f)
+{
+    bson_error_t e;
+    bool ok = mongoc_client_write_command_with_opts(c, m->db_name, cmd, NULL, NULL, &e);
+    if (!ok)
+        set_err(f, what, &e);
+    return ok ? 0 : -1;
+}
+
+/* One createIndexes command per index: FerretDB v1.24 panics (and drops the
+ * connection) when one command re-creates several existing indexes. */
+static int create_index(mongo_store *m, mongoc_client_t *c, const char *field, int order, const char *name,
+                        int unique, int ttl, fault *f)
+{
+    bson_t index = BSON_INITIALIZER, key = BSON_INITIALIZER, list = BSON_INITIALIZER;
+    BSON_APPEND_INT32(&key, field, order);
+    BSON_APPEND_DOCUMENT(&index, "key", &key);
+    BSON_APPEND_UTF8(&index, "name", name);
+    if (unique)
+        BSON_APPEND_BOOL(&index, "unique", true);
+    if (ttl)
+        BSON_APPEND_INT32(&index, "expireAfterSeconds", 0);
+    BSON_APPEND_DOCUMENT(&list, "0", &index);
+    bson_t command = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&command, "createIndexes", m->coll_name);
+    BSON_APPEND_ARRAY(&command, "indexes", &list);
+    int rc = run_command(m, c, &command, "createIndexes", f);
+    bson_destroy(&command);
+    bson_destroy(&list);
+    bson_destroy(&index);
+    bson_destroy(&key);
+    return rc;
+}
+
+/* Expired pastes: a TTL index where the server has them (MongoDB), else a
+ * plain index for pasted's own sweep. FerretDB v1 answers NotImplemented
+ * (238) to expireAfterSeconds. pasted checks expiry on every read anyway, so
+ * the TTL monitor's delay (up to a minute) is never visible. */
+static int ensure_expiry_index(mongo_store *m, mongoc_client_t *c, fault *f)
+{
+    fault why;
+    if (create_index(m, c, "expires", 1, "expires_ttl", 0, 1, &why) == 0)
+        return 0;
+    log_info("no TTL index (%s); expired pastes are swept by pasted", why.message);
+    return create_index(m, c, "expires", 1, "expires_1", 0, 0, f);
+}
+
+static int64_t int_field(const bson_t *doc, const char *name);
+
+static int ensure_indexes(mongo_store *m, mongoc_client_t *c, fault *f)
+{
+    if (create_index(m, c, "pid", 1, "pid_1", 1, 0, f) != 0
+        || create_index(m, c, "num", -1, "num_-1", 0, 0, f) != 0)
+        return -1;
+    return ensure_expiry_index(m, c, f);
+}
+
+/* mongo-c-driver's own messages, as pasted log lines. FerretDB has no
+ * endSessions command, so the driver's complaint about it is noise. */
+static void driver_log(mongoc_log_level_t level, const char *domain, const char *message, void *data)
+{
+    (void)data;
+    if (strstr(message, "endSessions"))
+        return;
+    if (level <= MONGOC_LOG_LEVEL_WARNING)
+        log_warn("mongoc %s: %s", domain, message);
+    else if (level <= MONGOC_LOG_LEVEL_INFO)
+        log_debug("mongoc %s: %s", domain, message);
+}
+
+mongo_store *mongo_open(const config *cfg, fault *f)
+{
+    bson_error_t e;
+    mongoc_log_set_handler(driver_log, NULL);
+    mongoc_init();
+    mongo_store *m = calloc(1, sizeof *m);
+    if (!m) {
+        fault_no_memory(f);
+        return NULL;
+    }
+    m->uri = mongoc_uri_new_with_error(cfg->mongo_uri, &e);
+    if (!m->uri) {
+        fault_set(f, FAULT_INVALID, "mongo_uri", "bad mongo_uri: %.200s", e.message);
+        mongo_close(m);
+        return NULL;
+    }
+    mongoc_uri_set_appname(m->uri, "pasted");
+    if (mongoc_uri_get_option_as_int32(m->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 0) == 0)
+        mongoc_uri_set_option_as_int32(m->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
+    m->clients = mongoc_client_pool_new(m->uri);
+    if (!m->clients) {
+        fault_set(f, FAULT_UNAVAILABLE, NULL, "cannot create MongoDB client pool");
+        mongo_close(m);
+        return NULL;
+    }
+    mongoc_client_pool_set_error_api(m->clients, MONGOC_ERROR_API_VERSION_2);
+    mongoc_client_pool_max_size(m->clients, (uint32_t)cfg->mongo_threads + 4);
+    snprintf(m->db_name, sizeof m->db_name, "%s", cfg->mongo_database);
+    snprintf(m->coll_name, sizeof m->coll_name, "%s", cfg->mongo_collection);
+    if (mongo_ping(m, f) != 0) {
+        mongo_close(m);
+        return NULL;
+    }
+    mongoc_client_t *c = borrow(m);
+    int rc = ensure_indexes(m, c, f);
+    give_back(m, c);
+    if (rc != 0) {
+        mongo_close(m);
+        return NULL;
+    }
+    return m;
+}
+
+void mongo_close(mongo_store *m)
+{
+    if (!m)
+        return;
+    if (m->clients)
+        mongoc_client_pool_destroy(m->clients);
+    if (m->uri)
+        mongoc_uri_destroy(m->uri);
+    free(m);
+    mongoc_cleanup();
+}
+
+int mongo_ping(mongo_store *m, fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    bson_t *cmd = BCON_NEW("ping", BCON_INT32(1));
+    bson_error_t e;
+    bool ok = mongoc_client_command_simple(c, "admin", cmd, NULL, NULL, &e);
+    if (!ok)
+        set_err(f, "MongoDB ping", &e);
+    bson_destroy(cmd);
+    give_back(m, c);
+    return ok ? 0 : -1;
+}
+
+static int read_secret(mongoc_collection_t *meta, uint8_t secret[32])
+{
+    bson_t *q = BCON_NEW("_id", BCON_UTF8("id_key"));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(meta, q, NULL, NULL);
+    const bson_t *doc;
+    int found = 0;
+    if (mongoc_cursor_next(cur, &doc)) {
+        bson_iter_t it;
+        bson_subtype_t st;
+        uint32_t len = 0;
+        const uint8_t *data = NULL;
+        if (bson_iter_init_find(&it, doc, "key") && BSON_ITER_HOLDS_BINARY(&it)) {
+            bson_iter_binary(&it, &st, &len, &data);
+            if (len == 32) {
+                memcpy(secret, data, 32);
+                found = 1;
+            }
+        }
+        if (!found)
+            found = -1; /* present but not a 32-byte key: refuse to guess */
+    }
+    bson_error_t e;
+    if (mongoc_cursor_error(cur, &e))
+        found = -2;
+    mongoc_cursor_destroy(cur);
+    bson_destroy(q);
+    return found;
+}
+
+int mongo_id_secret(mongo_store *m, uint8_t secret[32], fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *meta = mongoc_client_get_collection(c, m->db_name, "meta");
+    int rc = -1;
+    for (int attempt = 0; attempt < 2 && rc != 0; attempt++) {
+        int found = read_secret(meta, secret);
+        if (found == 1) {
+            rc = 0;
+            break;
+        }
+        if (found < 0) {
+            fault_set(f, FAULT_UNAVAILABLE, NULL, found == -1 ? "meta.id_key is malformed" : "cannot read meta.id_key");
+            break;
+        }
+        uint8_t fresh[32];
+        if (getrandom(fresh, sizeof fresh, 0) != (ssize_t)sizeof fresh) {
+            fault_set(f, FAULT_UNAVAILABLE, NULL, "getrandom failed");
+            break;
+        }
+        bson_t *doc = BCON_NEW("_id", BCON_UTF8("id_key"), "key", BCON_BIN(BSON_SUBTYPE_BINARY, fresh, 32));
+        bson_error_t e;
+        bool ok = mongoc_collection_insert_one(meta, doc, NULL, NULL, &e);
+        bson_destroy(doc);
+        if (ok) {
+            memcpy(secret, fresh, 32);
+            log_info("generated a new ID key and stored it in %s.meta", m->db_name);
+            rc = 0;
+        } else if (e.code != 11000) {
+            set_err(f, "storing the ID key", &e);
+            break;
+        }
+        /* duplicate key: another instance won the race; read theirs */
+    }
+    mongoc_collection_destroy(meta);
+    give_back(m, c);
+    return rc;
+}
+
+int mongo_insert(mongo_store *m, const paste *p, fault *f)
+{
+    bson_t doc = BSON_INITIALIZER;
+    BSON_APPEND_UTF8(&doc, "_id", p->id);
+    BSON_APPEND_INT64(&doc, "num", (int64_t)p->num);
+    BSON_APPEND_UTF8(&doc, "pid", p->id);
+    BSON_APPEND_BINARY(&doc, "body", BSON_SUBTYPE_BINARY, p->body, (uint32_t)p->size);
+    BSON_APPEND_UTF8(&doc, "title", p->title ? p->title : "");
+    BSON_APPEND_UTF8(&doc, "lang", p->lang ? p->lang : "");
+    BSON_APPEND_INT64(&doc, "size", (int64_t)p->size);
+    BSON_APPEND_DATE_TIME(&doc, "created", p->created_ms);
+    if (p->expires_ms)
+        BSON_APPEND_DATE_TIME(&doc, "expires", p->expires_ms);
+    else
+        BSON_APPEND_NULL(&doc, "expires");
+    BSON_APPEND_BOOL(&doc, "burn", p->burn);
+    BSON_APPEND_BOOL(&doc, "unlisted", p->unlisted);
+    BSON_APPEND_UTF8(&doc, "hash", p->hash);
+    BSON_APPEND_UTF8(&doc, "token_hash", p->token_hash);
+    BSON_APPEND_INT64(&doc, "views", 0);
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, m->coll_name);
+    bson_error_t e;
+    /* w:majority-style acknowledgement is the default ("w:1"): the paste is
+     * acknowledged to the user only after the store has it. */
+    bool ok = mongoc_collection_insert_one(coll, &doc, NULL, NULL, &e);
+    if (!ok && e.code == 11000)
+        fault_set(f, FAULT_EXISTS, NULL, "paste number %llu is taken", (unsigned long long)p->num);
+    else if (!ok)
+        set_err(f, "insert", &e);
+    mongoc_collection_destroy(coll);
+    give_back(m, c);
+    bson_destroy(&doc);
+    return ok ? 0 : -1;
+}
+
+int mongo_max_num(mongo_store *m, int64_t *out, fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, m->coll_name);
+    bson_t *opts = BCON_NEW("sort", "{", "num", BCON_INT32(-1), "}", "limit", BCON_INT64(1),
+                            "projection", "{", "num", BCON_INT32(1), "}");
+    bson_t q = BSON_INITIALIZER;
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, &q, opts, NULL);
+    const bson_t *doc;
+    *out = 0;
+    if (mongoc_cursor_next(cur, &doc))
+        *out = int_field(doc, "num");
+    bson_error_t e;
+    int rc = 0;
+    if (mongoc_cursor_error(cur, &e)) {
+        set_err(f, "find max", &e);
+        rc = -1;
+    }
+    mongoc_cursor_destroy(cur);
+    bson_destroy(&q);
+    bson_destroy(opts);
+    mongoc_collection_destroy(coll);
+    /* the floor recorded in meta covers numbers of deleted pastes */
+    mongoc_collection_t *meta = mongoc_client_get_collection(c, m->db_name, "meta");
+    bson_t *fq = BCON_NEW("_id", BCON_UTF8("counter"));
+    cur = mongoc_collection_find_with_opts(meta, fq, NULL, NULL);
+    if (rc == 0 && mongoc_cursor_next(cur, &doc) && int_field(doc, "floor") > *out)
+        *out = int_field(doc, "floor");
+    if (rc == 0 && mongoc_cursor_error(cur, &e)) {
+        set_err(f, "read counter floor", &e);
+        rc = -1;
+    }
+    mongoc_cursor_destroy(cur);
+    bson_destroy(fq);
+    mongoc_collection_destroy(meta);
+    give_back(m, c);
+    return rc;
+}
+
+int mongo_raise_floor(mongo_store *m, int64_t n, fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *meta = mongoc_client_get_collection(c, m->db_name, "meta");
+    bson_t *sel = BCON_NEW("_id", BCON_UTF8("counter"));
+    bson_t *upd = BCON_NEW("$max", "{", "floor", BCON_INT64(n), "}");
+    bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));
+    bson_error_t e;
+    bool ok = mongoc_collection_update_one(meta, sel, upd, opts, NULL, &e);
+    if (!ok)
+        set_err(f, "raise counter floor", &e);
+    bson_destroy(sel);
+    bson_destroy(upd);
+    bson_destroy(opts);
+    mongoc_collection_destroy(meta);
+    give_back(m, c);
+    return ok ? 0 : -1;
+}
+
+static char *dup_utf8_field(const bson_t *doc, const char *name)
+{
+    bson_iter_t it;
+    const char *s = "";
+    uint32_t len = 0;
+    if (bson_iter_init_find(&it, doc, name) && BSON_ITER_HOLDS_UTF8(&it))
+        s = bson_iter_utf8(&it, &len);
+    char *copy = malloc((size_t)len + 1);
+    if (copy) {
+        memcpy(copy, s, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+static int64_t int_field(const bson_t *doc, const char *name)
+{
+    bson_iter_t it;
+    if (bson_iter_init_find(&it, doc, name) && BSON_ITER_HOLDS_NUMBER(&it))
+        return bson_iter_as_int64(&it);
+    return 0;
+}
+
+static int64_t date_field(const bson_t *doc, const char *name)
+{
+    bson_iter_t it;
+    if (bson_iter_init_find(&it, doc, name) && BSON_ITER_HOLDS_DATE_TIME(&it))
+        return bson_iter_date_time(&it);
+    return 0;
+}
+
+static paste *paste_from_doc(const bson_t *doc)
+{
+    paste *p = paste_new();
+    bson_iter_t it;
+    bson_subtype_t st;
+    uint32_t len = 0;
+    const uint8_t *data = NULL;
+    if (!p)
+        return NULL;
+    if (bson_iter_init_find(&it, doc, "body") && BSON_ITER_HOLDS_BINARY(&it))
+        bson_iter_binary(&it, &st, &len, &data);
+    p->num = (uint64_t)int_field(doc, "num");
+    char *pid = dup_utf8_field(doc, "pid");
+    snprintf(p->id, sizeof p->id, "%s", pid ? pid : "");
+    free(pid);
+    p->title = dup_utf8_field(doc, "title");
+    p->lang = dup_utf8_field(doc, "lang");
+    p->size = len;
+    p->body = malloc(len ? len : 1);
+    if (p->body && len)
+        memcpy(p->body, data, len);
+    p->created_ms = date_field(doc, "created");
+    p->expires_ms = date_field(doc, "expires");
+    p->views = int_field(doc, "views");
+    if (bson_iter_init_find(&it, doc, "burn") && BSON_ITER_HOLDS_BOOL(&it))
+        p->burn = bson_iter_bool(&it);
+    if (bson_iter_init_find(&it, doc, "unlisted") && BSON_ITER_HOLDS_BOOL(&it))
+        p->unlisted = bson_iter_bool(&it);
+    char *hash = dup_utf8_field(doc, "hash");
+    snprintf(p->hash, sizeof p->hash, "%s", hash ? hash : "");
+    free(hash);
+    if (!p->body || !p->title || !p->lang) {
+        paste_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+int mongo_find(mongo_store *m, const char *id, paste **out, fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, m->coll_name);
+    bson_t *q = BCON_NEW("_id", BCON_UTF8(id));
+    bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, q, opts, NULL);
+    const bson_t *doc;
+    int rc = -1;
+    *out = NULL;
+    bson_error_t e;
+    if (mongoc_cursor_next(cur, &doc)) {
+        *out = paste_from_doc(doc);
+        if (*out)
+            rc = 0;
+        else
+            fault_set(f, FAULT_UNAVAILABLE, NULL, "paste %s: cannot decode document", id);
+    } else if (mongoc_cursor_error(cur, &e)) {
+        set_err(f, "find", &e);
+    } else {
+        fault_set(f, FAULT_NOT_FOUND, NULL, "no such paste");
+    }
+    mongoc_cursor_destroy(cur);
+    bson_destroy(q);
+    bson_destroy(opts);
+    mongoc_collection_destroy(coll);
+    give_back(m, c);
+    return rc;
+}
+
+/* Build a bulk with fill(), run it on the pastes collection; *count (when
+ * not NULL) gets the reply's count_field. 0 ok, -1 with f. */
+typedef void (*bulk_fill)(mongoc_bulk_operation_t *bulk, const void *arg, size_t n);
+
+static int run_bulk(mongo_store *m, bulk_fill fill, const void *arg, size_t n, const char *what,
+                    const char *count_field, int64_t *count, fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, m->coll_name);
+    mongoc_bulk_operation_t *bulk = mongoc_collection_create_bulk_operation_with_opts(coll, NULL);
+    fill(bulk, arg, n);
+    bson_t reply;
+    bson_error_t e;
+    bool ok = mongoc_bulk_operation_execute(bulk, &reply, &e) != 0;
+    if (ok && count) {
+        bson_iter_t it;
+        *count = bson_iter_init_find(&it, &reply, count_field) ? bson_iter_as_int64(&it) : 0;
+    } else if (!ok) {
+        set_err(f, what, &e);
+    }
+    bson_destroy(&reply);
+    mongoc_bulk_operation_destroy(bulk);
+    mongoc_collection_destroy(coll);
+    give_back(m, c);
+    return ok ? 0 : -1;
+}
+
+typedef struct views_at {
+    const view_delta *d;
+    int64_t now_ms;
+} views_at;
+
+static void fill_views(mongoc_bulk_operation_t *bulk, const void *arg, size_t n)
+{
+    const views_at *v = arg;
+    for (size_t i = 0; i < n; i++) {
+        char day_field[32];
+        snprintf(day_field, sizeof day_field, "days.%s", v->d[i].day);
+        bson_t *sel = BCON_NEW("_id", BCON_UTF8(v->d[i].id));
+        bson_t *upd = BCON_NEW("$inc", "{", "views", BCON_INT64(v->d[i].count),
+                               day_field, BCON_INT64(v->d[i].count), "}",
+                               "$max", "{", "last_view", BCON_DATE_TIME(v->now_ms), "}");
+        mongoc_bulk_operation_update_one(bulk, sel, upd, false);
+        bson_destroy(sel);
+        bson_destroy(upd);
+    }
+}
+
+int mongo_add_views(mongo_store *m, const view_delta *d, size_t n, int64_t now_ms, fault *f)
+{
+    if (n == 0)
+        return 0;
+    views_at v = { d, now_ms };
+    return run_bulk(m, fill_views, &v, n, "view update", NULL, NULL, f);
+}
+
+static int delete_matching(mongo_store *m, const bson_t *selector, int64_t *deleted, fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, m->coll_name);
+    bson_t reply;
+    bson_error_t e;
+    bool ok = mongoc_collection_delete_many(coll, selector, NULL, &reply, &e);
+    if (ok) {
+        bson_iter_t it;
+        *deleted = bson_iter_init_find(&it, &reply, "deletedCount") ? bson_iter_as_int64(&it) : 0;
+    } else {
+        set_err(f, "delete", &e);
+    }
+    bson_destroy(&reply);
+    mongoc_collection_destroy(coll);
+    give_back(m, c);
+    return ok ? 0 : -1;
+}
+
+int mongo_delete(mongo_store *m, const char *id, const char *token_hash, fault *f)
+{
+    /* Delete only with the right token: the filter carries both, so a wrong
+     * token can never delete, even racing another request. */
+    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id), "token_hash", BCON_UTF8(token_hash));
+    int64_t n = 0;
+    int rc = delete_matching(m, sel, &n, f);
+    bson_destroy(sel);
+    if (rc != 0 || n > 0)
+        return rc;
+    /* nothing deleted: a wrong token, or no such paste */
+    paste *p = NULL;
+    if (mongo_find(m, id, &p, f) != 0)
+        return -1;
+    paste_free(p);
+    return fault_set(f, FAULT_DENIED, "X-Delete-Token", "wrong delete token");
+}
+
+int mongo_remove(mongo_store *m, const char *id, fault *f)
+{
+    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id));
+    int64_t n = 0;
+    int rc = delete_matching(m, sel, &n, f);
+    bson_destroy(sel);
+    return rc;
+}
+
+static void fill_removals(mongoc_bulk_operation_t *bulk, const void *arg, size_t n)
+{
+    const char *const *ids = arg;
+    for (size_t i = 0; i < n; i++) {
+        /* _id alone: the only filter FerretDB answers from an index */
+        bson_t *sel = BCON_NEW("_id", BCON_UTF8(ids[i]));
+        mongoc_bulk_operation_remove_one(bulk, sel);
+        bson_destroy(sel);
+    }
+}
+
+int mongo_remove_ids(mongo_store *m, const char *const *ids, size_t n, int64_t *deleted, fault *f)
+{
+    *deleted = 0;
+    if (n == 0)
+        return 0;
+    return run_bulk(m, fill_removals, ids, n, "delete expired", "nRemoved", deleted, f);
+}
+
+long mongo_sweep(mongo_store *m, int64_t now_ms, fault *f)
+{
+    bson_t *sel = BCON_NEW("expires", "{", "$lte", BCON_DATE_TIME(now_ms), "}");
+    int64_t n = 0;
+    int rc = delete_matching(m, sel, &n, f);
+    bson_destroy(sel);
+    return rc == 0 ? (long)n : -1;
+}

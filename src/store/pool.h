@@ -1,0 +1,18 @@
+/* pool.h - run blocking work off the event loops. See pool.c. */
+#ifndef PASTED_STORE_POOL_H
+#define PASTED_STORE_POOL_H
+
+struct event_base;
+
+typedef struct pool pool;
+typedef void (*pool_work_fn)(void *arg); /* runs on a pool thread; may block */
+typedef void (*pool_done_fn)(void *arg); /* runs afterwards on the submitting loop */
+
+pool *pool_new(int threads, int max_queued);
+/* Queue work; done(arg) later runs on base's loop thread. Returns -1 when the
+ * queue is full (the store is too slow: the caller answers 503). */
+int  pool_submit(pool *p, struct event_base *base, pool_work_fn work, pool_done_fn done, void *arg);
+int  pool_queued(pool *p);
+void pool_free(pool *p); /* waits for queued work to finish */
+
+#endif

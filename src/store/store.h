@@ -1,0 +1,134 @@
+/* store.h - pasted's data behind one handle. See store.c.
+ *
+ * Redis numbers pastes, caches them, keeps the recent list, the expiry
+ * index, the view counters and carries events; MongoDB keeps the pastes and
+ * their statistics. The layers above see neither: they call these
+ * functions, which name every key (keys.h) and run every command.
+ *
+ *   store       one per process: where Redis is, the MongoDB handle, and
+ *               the thread pool that runs MongoDB calls off the loops.
+ *   store_loop  one per event loop: its async Redis connection, its
+ *               subscriber, and its batch of raw views.
+ *
+ * Calls that take a store_loop run on that loop and answer by callback on
+ * it, never blocking; a callback may run before the call returns (Redis
+ * down, the pool full). Calls that take a store alone block: start-up and
+ * the background thread only. Failures follow core/fault.h. */
+#ifndef PASTED_STORE_STORE_H
+#define PASTED_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/fault.h"
+#include "core/ids.h"
+#include "core/paste.h"
+
+struct event_base;
+typedef struct store store;
+typedef struct store_loop store_loop;
+
+/* --- the process -------------------------------------------------------- */
+
+/* MongoDB (retried for up to 10 s: it may still be starting), its indexes,
+ * and the pool of cfg->mongo_threads; Redis must answer too. NULL with f. */
+store *store_open(const config *cfg, fault *f);
+/* Stop taking MongoDB work and finish what is queued (results are delivered
+ * to the loops, which must still run them: store_loop_drain). */
+void   store_stop_jobs(store *s);
+void   store_close(store *s);
+/* The id permutation's key: the configured id_key, else the secret kept in
+ * MongoDB, made on the first start (the first writer wins, so instances
+ * sharing the store share the key). */
+int    store_load_id_key(store *s, fault *f);
+const ids_key *store_ids(const store *s);
+/* Redis lost its data? Move the counter past every stored number. */
+int    store_resync_counter(store *s, fault *f);
+size_t store_jobs_queued(store *s);
+
+/* --- a loop ------------------------------------------------------------- */
+
+typedef struct store_watch {
+    void (*on_new)(void *arg, const char *json, size_t len); /* a public paste was made */
+    void (*on_gone)(void *arg, const char *id);   /* deleted, burnt or expired anywhere */
+    void (*on_resubscribed)(void *arg);           /* events may have been missed */
+    void  *arg;
+} store_watch;
+
+/* view_batch_ms > 0: raw views are counted in memory and sent every so often. */
+store_loop *store_loop_new(store *s, struct event_base *base, const store_watch *watch);
+/* Before the loop ends: send the batch of views, run results still due. */
+void        store_loop_drain(store_loop *sl);
+void        store_loop_free(store_loop *sl);
+
+/* --- pastes ------------------------------------------------------------- */
+
+/* A read. p: a new reference (paste_free it) or NULL. Without p, f says why:
+ * FAULT_NOT_FOUND (no such paste: known from the cache, the counter or the
+ * store) or FAULT_UNAVAILABLE. `cached` says p came from Redis. */
+typedef void (*paste_cb)(void *arg, paste *p, int cached, const fault *f);
+/* Redis first; on a miss, the counter (an id above it was never issued),
+ * then MongoDB, whose answer is cached (a miss as a short tombstone). */
+void store_paste_get(store_loop *sl, const char *id, uint64_t num, paste_cb cb, void *arg);
+
+/* Number p (INCR), store it in MongoDB, then cache it and list it where it
+ * belongs (recent, expiry). cb's f is NULL on success; then
+ * p->num and p->id are set. A number the store already has (Redis lost its
+ * counter) moves the counter past the store's and takes the next one. */
+typedef void (*done_cb)(void *arg, const fault *f);
+void store_paste_add(store_loop *sl, paste *p, done_cb cb, void *arg);
+/* Tell every instance's live feed about a new public paste. */
+void store_announce(store_loop *sl, const char *json);
+
+/* Delete id when token_hash is its token's: f NULL deleted; FAULT_NOT_FOUND,
+ * FAULT_DENIED (wrong token) or FAULT_UNAVAILABLE. Then forgotten everywhere. */
+void store_paste_delete(store_loop *sl, const char *id, const char *token_hash,
+                        done_cb cb, void *arg);
+/* Expired or burnt: forgotten everywhere now, its document removed in the
+ * background (the sweep retries a failure). */
+void store_paste_remove(store_loop *sl, const char *id);
+
+/* The one read of a burn-after-reading paste: 1 this caller won it (across
+ * every loop and instance), 0 someone else did, -1 Redis cannot say. */
+typedef void (*claim_cb)(void *arg, int won);
+void store_claim_burn(store_loop *sl, const char *id, claim_cb cb, void *arg);
+
+/* --- views -------------------------------------------------------------- */
+
+/* total: the live count, or -1 when Redis cannot say. */
+typedef void (*views_cb)(void *arg, int64_t total);
+/* Count one view; cb (may be NULL: a raw read, counted in the batch) gets the total. */
+void store_views_count(store_loop *sl, const char *id, views_cb cb, void *arg);
+void store_views_current(store_loop *sl, const char *id, views_cb cb, void *arg);
+
+/* --- lists -------------------------------------------------------------- */
+
+/* items valid only during the call; n may be 0 (also when Redis is down). */
+typedef void (*recent_cb)(void *arg, const paste_summary *items, size_t n);
+void store_recent(store_loop *sl, size_t max, recent_cb cb, void *arg);
+
+/* --- health ------------------------------------------------------------- */
+
+typedef void (*health_cb)(void *arg, int redis_ok, int mongo_ok);
+void store_health(store_loop *sl, health_cb cb, void *arg);
+
+/* --- the background thread (blocking) ----------------------------------- */
+
+void views_flush_start(store *s);             /* claim batches a crashed instance left */
+void views_flush_tick(store *s, int tick_ms);  /* a share of the current round */
+void views_flush_stop(store *s);               /* drain for a few seconds, then close */
+/* Counts each tick writes of a round of `counts` (views.c). */
+size_t views_round_quota(long long counts, int flush_ms, int tick_ms);
+/* Delete the documents of pastes expired by now_ms that the index lists;
+ * how many, or -1 with f. *more: more were due than one round takes. */
+long expiry_sweep(store *s, int64_t now_ms, int *more, fault *f);
+/* The same by a query over every document (what the index missed). */
+long expiry_sweep_all(store *s, int64_t now_ms, fault *f);
+void expiry_close(store *s);
+/* Record the counter in MongoDB when it moved (deleted pastes' numbers
+ * must never come back). */
+void counter_checkpoint(store *s);
+void counter_checkpoint_close(store *s);
+
+#endif

@@ -1,0 +1,77 @@
+/* health.c - GET /healthz and GET /metrics.
+ *
+ * /healthz asks both stores right now: Redis with an async PING on this
+ * worker's connection, MongoDB with a ping on the pool. It answers when both
+ * have answered: 200 "ok", or 503 naming what failed. ?verbose=1 adds one
+ * "name value" line per fact (the same counters as /metrics).
+ * /metrics is Prometheus text: request, create, view, cache hit and miss
+ * counters, the store queue depth, and what the process adds (loop lag). */
+#include "web.h"
+
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_counters(request *r, struct evbuffer *b, const char *prefix)
+{
+    app_stats *s = &app_of(r)->stats;
+    evbuffer_add_printf(b,
+        "%srequests_total %llu\n%spastes_created_total %llu\n%sviews_total %llu\n"
+        "%scache_hits_total %llu\n%scache_misses_total %llu\n%shot_hits_total %llu\n"
+        "%sstore_errors_total %llu\n"
+        "%sstore_queue %d\n",
+        prefix, (unsigned long long)atomic_load(&s->requests),
+        prefix, (unsigned long long)atomic_load(&s->created),
+        prefix, (unsigned long long)atomic_load(&s->views),
+        prefix, (unsigned long long)atomic_load(&s->cache_hits),
+        prefix, (unsigned long long)atomic_load(&s->cache_misses),
+        prefix, (unsigned long long)atomic_load(&s->hot_hits),
+        prefix, (unsigned long long)atomic_load(&s->store_errors),
+        prefix, (int)app_store_queue(app_of(r)));
+}
+
+static void on_health(void *arg, int redis_ok, int mongo_ok)
+{
+    request *r = arg;
+    int ok = redis_ok && mongo_ok;
+    char *verbose = query_param(r, "verbose");
+    int detail = verbose && strcmp(verbose, "1") == 0;
+    free(verbose);
+    set_header(r, "Cache-Control", "no-store");
+    struct evbuffer *b = evbuffer_new();
+    if (!b) {
+        reply_error(r, 503, "out of memory");
+        return;
+    }
+    if (ok)
+        evbuffer_add_printf(b, "ok\n");
+    else
+        evbuffer_add_printf(b, "unavailable:%s%s\n", redis_ok ? "" : " redis", mongo_ok ? "" : " mongodb");
+    if (detail) {
+        evbuffer_add_printf(b, "redis %s\nmongodb %s\n", redis_ok ? "ok" : "down", mongo_ok ? "ok" : "down");
+        add_counters(r, b, "");
+    }
+    reply(r, ok ? 200 : 503, "text/plain; charset=utf-8", b);
+}
+
+void handle_health(request *r, const char *rest)
+{
+    (void)rest;
+    app_health(loop_of(r)->app, on_health, r);
+}
+
+void handle_metrics(request *r, const char *rest)
+{
+    (void)rest;
+    struct evbuffer *b = evbuffer_new();
+    if (!b) {
+        reply_error(r, 503, "out of memory");
+        return;
+    }
+    add_counters(r, b, "pasted_");
+    if (loop_of(r)->web->more_metrics)
+        loop_of(r)->web->more_metrics(b);
+    set_header(r, "Cache-Control", "no-store");
+    reply(r, 200, "text/plain; version=0.0.4; charset=utf-8", b);
+}

@@ -1,0 +1,156 @@
+/* help.c - GET /help: a plain-text page like a man page, with copy-paste
+ * examples of every way to use pasted from a terminal or a program.
+ *
+ * Also the answer to GET / when the User-Agent is curl's or wget's (and the
+ * client does not ask for HTML): home.c asks help_is_for_terminal().
+ * The page is one static template; $URL (the base URL of this request, from
+ * base_url(): the configured public_url, else the checked Host header),
+ * $MAX (paste size limit), $EXPIRE (offered expiries) and $DEFAULT (the
+ * default expiry) are filled in per request. Text only: nothing here is
+ * HTML, and the reply is text/plain with nosniff (http/request.c). */
+#include "web.h"
+
+#include <event2/buffer.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/format.h"
+
+static const char help_text[] =
+"PASTED(1)                          pasted                          PASTED(1)\n"
+"\n"
+"NAME\n"
+"    pasted - a pastebin for terminals, browsers and programs\n"
+"\n"
+"SYNOPSIS\n"
+"    command | curl --data-binary @- $URL/\n"
+"    curl -T FILE $URL/\n"
+"    curl -F 'file=@FILE' $URL/\n"
+"\n"
+"DESCRIPTION\n"
+"    Send text or any bytes (up to $MAX); the answer is the paste's URL,\n"
+"    alone on one line. Bytes are kept exactly as sent.\n"
+"\n"
+"CREATING\n"
+"    The body, as is:\n"
+"        echo hello | curl --data-binary @- $URL/\n"
+"        curl --data-binary @notes.txt $URL/\n"
+"        curl -T notes.txt $URL/             (the file name is the title)\n"
+"    A form, field 'content' (text) or 'file' (a file):\n"
+"        ls -l | curl -F 'content=<-' $URL/\n"
+"        curl -F 'file=@photo.png' $URL/\n"
+"    A form with a single field of any name (sprunge, ix.io):\n"
+"        dmesg | curl -F 'sprunge=<-' $URL/\n"
+"        dmesg | curl -F 'f:1=<-' $URL/\n"
+"\n"
+"OPTIONS\n"
+"    In the query string (?lang=c&expire=1h) or as form fields (-F lang=c):\n"
+"        title=TEXT     a title, up to 200 characters\n"
+"        lang=NAME      the language to highlight: c, python, go, sh, ...\n"
+"        expire=WHEN    one of $EXPIRE (default: $DEFAULT)\n"
+"        burn=1         burn after reading: the first read deletes it\n"
+"        unlisted=1     not in the recent list nor the live feed\n"
+"        verbose=1      (query string) a second line: the delete command\n"
+"    An invalid value gets 400 naming the field and what it accepts.\n"
+"        curl --data-binary @main.c '$URL/?lang=c&title=main.c&expire=1d'\n"
+"        echo secret | curl -F 'content=<-' -F burn=1 $URL/\n"
+"\n"
+"READING\n"
+"    $URL/ID                 the page, highlighted\n"
+"    $URL/ID.EXT             the same; EXT is the language if none was given\n"
+"    $URL/raw/ID             the exact bytes (also $URL/raw/ID.EXT)\n"
+"    $URL/raw/ID?download=1  the same, as a file to save\n"
+"        curl $URL/raw/ID\n"
+"        curl -r 0-99 $URL/raw/ID          (byte ranges)\n"
+"        curl --compressed $URL/raw/ID     (gzip for text over 1 KiB)\n"
+"\n"
+"DELETING\n"
+"    Every create answer carries the header X-Delete-Token: TOKEN. Keep it:\n"
+"    it is shown once and stored only as a hash.\n"
+"        curl -D - --data-binary @notes.txt $URL/   (shows the headers)\n"
+"        curl --data-binary @notes.txt '$URL/?verbose=1'\n"
+"        curl -X DELETE -H 'X-Delete-Token: TOKEN' $URL/ID\n"
+"    204: deleted. 403: wrong or missing token, nothing deleted.\n"
+"\n"
+"API\n"
+"    POST $URL/api/pastes with Content-Type: application/json:\n"
+"        {\"content\": \"...\", \"title\": \"...\", \"lang\": \"...\", \"expire\": \"1d\",\n"
+"         \"burn\": false, \"unlisted\": false, \"encoding\": \"utf-8\" or \"base64\"}\n"
+"    -> 201 {\"id\", \"url\", \"raw_url\", \"delete_token\", \"expires\", ...}\n"
+"        curl --json '{\"content\": \"hello\", \"expire\": \"1d\"}' $URL/api/pastes\n"
+"    Binary content goes as base64, with \"encoding\": \"base64\":\n"
+"        base64 -w0 photo.png | jq -Rs '{content: ., encoding: \"base64\"}' \\\n"
+"            | curl --json @- $URL/api/pastes\n"
+"    GET $URL/api/pastes/ID       metadata: size, views, expires, burn, ...\n"
+"    DELETE $URL/api/pastes/ID    with the header X-Delete-Token\n"
+"    Errors are JSON: {\"error\": \"...\", \"field\": \"...\"}.\n"
+"    The OpenAPI document: $URL/api/openapi.json\n"
+"\n"
+"SHELL\n"
+"    A function for ~/.bashrc (paste FILE, or: command | paste):\n"
+"        paste() { curl --data-binary @\"${1:--}\" $URL/; }\n"
+"\n"
+"SEE ALSO\n"
+"    $URL/ in a browser: the form, and the recent pastes.\n";
+
+/* Append help_text with its $NAMEs filled in. */
+static void expand(request *r, struct evbuffer *b, const char *base)
+{
+    char max[32];
+    format_size(cfg_of(r)->max_paste_size, max);
+    const struct { const char *name; const char *value; } vars[] = {
+        { "$URL", base }, { "$MAX", max }, { "$EXPIRE", app_of(r)->expiry.list },
+        { "$DEFAULT", cfg_of(r)->default_expire },
+    };
+    const char *s = help_text;
+    for (;;) {
+        const char *d = strchr(s, '$');
+        if (!d) {
+            evbuffer_add(b, s, strlen(s));
+            return;
+        }
+        evbuffer_add(b, s, (size_t)(d - s));
+        size_t i = 0, n = sizeof vars / sizeof vars[0];
+        while (i < n && strncmp(d, vars[i].name, strlen(vars[i].name)) != 0)
+            i++;
+        if (i < n) {
+            evbuffer_add(b, vars[i].value, strlen(vars[i].value));
+            s = d + strlen(vars[i].name);
+        } else {
+            evbuffer_add(b, "$", 1); /* a shell's $ (as in ${1:--}) */
+            s = d + 1;
+        }
+    }
+}
+
+int help_is_for_terminal(request *r)
+{
+    const char *ua = get_header(r, "User-Agent");
+    if (!ua || wants_html(r))
+        return 0;
+    if (strncasecmp(ua, "curl/", 5) != 0 && strncasecmp(ua, "wget/", 5) != 0
+        && strncasecmp(ua, "wget2/", 6) != 0)
+        return 0;
+    char *from = query_param(r, "from"); /* /?from=ID is the web form's */
+    int form = from != NULL;
+    free(from);
+    return !form;
+}
+
+void handle_help(request *r, const char *rest)
+{
+    (void)rest;
+    char base[300];
+    base_url(r, base, sizeof base);
+    struct evbuffer *b = evbuffer_new();
+    if (!b) {
+        reply_error(r, 503, "out of memory");
+        return;
+    }
+    expand(r, b, base);
+    set_header(r, "Cache-Control", "no-cache");
+    if (strcmp(r->path, "/") == 0)
+        set_header(r, "Vary", "User-Agent, Accept");
+    reply(r, 200, "text/plain; charset=utf-8", b);
+}

@@ -1,0 +1,62 @@
+/* home.c - GET / (the paste form with the recent box; the help text for
+ * curl and wget), GET /?from=<id> (the form pre-filled from a paste:
+ * page.c reads it), and GET /recent. Both lists come from the recent list
+ * in Redis (app_recent). */
+#include "web.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/ids.h"
+#include "html.h"
+
+static void send_page(request *r, struct evbuffer *page)
+{
+    set_header(r, "Cache-Control", "no-cache");
+    set_header(r, "Vary", "User-Agent, Accept"); /* curl and wget get /help at / */
+    reply_html(r, 200, page);
+}
+
+static void on_home_recent(void *arg, const paste_summary *items, size_t n)
+{
+    request *r = arg;
+    char base[300];
+    base_url(r, base, sizeof base);
+    home_options o = { 0 };
+    o.default_expire = cfg_of(r)->default_expire;
+    o.expiry = &app_of(r)->expiry;
+    o.base = base;
+    o.recent = items;
+    o.recent_count = n;
+    send_page(r, html_home_page(&o));
+}
+
+void handle_root(request *r, const char *rest)
+{
+    if (help_is_for_terminal(r)) {
+        handle_help(r, rest);
+        return;
+    }
+    char *from = query_param(r, "from");
+    if (from) {
+        if (ids_is_wellformed(from, strlen(from)))
+            serve_copy_form(r, from);
+        else
+            reply_error(r, 404, "no such paste");
+        free(from);
+        return;
+    }
+    app_recent(loop_of(r)->app, (size_t)cfg_of(r)->recent_count, on_home_recent, r);
+}
+
+static void on_recent(void *arg, const paste_summary *items, size_t n)
+{
+    send_page(arg, html_recent_page(items, n, now_ms()));
+}
+
+void handle_recent(request *r, const char *rest)
+{
+    (void)rest;
+    app_recent(loop_of(r)->app, (size_t)cfg_of(r)->recent_count * 2, on_recent, r);
+}

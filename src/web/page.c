@@ -1,0 +1,238 @@
+/* page.c - a paste as a page (GET /<id>), as API metadata
+ * (GET /api/pastes/<id>), and as a pre-filled form (GET /?from=<id>).
+ *
+ * The application reads the paste (app/read.c: the caches, the store,
+ * expiry, burn-after-reading, the view count); this file turns the answer
+ * into a reply. A page GET counts a view and shows the new total; HEAD and
+ * the API show the total without counting. A burn-after-reading paste's
+ * creator, sent here with ?created=1 after the form, gets the link, not
+ * the text (showing it would burn it). /<id>.<ext> passes ext as the page's
+ * language when the paste has none.
+ * A hot paste's page is rendered once and kept with the paste (the
+ * "expires in" text may lag by PAGE_MAX_AGE_MS); each view adds only its
+ * count between the two parts. */
+#include "web.h"
+
+#include <ctype.h>
+#include <event2/buffer.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/read.h"
+#include "core/clock.h"
+#include "core/format.h"
+#include "html.h"
+#include "paste_ref.h"
+
+#define PAGE_MAX_AGE_MS 10000
+
+typedef struct page_req {
+    request *r;
+    char     lang_hint[PASTE_LANG_MAX + 1]; /* from /<id>.<ext>; "" for none */
+    int      creator;                       /* ?created=1 */
+} page_req;
+
+typedef struct page_cache {
+    char base[300];
+    char hint[PASTE_LANG_MAX + 1];
+    int64_t made_ms;
+    html_parts parts;
+} page_cache;
+
+static void page_cache_free(void *arg)
+{
+    page_cache *c = arg;
+    free(c->parts.data);
+    free(c);
+}
+
+static page_cache *page_for(paste *p, const paste *shown, const char *base, const char *hint)
+{
+    page_cache *c = p->derived;
+    int64_t now = now_ms();
+    if (c && strcmp(c->base, base) == 0 && strcmp(c->hint, hint) == 0 && now - c->made_ms < PAGE_MAX_AGE_MS)
+        return c;
+    c = calloc(1, sizeof *c);
+    if (!c || html_paste_page_parts(shown, base, &c->parts) != 0) {
+        free(c);
+        return NULL;
+    }
+    snprintf(c->base, sizeof c->base, "%s", base);
+    snprintf(c->hint, sizeof c->hint, "%s", hint);
+    c->made_ms = now;
+    if (p->derived_free)
+        p->derived_free(p->derived);
+    p->derived = c;
+    p->derived_free = page_cache_free;
+    p->derived_bytes = sizeof *c + c->parts.head_len + c->parts.tail_len;
+    return c;
+}
+
+static void serve_page(page_req *q, paste *p, int64_t views)
+{
+    request *r = q->r;
+    /* the paste may be shared (hot cache): show a copy of its fields */
+    paste_is_text(p);
+    paste shown = *p;
+    if (q->lang_hint[0] && !shown.lang[0])
+        shown.lang = q->lang_hint; /* /<id>.<ext>: the extension names the language */
+    char base[300];
+    base_url(r, base, sizeof base);
+    set_header(r, "Cache-Control", shown.burn ? "no-store" : "no-cache");
+    page_cache *c = shown.burn ? NULL : page_for(p, &shown, base, q->lang_hint);
+    if (!c) {
+        reply_html(r, 200, html_paste_page(&shown, views, base));
+        return;
+    }
+    struct evbuffer *b = evbuffer_new();
+    if (!b) {
+        reply_error(r, 503, "out of memory");
+        return;
+    }
+    evbuffer_add(b, c->parts.data, c->parts.head_len);
+    html_views_item(b, views);
+    evbuffer_add(b, c->parts.data + c->parts.head_len, c->parts.tail_len);
+    reply_html(r, 200, b);
+}
+
+static void serve_creator_landing(request *r, const paste *p)
+{
+    char base[300];
+    base_url(r, base, sizeof base);
+    set_header(r, "Cache-Control", "no-store");
+    reply_html(r, 200, html_created_burn_page(p, base));
+}
+
+static void on_page_read(void *arg, paste *p, int64_t views, const fault *f)
+{
+    page_req *q = arg;
+    if (!p)
+        reply_fault(q->r, f);
+    else if (p->burn && q->creator)
+        serve_creator_landing(q->r, p);
+    else
+        serve_page(q, p, views);
+    paste_free(p);
+    free(q);
+}
+
+/* A usable language hint: lowercased, and valid as a paste's lang. */
+static void set_lang_hint(page_req *q, const char *hint)
+{
+    size_t n = hint ? strlen(hint) : 0;
+    if (n == 0 || n > PASTE_LANG_MAX)
+        return;
+    for (size_t i = 0; i < n; i++)
+        q->lang_hint[i] = (char)tolower((unsigned char)hint[i]);
+    q->lang_hint[n] = '\0';
+    if (paste_check_lang(q->lang_hint, n, NULL) != 0)
+        q->lang_hint[0] = '\0';
+}
+
+static int query_flag(request *r, const char *name)
+{
+    char *v = query_param(r, name);
+    int yes = v && strcmp(v, "1") == 0;
+    free(v);
+    return yes;
+}
+
+void handle_page(request *r, const char *rest)
+{
+    char id[IDS_MAX_LEN + 1];
+    const char *ext;
+    page_req *q = calloc(1, sizeof *q);
+    if (!q || paste_ref_parse(rest, id, &ext) != 0) {
+        free(q);
+        reply_error(r, q ? 404 : 503, q ? "no such paste" : "out of memory");
+        return;
+    }
+    q->r = r;
+    set_lang_hint(q, ext);
+    unsigned how = READ_TOTAL;
+    if (r->method == M_GET) {
+        q->creator = query_flag(r, "created");
+        how |= q->creator ? READ_SPARE_BURN : READ_COUNT | READ_CONSUME;
+    }
+    app_read(loop_of(r)->app, id, how, on_page_read, q);
+}
+
+/* --- GET /api/pastes/<id> ------------------------------------------------ */
+
+static void on_api_read(void *arg, paste *p, int64_t views, const fault *f)
+{
+    request *r = arg;
+    if (!p) {
+        reply_fault(r, f);
+        return;
+    }
+    char base[300], url[340], raw[350], created[32];
+    base_url(r, base, sizeof base);
+    snprintf(url, sizeof url, "%s/%s", base, p->id);
+    snprintf(raw, sizeof raw, "%s/raw/%s", base, p->id);
+    format_rfc3339(p->created_ms, created);
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:b, s:b}", "id", p->id,
+                          "url", url, "raw_url", raw, "title", p->title, "lang", p->lang,
+                          "size", (json_int_t)p->size, "created", created, "views", (json_int_t)views,
+                          "burn", p->burn, "unlisted", p->unlisted);
+    if (o) {
+        char expires[32];
+        if (p->expires_ms)
+            format_rfc3339(p->expires_ms, expires);
+        json_object_set_new(o, "expires", p->expires_ms ? json_string(expires) : json_null());
+    }
+    paste_free(p);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    struct evbuffer *b = s ? evbuffer_new() : NULL;
+    if (!b) {
+        free(s);
+        reply_error(r, 500, "cannot encode the answer");
+        return;
+    }
+    evbuffer_add_printf(b, "%s\n", s);
+    free(s);
+    set_header(r, "Cache-Control", "no-cache");
+    reply(r, 200, "application/json", b);
+}
+
+void handle_api_paste(request *r, const char *rest)
+{
+    app_read(loop_of(r)->app, rest, READ_TOTAL, on_api_read, r);
+}
+
+/* --- GET /?from=<id> --------------------------------------------------- */
+
+/* The form, pre-filled. A burn paste is never copied: that would read it
+ * without burning it. */
+static void on_copy_read(void *arg, paste *p, int64_t views, const fault *f)
+{
+    (void)views;
+    request *r = arg;
+    if (!p) {
+        reply_fault(r, f);
+        return;
+    }
+    char base[300];
+    base_url(r, base, sizeof base);
+    home_options o = { 0 };
+    o.default_expire = cfg_of(r)->default_expire;
+    o.expiry = &app_of(r)->expiry;
+    o.base = base;
+    if (paste_is_text(p)) {
+        o.prefill = (const char *)p->body;
+        o.prefill_len = p->size;
+    }
+    o.prefill_title = p->title;
+    o.prefill_lang = p->lang;
+    set_header(r, "Cache-Control", "no-store");
+    reply_html(r, 200, html_home_page(&o));
+    paste_free(p);
+}
+
+void serve_copy_form(request *r, const char *id)
+{
+    app_read(loop_of(r)->app, id, READ_NO_BURN, on_copy_read, r);
+}

@@ -1,0 +1,87 @@
+/* web.h - the web adapters: HTTP requests to the application and back.
+ *
+ * Every handler is a row of the route table (routes.c), gets the request
+ * and the rest of its path, reads what it needs, calls a use case of the
+ * application (app/) and turns the answer into a reply: an HTML page
+ * (html.c), raw bytes (raw.c), JSON (api.c) or plain text. The per-loop
+ * context every request carries (request.ctx) is a web_loop. */
+#ifndef PASTED_WEB_WEB_H
+#define PASTED_WEB_WEB_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "app/app.h"
+#include "http/request.h"
+
+struct evbuffer;
+struct events;
+
+/* Process-wide. */
+typedef struct web {
+    app        *app;
+    const config *cfg;
+    atomic_int  streams;      /* open /events streams, every loop */
+    /* more of /metrics, from the process (loop lag); may be NULL */
+    void      (*more_metrics)(struct evbuffer *b);
+} web;
+
+/* Per event loop. */
+typedef struct web_loop {
+    web           *web;
+    app_loop      *app;
+    struct events *events;    /* this loop's /events streams (events.c) */
+} web_loop;
+
+/* The HTTP layer's settings for this application: handler, errors, limits. */
+void web_http_settings(web *w, http_settings *out);
+int  web_loop_init(web_loop *wl, web *w, app_loop *al);
+void web_loop_free(web_loop *wl);
+/* routes.c: every request starts here */
+void web_route(request *r);
+
+static inline web_loop *loop_of(request *r) { return r->ctx; }
+static inline app *app_of(request *r) { return loop_of(r)->web->app; }
+static inline const config *cfg_of(request *r) { return loop_of(r)->web->cfg; }
+
+/* --- replies (reply.c) ---------------------------------------------------- */
+
+/* The public base URL for links ("https://host"), no trailing slash: the
+ * configured public_url, else the Host header when it is a plain name. */
+void base_url(request *r, char *out, size_t outlen);
+/* An HTML page (evbuffer taken over) with the security headers. */
+void reply_html(request *r, int status, struct evbuffer *page);
+/* A fault as its status (one place: 400, 403, 404, 410, 413, 415, 503...). */
+void reply_fault(request *r, const fault *f);
+int  fault_status(const fault *f);
+/* http_settings.render_error: an HTML page for a browser, JSON under /api/,
+ * else one line of text. */
+void render_error(request *r, int status, const char *message, const char *field);
+
+/* --- handlers (routes.c names them all) -------------------------------- */
+
+void handle_root(request *r, const char *rest);         /* home.c: GET / (or /help for curl) */
+void handle_recent(request *r, const char *rest);       /* home.c */
+void handle_create(request *r, const char *rest);       /* post.c: POST /, PUT /, PUT /name */
+void handle_api_create(request *r, const char *rest);   /* api.c: POST /api/pastes */
+void handle_openapi(request *r, const char *rest);      /* api.c */
+void handle_page(request *r, const char *rest);         /* page.c: GET /<id>[.ext] */
+void handle_api_paste(request *r, const char *rest);    /* page.c: GET /api/pastes/<id> */
+void handle_raw(request *r, const char *rest);          /* raw.c: GET /raw/<id>[.ext] */
+void handle_delete(request *r, const char *rest);       /* remove.c: DELETE /<id>, /api/pastes/<id> */
+void handle_events(request *r, const char *rest);       /* events.c */
+void handle_health(request *r, const char *rest);       /* health.c */
+void handle_metrics(request *r, const char *rest);      /* health.c */
+void handle_help(request *r, const char *rest);         /* help.c */
+void handle_asset(request *r, const char *rest);        /* assets.c */
+
+/* page.c: GET /?from=<id>, the form pre-filled from a paste */
+void serve_copy_form(request *r, const char *id);
+/* help.c: curl or wget asking for / gets the help text */
+int  help_is_for_terminal(request *r);
+/* events.c */
+int  events_loop_init(web_loop *wl);
+void events_loop_free(web_loop *wl);
+void events_new_paste(void *arg, const char *json, size_t len);   /* app_new_paste_fn */
+
+#endif
