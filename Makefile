@@ -124,6 +124,12 @@ test: deps-test
 test-san:
 	@$(MAKE) --no-print-directory test SAN=1
 
+# Fuzz every parser (tests/fuzz/) with clang's libFuzzer for FUZZ_SECONDS each; fails on
+# any crash. `make test` runs each for 3 seconds.
+FUZZ_SECONDS ?= 60
+fuzz: deps-test
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) B=$(B) tests/fuzz/run.sh
+
 clean:
 	rm -rf build build-san
 

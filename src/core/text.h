@@ -15,8 +15,10 @@ int  hex_value(unsigned char c);
 /* 2n lowercase hex digits of bytes[0..n) and a NUL into out. */
 void hex_encode(const uint8_t *bytes, size_t n, char *out);
 
-/* RFC 9110 tchar: what a method, a header name or a parameter name is made of. */
-int  is_token_char(unsigned char c);
+/* RFC 9110 tchar: what a method, a header name or a parameter name is made of.
+ * A table: the request parser asks it for every byte of every header name. */
+extern const unsigned char token_char_table[256];
+static inline int is_token_char(unsigned char c) { return token_char_table[c]; }
 
 /* Is s[0..len) well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF)? */
 int  utf8_valid(const uint8_t *s, size_t len);

@@ -86,6 +86,7 @@ struct conn {
     unsigned         keep_alive : 1, close_after : 1, peer_eof : 1, gone : 1,
                      read_paused : 1, write_armed : 1, in_process : 1, corked : 1;
     conn_takeover    taken;        /* C_TAKEN: who owns it now */
+    struct evbuffer *taken_in;     /* C_TAKEN: client bytes its owner has not used yet */
     struct conn     *prev, *next;
 };
 
@@ -189,6 +190,8 @@ static void conn_free(struct conn *c)
     event_free(c->ev_read);
     event_free(c->ev_write);
     evbuffer_free(c->out);
+    if (c->taken_in)
+        evbuffer_free(c->taken_in);
     free(c);
 }
 
@@ -607,16 +610,14 @@ static void read_taken(struct conn *c)
         discard_input(c);
         return;
     }
-    struct evbuffer *in = evbuffer_new();
-    if (!in) {
-        conn_close(c);
+    if (evbuffer_get_length(c->taken_in) > STREAM_BACKLOG) {
+        conn_close(c);   /* its owner does not keep up: drop it, as on output */
         return;
     }
-    int n = evbuffer_read(in, c->fd, 16384);
+    int n = evbuffer_read(c->taken_in, c->fd, 16384);
     if (n > 0)
-        c->taken.on_data(c->taken.arg, in);
-    evbuffer_free(in);
-    if (n == 0 || (n < 0 && !would_block()))
+        c->taken.on_data(c->taken.arg, c->taken_in);
+    else if (n == 0 || !would_block())
         conn_close(c);
 }
 
@@ -684,18 +685,17 @@ static void hand_over_buffered(struct conn *c)
     c->x = NULL;
     size_t rest = x->len - x->used;
     if (rest && c->taken.on_data) {
-        struct evbuffer *in = evbuffer_new();
-        if (in) {
-            evbuffer_add(in, x->buf + x->used, rest);
-            c->taken.on_data(c->taken.arg, in);
-            evbuffer_free(in);
-        }
+        evbuffer_add(c->taken_in, x->buf + x->used, rest);
+        c->taken.on_data(c->taken.arg, c->taken_in);
     }
     exchange_put(c->owner, x);
 }
 
 int conn_take_over(struct conn *c, const char *head, size_t head_len, const conn_takeover *t)
 {
+    /* still C_HANDLING here, so a close does not free c yet */
+    if (!c->gone && t->on_data && !(c->taken_in = evbuffer_new()))
+        conn_close(c);   /* out of memory: as if the client had gone */
     c->state = C_TAKEN;
     c->deadline_ms = 0;
     c->keep_alive = 0;

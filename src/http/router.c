@@ -7,18 +7,18 @@
 static const char *method_names[] = { "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH" };
 
 /* The rest of r's path after route t's path, or NULL when t does not take it. */
-static const char *path_rest(const route *t, const char *path)
+static const char *path_rest(const route *t, const char *path, size_t len)
 {
-    size_t n = strlen(t->path);
+    size_t n = t->path_len;
+    if (len < n || memcmp(path, t->path, n) != 0)
+        return NULL;
     switch (t->match) {
     case ROUTE_EXACT:
-        return strcmp(path, t->path) == 0 ? path + n : NULL;
+        return len == n ? path + n : NULL;
     case ROUTE_PREFIX:
-        return strncmp(path, t->path, n) == 0 ? path + n : NULL;
-    case ROUTE_SEGMENT:
-        if (strncmp(path, t->path, n) != 0 || path[n] == '\0' || strchr(path + n, '/'))
-            return NULL;
         return path + n;
+    case ROUTE_SEGMENT:
+        return len > n && !memchr(path + n, '/', len - n) ? path + n : NULL;
     }
     return NULL;
 }
@@ -35,18 +35,20 @@ void methods_allow_header(unsigned methods, char *out, size_t outlen)
 
 static int same_path(const route *a, const route *b)
 {
-    return a->match == b->match && strcmp(a->path, b->path) == 0;
+    return a->match == b->match && a->path_len == b->path_len
+        && memcmp(a->path, b->path, a->path_len) == 0;
 }
 
 void router_dispatch(const router *rt, request *r)
 {
     unsigned allowed = 0;
+    size_t len = strlen(r->path);
     const route *owner = NULL;  /* the first row that took the path: its path decides */
     for (size_t i = 0; i < rt->count; i++) {
         const route *t = &rt->routes[i];
         if (owner && !same_path(t, owner))
             continue;
-        const char *rest = path_rest(t, r->path);
+        const char *rest = path_rest(t, r->path, len);
         if (!rest || (t->rule && !t->rule(rest)))
             continue;
         if (t->methods & METHOD_BIT(r->method)) {

@@ -19,6 +19,7 @@
 #define METHOD_BIT(m) (1u << (m))
 /* GET routes take HEAD too: HEAD is GET without the body (request.c). */
 #define METHODS_READ  (METHOD_BIT(M_GET) | METHOD_BIT(M_HEAD))
+#define ROUTE_PATH(literal) literal, sizeof(literal) - 1
 
 typedef enum route_match {
     ROUTE_EXACT,    /* the path is `path` */
@@ -28,6 +29,7 @@ typedef enum route_match {
 
 typedef struct route {
     const char  *path;
+    size_t       path_len;  /* ROUTE_PATH("/x") fills both */
     route_match  match;
     unsigned     methods;                       /* METHOD_BIT()s */
     int        (*rule)(const char *rest);       /* 1 accepts; NULL: anything */

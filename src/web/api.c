@@ -30,7 +30,6 @@
 #include "assets.h"
 #include "core/format.h"
 #include "core/text.h"
-#include "http/headers.h"
 #include "web.h"
 
 typedef enum field_kind { F_CONTENT, F_TEXT, F_BOOL } field_kind;
@@ -259,20 +258,7 @@ void handle_openapi(request *r, const char *rest)
         reply_error(r, 404, "this build has no API document");
         return;
     }
-    set_header(r, "ETag", etag);
-    /* unversioned URL: caches revalidate (cheap, by ETag) */
-    set_header(r, "Cache-Control", "no-cache");
     set_header(r, "Access-Control-Allow-Origin", "*");
-    const char *inm = get_header(r, "If-None-Match");
-    if (inm && etag_matches(inm, etag)) {
-        reply(r, 304, NULL, NULL);
-        return;
-    }
-    struct evbuffer *b = evbuffer_new();
-    if (!b) {
-        reply_error(r, 503, "out of memory");
-        return;
-    }
-    evbuffer_add_reference(b, a->data, a->size, NULL, NULL);
-    reply(r, 200, "application/json", b);
+    /* unversioned URL: caches revalidate (cheap, by ETag) */
+    reply_asset(r, a, etag, "no-cache", "application/json");
 }

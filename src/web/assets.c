@@ -78,17 +78,13 @@ static const char *content_type_of(const char *name)
     return "application/octet-stream";
 }
 
-void handle_asset(request *r, const char *name)
+void reply_asset(request *r, const asset *a, const char *etag, const char *cache_control,
+                 const char *content_type)
 {
-    long i = find_asset(name);
-    if (i < 0) {
-        reply_error(r, 404, "not found");
-        return;
-    }
-    set_header(r, "ETag", meta[i].etag);
-    set_header(r, "Cache-Control", "public, max-age=31536000, immutable");
+    set_header(r, "ETag", etag);
+    set_header(r, "Cache-Control", cache_control);
     const char *inm = get_header(r, "If-None-Match");
-    if (inm && etag_matches(inm, meta[i].etag)) {
+    if (inm && etag_matches(inm, etag)) {
         reply(r, 304, NULL, NULL);
         return;
     }
@@ -97,6 +93,17 @@ void handle_asset(request *r, const char *name)
         reply_error(r, 503, "out of memory");
         return;
     }
-    evbuffer_add_reference(b, assets_table[i].data, assets_table[i].size, NULL, NULL);
-    reply(r, 200, content_type_of(name), b);
+    evbuffer_add_reference(b, a->data, a->size, NULL, NULL);
+    reply(r, 200, content_type, b);
+}
+
+void handle_asset(request *r, const char *name)
+{
+    long i = find_asset(name);
+    if (i < 0) {
+        reply_error(r, 404, "not found");
+        return;
+    }
+    reply_asset(r, &assets_table[i], meta[i].etag, "public, max-age=31536000, immutable",
+                content_type_of(name));
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+struct request;
+
 typedef struct asset {
     const char *name;           /* path below assets/, e.g. "style.css" */
     const unsigned char *data;
@@ -18,5 +20,8 @@ int  assets_init(void);                 /* hash every asset once, at start; -1 o
 const char *asset_url(const char *name); /* "/static/NAME?v=HASH" */
 /* The embedded file NAME and its quoted ETag (if etag), or NULL. */
 const asset *asset_find(const char *name, const char **etag);
+/* a's bytes (by reference, no copy) with its ETag; 304 when If-None-Match names it. */
+void reply_asset(struct request *r, const asset *a, const char *etag, const char *cache_control,
+                 const char *content_type);
 
 #endif

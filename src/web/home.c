@@ -11,6 +11,15 @@
 #include "core/ids.h"
 #include "html.h"
 
+void home_form(request *r, home_options *o, char *base, size_t base_len)
+{
+    base_url(r, base, base_len);
+    memset(o, 0, sizeof *o);
+    o->default_expire = cfg_of(r)->default_expire;
+    o->expiry = &app_of(r)->expiry;
+    o->base = base;
+}
+
 static void send_page(request *r, struct evbuffer *page)
 {
     set_header(r, "Cache-Control", "no-cache");
@@ -22,11 +31,8 @@ static void on_home_recent(void *arg, const paste_summary *items, size_t n)
 {
     request *r = arg;
     char base[300];
-    base_url(r, base, sizeof base);
-    home_options o = { 0 };
-    o.default_expire = cfg_of(r)->default_expire;
-    o.expiry = &app_of(r)->expiry;
-    o.base = base;
+    home_options o;
+    home_form(r, &o, base, sizeof base);
     o.recent = items;
     o.recent_count = n;
     send_page(r, html_home_page(&o));

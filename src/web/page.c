@@ -216,11 +216,8 @@ static void on_copy_read(void *arg, paste *p, int64_t views, const fault *f)
         return;
     }
     char base[300];
-    base_url(r, base, sizeof base);
-    home_options o = { 0 };
-    o.default_expire = cfg_of(r)->default_expire;
-    o.expiry = &app_of(r)->expiry;
-    o.base = base;
+    home_options o;
+    home_form(r, &o, base, sizeof base);
     if (paste_is_text(p)) {
         o.prefill = (const char *)p->body;
         o.prefill_len = p->size;

@@ -78,6 +78,10 @@ void base_url(request *r, char *out, size_t outlen)
 
 void reply_html(request *r, int status, struct evbuffer *page)
 {
+    if (!page) {   /* the page could not be built: out of memory */
+        reply(r, 503, NULL, NULL);
+        return;
+    }
     set_header(r, "Content-Security-Policy",
                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");

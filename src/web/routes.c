@@ -56,24 +56,27 @@ static int rule_paste_ref(const char *rest)  /* ...a paste id, maybe with .ext *
 #define PUT     METHOD_BIT(M_PUT)
 #define DELETE  METHOD_BIT(M_DELETE)
 
+/* Order matters where paths overlap: "/healthz" is also id-shaped, so the
+ * exact paths come before the "/" + segment rows. /raw/ goes first: it is
+ * the hot path, and no other row takes its paths. */
 static const route routes[] = {
-    { "/",                 ROUTE_EXACT,   READ,       NULL,           handle_root,       0 },
-    { "/",                 ROUTE_EXACT,   POST | PUT, NULL,           handle_create,     0 },
-    { "/help",             ROUTE_EXACT,   READ,       NULL,           handle_help,       0 },
-    { "/recent",           ROUTE_EXACT,   READ,       NULL,           handle_recent,     0 },
-    { "/events",           ROUTE_EXACT,   READ,       NULL,           handle_events,     0 },
-    { "/healthz",          ROUTE_EXACT,   READ,       NULL,           handle_health,     0 },
-    { "/metrics",          ROUTE_EXACT,   READ,       NULL,           handle_metrics,    0 },
-    { "/api/pastes",       ROUTE_EXACT,   POST,       NULL,           handle_api_create, 0 },
-    { "/api/openapi.json", ROUTE_EXACT,   READ,       NULL,           handle_openapi,    0 },
-    { "/api/pastes/",      ROUTE_SEGMENT, READ,       rule_paste_id,  handle_api_paste,  0 },
-    { "/api/pastes/",      ROUTE_SEGMENT, DELETE,     rule_paste_id,  handle_delete,     0 },
-    { "/static/",          ROUTE_PREFIX,  READ,       NULL,           handle_asset,      0 },
-    { "/raw/",             ROUTE_SEGMENT, READ,       rule_paste_ref, handle_raw,        0 },
+    { ROUTE_PATH("/raw/"),             ROUTE_SEGMENT, READ,       rule_paste_ref, handle_raw,        0 },
+    { ROUTE_PATH("/"),                 ROUTE_EXACT,   READ,       NULL,           handle_root,       0 },
+    { ROUTE_PATH("/"),                 ROUTE_EXACT,   POST | PUT, NULL,           handle_create,     0 },
+    { ROUTE_PATH("/help"),             ROUTE_EXACT,   READ,       NULL,           handle_help,       0 },
+    { ROUTE_PATH("/recent"),           ROUTE_EXACT,   READ,       NULL,           handle_recent,     0 },
+    { ROUTE_PATH("/events"),           ROUTE_EXACT,   READ,       NULL,           handle_events,     0 },
+    { ROUTE_PATH("/healthz"),          ROUTE_EXACT,   READ,       NULL,           handle_health,     0 },
+    { ROUTE_PATH("/metrics"),          ROUTE_EXACT,   READ,       NULL,           handle_metrics,    0 },
+    { ROUTE_PATH("/api/pastes"),       ROUTE_EXACT,   POST,       NULL,           handle_api_create, 0 },
+    { ROUTE_PATH("/api/openapi.json"), ROUTE_EXACT,   READ,       NULL,           handle_openapi,    0 },
+    { ROUTE_PATH("/api/pastes/"),      ROUTE_SEGMENT, READ,       rule_paste_id,  handle_api_paste,  0 },
+    { ROUTE_PATH("/api/pastes/"),      ROUTE_SEGMENT, DELETE,     rule_paste_id,  handle_delete,     0 },
+    { ROUTE_PATH("/static/"),          ROUTE_PREFIX,  READ,       NULL,           handle_asset,      0 },
     /* curl -T FILE URL/ appends the file's name: PUT /name.ext creates */
-    { "/",                 ROUTE_SEGMENT, PUT,        NULL,           handle_create,     1 },
-    { "/",                 ROUTE_SEGMENT, READ,       rule_paste_ref, handle_page,       0 },
-    { "/",                 ROUTE_SEGMENT, DELETE,     rule_paste_id,  handle_delete,     0 },
+    { ROUTE_PATH("/"),                 ROUTE_SEGMENT, PUT,        NULL,           handle_create,     1 },
+    { ROUTE_PATH("/"),                 ROUTE_SEGMENT, READ,       rule_paste_ref, handle_page,       0 },
+    { ROUTE_PATH("/"),                 ROUTE_SEGMENT, DELETE,     rule_paste_id,  handle_delete,     0 },
 };
 
 static void not_found(request *r)

@@ -49,7 +49,8 @@ static inline const config *cfg_of(request *r) { return loop_of(r)->web->cfg; }
 /* The public base URL for links ("https://host"), no trailing slash: the
  * configured public_url, else the Host header when it is a plain name. */
 void base_url(request *r, char *out, size_t outlen);
-/* An HTML page (evbuffer taken over) with the security headers. */
+/* An HTML page (evbuffer taken over) with the security headers; a NULL
+ * page (html.c ran out of memory) is a 503. */
 void reply_html(request *r, int status, struct evbuffer *page);
 /* A fault as its status (one place: 400, 403, 404, 410, 413, 415, 503...). */
 void reply_fault(request *r, const fault *f);
@@ -75,6 +76,9 @@ void handle_metrics(request *r, const char *rest);      /* health.c */
 void handle_help(request *r, const char *rest);         /* help.c */
 void handle_asset(request *r, const char *rest);        /* assets.c */
 
+/* home.c: what every paste form shows (the expiries, links to this host) */
+struct home_options;
+void home_form(request *r, struct home_options *o, char *base, size_t base_len);
 /* page.c: GET /?from=<id>, the form pre-filled from a paste */
 void serve_copy_form(request *r, const char *id);
 /* help.c: curl or wget asking for / gets the help text */
