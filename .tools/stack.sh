@@ -8,6 +8,9 @@
 #                                      (REDIS_URL, MONGO_URI). Whatever an earlier start left
 #                                      running in STATE_DIR is stopped first, all of it.
 #   .tools/stack.sh stop STATE_DIR     stop what start started (idempotent)
+#   .tools/stack.sh restart-redis STATE_DIR
+#                                      kill -9 the Redis started there and start it again on
+#                                      the same port and files (tests: what survives a crash)
 #   .tools/stack.sh index STATE_DIR    give FerretDB's collections the _id index its queries
 #                                      can use (idempotent; run once pasted has created them)
 #   .tools/stack.sh run PASTED_BINARY  `make run`: use $REDIS_URL and/or $MONGO_URI when set,
@@ -70,12 +73,40 @@ redis_ping() {    # redis_ping PORT
 
 # ---------------------------------------------------------------- start
 # launch_NAME DIR PORT: start the service in the background on PORT; sets pid
+# Redis keeps an append-only file under DIR/redis, fsynced every second: a
+# crash loses at most the last second of writes (view counts queued for
+# MongoDB, the counter, the expiry index); a restart reloads the rest.
 launch_redis() {
     nohup setsid redis-server --port "$2" --bind 127.0.0.1 --protected-mode yes \
-        --save '' --appendonly no --dir "$1/redis" --daemonize no \
+        --save '' --appendonly yes --appendfsync everysec --dir "$1/redis" --daemonize no \
         --logfile '' --loglevel notice --databases 16 \
         >>"$1/redis.log" 2>&1 </dev/null &
     pid=$!
+    echo "$2" >"$1/redis.port"
+}
+
+# restart-redis DIR: kill -9 the Redis that start started (a crash), then start it
+# again on the same port with the same files, and wait until it answers.
+cmd_restart_redis() {
+    local dir=$1 port pid i
+    port=$(cat "$dir/redis.port" 2>/dev/null) || die "no Redis was started under $dir"
+    if alive "$dir/redis.pid" redis-server; then
+        pid=$(cat "$dir/redis.pid")
+        kill -KILL "$pid" 2>/dev/null || true
+        for i in $(seq 1 50); do alive "$dir/redis.pid" redis-server || break; sleep 0.1; done
+    fi
+    launch_redis "$dir" "$port"
+    echo "$pid" >"$dir/redis.pid"
+    for i in $(seq 1 $((START_TIMEOUT * 10))); do
+        if redis_ping "$port"; then
+            say "redis    pid $pid  restarted on port $port"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    log_tail redis "$dir/redis.log"
+    die "redis did not come back on port $port"
 }
 
 launch_ferretdb() {
@@ -276,13 +307,14 @@ cmd_run() {
 
 # ---------------------------------------------------------------- main
 usage() {
-    echo "usage: $0 start STATE_DIR [redis|ferretdb]... | stop STATE_DIR | index STATE_DIR | run PASTED_BINARY" >&2
+    echo "usage: $0 start STATE_DIR [redis|ferretdb]... | stop STATE_DIR | restart-redis STATE_DIR | index STATE_DIR | run PASTED_BINARY" >&2
     exit 2
 }
 [ $# -ge 2 ] || usage
 case $1 in
     start) shift; cmd_start "$@" ;;
     stop)  [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
+    restart-redis) [ $# -eq 2 ] || usage; cmd_restart_redis "$2" ;;
     index) [ $# -eq 2 ] || usage; cmd_index "$2" ;;
     run)   [ $# -eq 2 ] || usage; cmd_run "$2" ;;
     *)     usage ;;

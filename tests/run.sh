@@ -87,6 +87,7 @@ fi
 # shellcheck disable=SC1091
 . "$STACK/env"
 export REDIS_URL MONGO_URI
+export PASTED_STACK="$STACK"     # tests that crash or freeze a service find its pid file here
 
 # ------------------------------------------------------------------ server
 export PASTED_BIN="$BDIR/pasted"

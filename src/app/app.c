@@ -81,9 +81,14 @@ void app_health(app_loop *l, app_health_cb cb, void *arg)
     store_health(l->store, cb, arg);
 }
 
-size_t app_store_queue(const app *a)
+void app_store_figures_get(const app *a, app_store_figures *out)
 {
-    return store_jobs_queued(a->store);
+    const store_counts *c = store_counts_of(a->store);
+    out->reads = atomic_load(&c->reads);
+    out->inserts = atomic_load(&c->inserts);
+    out->insert_batches = atomic_load(&c->insert_batches);
+    out->recoveries = atomic_load(&c->recoveries);
+    out->queued = store_jobs_queued(a->store);
 }
 
 void app_recent(app_loop *l, size_t max, app_list_cb cb, void *arg)

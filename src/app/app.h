@@ -61,10 +61,16 @@ app_loop *app_loop_new(app *a, struct event_base *base, app_new_paste_fn on_new,
 void      app_loop_drain(app_loop *l);   /* before the loop ends: pending work out */
 void      app_loop_free(app_loop *l);
 
-/* Both stores, now: each 1 when it answered. */
-typedef void (*app_health_cb)(void *arg, int redis_ok, int mongo_ok);
+/* Both stores, within a second: each 1 when it answers; why (may be NULL)
+ * says what is wrong with MongoDB. */
+typedef void (*app_health_cb)(void *arg, int redis_ok, int mongo_ok, const char *why);
 void   app_health(app_loop *l, app_health_cb cb, void *arg);
-size_t app_store_queue(const app *a);   /* MongoDB calls waiting */
+/* What the store did, for /metrics. */
+typedef struct app_store_figures {
+    unsigned long long reads, inserts, insert_batches, recoveries;
+    size_t queued;              /* MongoDB calls waiting */
+} app_store_figures;
+void app_store_figures_get(const app *a, app_store_figures *out);
 
 /* The recent public pastes (Redis only; n may be 0). items are valid only
  * during the call. */

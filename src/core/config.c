@@ -41,6 +41,9 @@ static const config_key config_keys[] = {
     STR_KEY("mongo_database", mongo_database),
     STR_KEY("mongo_collection", mongo_collection),
     INT_KEY("mongo_threads", mongo_threads, 1, 256),
+    INT_KEY("store_timeout_ms", store_timeout_ms, 100, 600000),
+    INT_KEY("insert_batch", insert_batch, 1, 1000),
+    INT_KEY("insert_window_us", insert_window_us, 0, 1000000),
     SIZE_KEY("max_paste_size", max_paste_size, 1, 64LL << 20),
     INT_KEY("cache_ttl", cache_ttl, 1, 30 * 86400),
     SIZE_KEY("cache_max_entry", cache_max_entry, 0, 64LL << 20),
@@ -75,6 +78,9 @@ void config_defaults(config *cfg)
     strcpy(cfg->mongo_database, "pasted");
     strcpy(cfg->mongo_collection, "pastes");
     cfg->mongo_threads = 4;
+    cfg->store_timeout_ms = 3000;
+    cfg->insert_batch = 64;
+    cfg->insert_window_us = 1000;
     cfg->max_paste_size = 1 << 20;
     cfg->cache_ttl = 86400;
     cfg->cache_max_entry = 256 << 10;

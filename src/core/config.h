@@ -16,6 +16,9 @@ typedef struct config {
     char   mongo_database[64];
     char   mongo_collection[64];
     int    mongo_threads;       /* size of the blocking-work pool */
+    int    store_timeout_ms;    /* how long a request waits for MongoDB: queue + call */
+    int    insert_batch;        /* creates sent to MongoDB in one insert, at most */
+    int    insert_window_us;    /* how long the first of them waits for others */
     size_t max_paste_size;      /* bytes */
     int    cache_ttl;           /* seconds a cached paste lives in Redis */
     size_t cache_max_entry;     /* pastes larger than this are not cached */

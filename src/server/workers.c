@@ -64,10 +64,15 @@ void workers_stop_loops(worker *workers, int n)
 
 void workers_free(worker *workers, int n)
 {
+    for (int i = 0; i < n; i++)
+        if (workers[i].app)
+            app_loop_drain(workers[i].app);   /* results and views still due, then Redis closed */
+    /* a read finished during a drain may answer waiters on another loop */
+    for (int i = 0; i < n; i++)
+        if (workers[i].base)
+            event_base_loop(workers[i].base, EVLOOP_NONBLOCK);
     for (int i = 0; i < n; i++) {
         worker *w = &workers[i];
-        if (w->app)
-            app_loop_drain(w->app);     /* results and views still due, then Redis closed */
         if (w->listener)
             evconnlistener_free(w->listener);
         conns_free(w->conns);           /* closes the live-feed streams: before web */

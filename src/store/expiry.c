@@ -90,7 +90,7 @@ long expiry_sweep(store *s, int64_t now_ms, int *more, fault *f)
         for (size_t i = 0; i < ids->elements; i++)
             list[i] = ids->element[i]->str ? ids->element[i]->str : "";
         int64_t n = 0;
-        if (mongo_remove_ids(s->mongo, list, ids->elements, &n, f) == 0) {
+        if (mongo_remove_ids(s->mongo_bg, list, ids->elements, &n, f) == 0) {
             forget_ids(s->sweeper, ids);
             deleted = (long)n;
             *more = ids->elements == SWEEP_BATCH;
@@ -105,7 +105,7 @@ long expiry_sweep(store *s, int64_t now_ms, int *more, fault *f)
 
 long expiry_sweep_all(store *s, int64_t now_ms, fault *f)
 {
-    return mongo_sweep(s->mongo, now_ms, f);
+    return mongo_sweep(s->mongo_bg, now_ms, f);
 }
 
 void expiry_close(store *s)

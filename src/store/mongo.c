@@ -9,8 +9,8 @@
  * .tools/stack.sh adds they are ~2 ms at any size; any other filter scans
  * the collection (~30 us per paste). A number handed out twice gives the
  * same id, so _id also catches a counter that went back. Indexes, created
- * at start: num (the counter's resync), expires (the full sweep); pid
- * (unique) is kept for older tools.
+ * at start: expires (the full sweep after Redis lost its expiry index);
+ * pid (unique) is kept for older tools.
  * A "meta" collection holds the ID permutation's secret and the counter floor.
  *
  * Everything goes through one mongo_store handle (its client pool, database
@@ -20,6 +20,7 @@
 #include "mongo.h"
 
 #include <mongoc/mongoc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,33 @@ struct mongo_store {
     mongoc_client_pool_t *clients;
     mongoc_uri_t *uri;
     char db_name[64], coll_name[64];
+    mongo_watch_fn watch;       /* every command sent, for tests and debugging */
+    void *watch_arg;
 };
+
+static void on_command_started(const mongoc_apm_command_started_t *event)
+{
+    mongo_store *m = mongoc_apm_command_started_get_context(event);
+    if (m && m->watch)
+        m->watch(m->watch_arg, mongoc_apm_command_started_get_command_name(event),
+                 mongoc_apm_command_started_get_command(event));
+}
+
+void mongo_watch(mongo_store *m, mongo_watch_fn fn, void *arg)
+{
+    m->watch_arg = arg;
+    m->watch = fn;
+}
+
+/* The pool takes APM callbacks only before its first client is used: set
+ * once at open, they cost a test of m->watch per command. */
+static void install_watch(mongo_store *m)
+{
+    mongoc_apm_callbacks_t *cb = mongoc_apm_callbacks_new();
+    mongoc_apm_set_command_started_cb(cb, on_command_started);
+    mongoc_client_pool_set_apm_callbacks(m->clients, cb, m);
+    mongoc_apm_callbacks_destroy(cb);
+}
 
 /* A driver error as a fault: the store did not do it (503 to a user). */
 static int set_err(fault *f, const char *what, const bson_error_t *e)
@@ -90,11 +117,11 @@ static int ensure_expiry_index(mongo_store *m, mongoc_client_t *c, fault *f)
 }
 
 static int64_t int_field(const bson_t *doc, const char *name);
+static char *dup_utf8_field(const bson_t *doc, const char *name);
 
 static int ensure_indexes(mongo_store *m, mongoc_client_t *c, fault *f)
 {
-    if (create_index(m, c, "pid", 1, "pid_1", 1, 0, f) != 0
-        || create_index(m, c, "num", -1, "num_-1", 0, 0, f) != 0)
+    if (create_index(m, c, "pid", 1, "pid_1", 1, 0, f) != 0)
         return -1;
     return ensure_expiry_index(m, c, f);
 }
@@ -112,11 +139,17 @@ static void driver_log(mongoc_log_level_t level, const char *domain, const char 
         log_debug("mongoc %s: %s", domain, message);
 }
 
-mongo_store *mongo_open(const config *cfg, fault *f)
+static void driver_init(void)
 {
-    bson_error_t e;
     mongoc_log_set_handler(driver_log, NULL);
     mongoc_init();
+}
+
+mongo_store *mongo_open(const config *cfg, int timeout_ms, int make_indexes, fault *f)
+{
+    bson_error_t e;
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, driver_init);
     mongo_store *m = calloc(1, sizeof *m);
     if (!m) {
         fault_no_memory(f);
@@ -129,8 +162,14 @@ mongo_store *mongo_open(const config *cfg, fault *f)
         return NULL;
     }
     mongoc_uri_set_appname(m->uri, "pasted");
-    if (mongoc_uri_get_option_as_int32(m->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 0) == 0)
-        mongoc_uri_set_option_as_int32(m->uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 5000);
+    /* A frozen or dead store must fail a call within timeout_ms, not the
+     * driver's 300 s: a request answers 503 and its thread is free again.
+     * The URI's own settings win. */
+    const char *timeouts[] = { MONGOC_URI_SOCKETTIMEOUTMS, MONGOC_URI_CONNECTTIMEOUTMS,
+                               MONGOC_URI_SERVERSELECTIONTIMEOUTMS };
+    for (size_t i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++)
+        if (mongoc_uri_get_option_as_int32(m->uri, timeouts[i], 0) == 0)
+            mongoc_uri_set_option_as_int32(m->uri, timeouts[i], timeout_ms);
     m->clients = mongoc_client_pool_new(m->uri);
     if (!m->clients) {
         fault_set(f, FAULT_UNAVAILABLE, NULL, "cannot create MongoDB client pool");
@@ -138,6 +177,7 @@ mongo_store *mongo_open(const config *cfg, fault *f)
         return NULL;
     }
     mongoc_client_pool_set_error_api(m->clients, MONGOC_ERROR_API_VERSION_2);
+    install_watch(m);
     mongoc_client_pool_max_size(m->clients, (uint32_t)cfg->mongo_threads + 4);
     snprintf(m->db_name, sizeof m->db_name, "%s", cfg->mongo_database);
     snprintf(m->coll_name, sizeof m->coll_name, "%s", cfg->mongo_collection);
@@ -145,14 +185,20 @@ mongo_store *mongo_open(const config *cfg, fault *f)
         mongo_close(m);
         return NULL;
     }
-    mongoc_client_t *c = borrow(m);
-    int rc = ensure_indexes(m, c, f);
-    give_back(m, c);
+    mongoc_client_t *c = make_indexes ? borrow(m) : NULL;
+    int rc = c ? ensure_indexes(m, c, f) : 0;
+    if (c)
+        give_back(m, c);
     if (rc != 0) {
         mongo_close(m);
         return NULL;
     }
     return m;
+}
+
+void mongo_shutdown(void)
+{
+    mongoc_cleanup();
 }
 
 void mongo_close(mongo_store *m)
@@ -164,7 +210,6 @@ void mongo_close(mongo_store *m)
     if (m->uri)
         mongoc_uri_destroy(m->uri);
     free(m);
-    mongoc_cleanup();
 }
 
 int mongo_ping(mongo_store *m, fault *f)
@@ -248,31 +293,36 @@ int mongo_id_secret(mongo_store *m, uint8_t secret[32], fault *f)
     return rc;
 }
 
+static void paste_document(const paste *p, bson_t *doc)
+{
+    BSON_APPEND_UTF8(doc, "_id", p->id);
+    BSON_APPEND_INT64(doc, "num", (int64_t)p->num);
+    BSON_APPEND_UTF8(doc, "pid", p->id);
+    BSON_APPEND_BINARY(doc, "body", BSON_SUBTYPE_BINARY, p->body, (uint32_t)p->size);
+    BSON_APPEND_UTF8(doc, "title", p->title ? p->title : "");
+    BSON_APPEND_UTF8(doc, "lang", p->lang ? p->lang : "");
+    BSON_APPEND_INT64(doc, "size", (int64_t)p->size);
+    BSON_APPEND_DATE_TIME(doc, "created", p->created_ms);
+    if (p->expires_ms)
+        BSON_APPEND_DATE_TIME(doc, "expires", p->expires_ms);
+    else
+        BSON_APPEND_NULL(doc, "expires");
+    BSON_APPEND_BOOL(doc, "burn", p->burn);
+    BSON_APPEND_BOOL(doc, "unlisted", p->unlisted);
+    BSON_APPEND_UTF8(doc, "hash", p->hash);
+    BSON_APPEND_UTF8(doc, "token_hash", p->token_hash);
+    BSON_APPEND_INT64(doc, "views", 0);
+}
+
 int mongo_insert(mongo_store *m, const paste *p, fault *f)
 {
     bson_t doc = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&doc, "_id", p->id);
-    BSON_APPEND_INT64(&doc, "num", (int64_t)p->num);
-    BSON_APPEND_UTF8(&doc, "pid", p->id);
-    BSON_APPEND_BINARY(&doc, "body", BSON_SUBTYPE_BINARY, p->body, (uint32_t)p->size);
-    BSON_APPEND_UTF8(&doc, "title", p->title ? p->title : "");
-    BSON_APPEND_UTF8(&doc, "lang", p->lang ? p->lang : "");
-    BSON_APPEND_INT64(&doc, "size", (int64_t)p->size);
-    BSON_APPEND_DATE_TIME(&doc, "created", p->created_ms);
-    if (p->expires_ms)
-        BSON_APPEND_DATE_TIME(&doc, "expires", p->expires_ms);
-    else
-        BSON_APPEND_NULL(&doc, "expires");
-    BSON_APPEND_BOOL(&doc, "burn", p->burn);
-    BSON_APPEND_BOOL(&doc, "unlisted", p->unlisted);
-    BSON_APPEND_UTF8(&doc, "hash", p->hash);
-    BSON_APPEND_UTF8(&doc, "token_hash", p->token_hash);
-    BSON_APPEND_INT64(&doc, "views", 0);
+    paste_document(p, &doc);
     mongoc_client_t *c = borrow(m);
     mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, m->coll_name);
     bson_error_t e;
-    /* w:majority-style acknowledgement is the default ("w:1"): the paste is
-     * acknowledged to the user only after the store has it. */
+    /* acknowledged writes (the default, w:1): the paste is acknowledged to
+     * the user only after the store has it */
     bool ok = mongoc_collection_insert_one(coll, &doc, NULL, NULL, &e);
     if (!ok && e.code == 11000)
         fault_set(f, FAULT_EXISTS, NULL, "paste number %llu is taken", (unsigned long long)p->num);
@@ -284,40 +334,102 @@ int mongo_insert(mongo_store *m, const paste *p, fault *f)
     return ok ? 0 : -1;
 }
 
-int mongo_max_num(mongo_store *m, int64_t *out, fault *f)
+static size_t count_array(const bson_t *reply, const char *name)
+{
+    bson_iter_t it, items;
+    size_t n = 0;
+    if (bson_iter_init_find(&it, reply, name) && BSON_ITER_HOLDS_ARRAY(&it) && bson_iter_recurse(&it, &items))
+        while (bson_iter_next(&items))
+            n++;
+    return n;
+}
+
+static int64_t inserted_count(const bson_t *reply)
+{
+    bson_iter_t it;
+    return bson_iter_init_find(&it, reply, "nInserted") && BSON_ITER_HOLDS_NUMBER(&it)
+         ? bson_iter_as_int64(&it) : -1;
+}
+
+/* The reply's writeErrors: each one's index gets its kind. */
+static void mark_write_errors(const bson_t *reply, fault_kind *result, size_t n)
+{
+    bson_iter_t it, errors;
+    if (!bson_iter_init_find(&it, reply, "writeErrors") || !BSON_ITER_HOLDS_ARRAY(&it)
+        || !bson_iter_recurse(&it, &errors))
+        return;
+    while (bson_iter_next(&errors)) {
+        bson_iter_t e, field;
+        if (!BSON_ITER_HOLDS_DOCUMENT(&errors) || !bson_iter_recurse(&errors, &e))
+            continue;
+        int64_t index = -1, code = 0;
+        if (bson_iter_find(&e, "index") && BSON_ITER_HOLDS_NUMBER(&e))
+            index = bson_iter_as_int64(&e);
+        if (bson_iter_recurse(&errors, &field) && bson_iter_find(&field, "code")
+            && BSON_ITER_HOLDS_NUMBER(&field))
+            code = bson_iter_as_int64(&field);
+        if (index >= 0 && (size_t)index < n)
+            result[index] = code == 11000 ? FAULT_EXISTS : FAULT_UNAVAILABLE;
+    }
+}
+
+int mongo_insert_many(mongo_store *m, const paste *const *ps, size_t n, fault_kind *result, fault *f)
 {
     mongoc_client_t *c = borrow(m);
     mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, m->coll_name);
-    bson_t *opts = BCON_NEW("sort", "{", "num", BCON_INT32(-1), "}", "limit", BCON_INT64(1),
-                            "projection", "{", "num", BCON_INT32(1), "}");
-    bson_t q = BSON_INITIALIZER;
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, &q, opts, NULL);
+    bson_t *opts = BCON_NEW("ordered", BCON_BOOL(false));
+    mongoc_bulk_operation_t *bulk = mongoc_collection_create_bulk_operation_with_opts(coll, opts);
+    for (size_t i = 0; i < n; i++) {
+        bson_t doc = BSON_INITIALIZER;
+        paste_document(ps[i], &doc);
+        mongoc_bulk_operation_insert(bulk, &doc);
+        bson_destroy(&doc);
+        result[i] = FAULT_NONE;
+    }
+    bson_t reply;
+    bson_error_t e;
+    bool ok = mongoc_bulk_operation_execute(bulk, &reply, &e) != 0;
+    int rc = 0;
+    if (!ok) {
+        /* A refused document is listed in writeErrors and the others are in;
+         * anything else (no answer, a write concern not met) may have stored
+         * none of them, or not durably: every one of them failed. */
+        size_t refused = count_array(&reply, "writeErrors");
+        if (refused > 0 && count_array(&reply, "writeConcernErrors") == 0
+            && inserted_count(&reply) + (int64_t)refused == (int64_t)n) {
+            mark_write_errors(&reply, result, n);
+        } else {
+            for (size_t i = 0; i < n; i++)
+                result[i] = FAULT_UNAVAILABLE;
+            rc = set_err(f, "insert", &e);
+        }
+    }
+    bson_destroy(&reply);
+    bson_destroy(opts);
+    mongoc_bulk_operation_destroy(bulk);
+    mongoc_collection_destroy(coll);
+    give_back(m, c);
+    return rc;
+}
+
+int mongo_counter_floor(mongo_store *m, int64_t *out, fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *meta = mongoc_client_get_collection(c, m->db_name, "meta");
+    bson_t *q = BCON_NEW("_id", BCON_UTF8("counter"));
+    bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(meta, q, opts, NULL);
     const bson_t *doc;
     *out = 0;
     if (mongoc_cursor_next(cur, &doc))
-        *out = int_field(doc, "num");
+        *out = int_field(doc, "floor");
     bson_error_t e;
     int rc = 0;
-    if (mongoc_cursor_error(cur, &e)) {
-        set_err(f, "find max", &e);
-        rc = -1;
-    }
+    if (mongoc_cursor_error(cur, &e))
+        rc = set_err(f, "read counter floor", &e);
     mongoc_cursor_destroy(cur);
-    bson_destroy(&q);
+    bson_destroy(q);
     bson_destroy(opts);
-    mongoc_collection_destroy(coll);
-    /* the floor recorded in meta covers numbers of deleted pastes */
-    mongoc_collection_t *meta = mongoc_client_get_collection(c, m->db_name, "meta");
-    bson_t *fq = BCON_NEW("_id", BCON_UTF8("counter"));
-    cur = mongoc_collection_find_with_opts(meta, fq, NULL, NULL);
-    if (rc == 0 && mongoc_cursor_next(cur, &doc) && int_field(doc, "floor") > *out)
-        *out = int_field(doc, "floor");
-    if (rc == 0 && mongoc_cursor_error(cur, &e)) {
-        set_err(f, "read counter floor", &e);
-        rc = -1;
-    }
-    mongoc_cursor_destroy(cur);
-    bson_destroy(fq);
     mongoc_collection_destroy(meta);
     give_back(m, c);
     return rc;
@@ -516,22 +628,53 @@ static int delete_matching(mongo_store *m, const bson_t *selector, int64_t *dele
     return ok ? 0 : -1;
 }
 
+/* The stored token hash of id into out: 0, or -1 with FAULT_NOT_FOUND. */
+static int read_token_hash(mongo_store *m, const char *id, char out[PASTE_HASH_HEX + 1], fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, m->coll_name);
+    bson_t *q = BCON_NEW("_id", BCON_UTF8(id));
+    bson_t *opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "token_hash", BCON_INT32(1), "}");
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, q, opts, NULL);
+    const bson_t *doc;
+    bson_error_t e;
+    int rc = -1;
+    if (mongoc_cursor_next(cur, &doc)) {
+        char *hash = dup_utf8_field(doc, "token_hash");
+        snprintf(out, PASTE_HASH_HEX + 1, "%s", hash ? hash : "");
+        free(hash);
+        rc = 0;
+    } else if (mongoc_cursor_error(cur, &e)) {
+        set_err(f, "find", &e);
+    } else {
+        fault_set(f, FAULT_NOT_FOUND, NULL, "no such paste");
+    }
+    mongoc_cursor_destroy(cur);
+    bson_destroy(q);
+    bson_destroy(opts);
+    mongoc_collection_destroy(coll);
+    give_back(m, c);
+    return rc;
+}
+
 int mongo_delete(mongo_store *m, const char *id, const char *token_hash, fault *f)
 {
-    /* Delete only with the right token: the filter carries both, so a wrong
-     * token can never delete, even racing another request. */
-    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id), "token_hash", BCON_UTF8(token_hash));
+    /* By _id alone, the one filter every MongoDB server (and FerretDB)
+     * answers from an index; the token is compared here, in constant time,
+     * so a wrong token costs one lookup and never a scan. */
+    char stored[PASTE_HASH_HEX + 1];
+    if (read_token_hash(m, id, stored, f) != 0)
+        return -1;
+    if (strlen(stored) != PASTE_HASH_HEX || strlen(token_hash) != PASTE_HASH_HEX
+        || !equal_constant_time(stored, token_hash, PASTE_HASH_HEX))
+        return fault_set(f, FAULT_DENIED, "X-Delete-Token", "wrong delete token");
+    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id));
     int64_t n = 0;
     int rc = delete_matching(m, sel, &n, f);
     bson_destroy(sel);
-    if (rc != 0 || n > 0)
-        return rc;
-    /* nothing deleted: a wrong token, or no such paste */
-    paste *p = NULL;
-    if (mongo_find(m, id, &p, f) != 0)
-        return -1;
-    paste_free(p);
-    return fault_set(f, FAULT_DENIED, "X-Delete-Token", "wrong delete token");
+    if (rc == 0 && n == 0)   /* deleted meanwhile by someone who had the token too */
+        return fault_set(f, FAULT_NOT_FOUND, NULL, "no such paste");
+    return rc;
 }
 
 int mongo_remove(mongo_store *m, const char *id, fault *f)

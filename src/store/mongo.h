@@ -20,9 +20,19 @@ typedef struct view_delta {
     int64_t     count;
 } view_delta;
 
-/* Connect, ping, and create the indexes. NULL with f. */
-mongo_store *mongo_open(const config *cfg, fault *f);
+/* Connect and ping (each call fails after timeout_ms unless the URI says
+ * otherwise), and create the indexes if asked. NULL with f. Handles are
+ * independent: the store keeps one per lane (requests, background work,
+ * the health monitor), so a slow lane never takes another's connections. */
+mongo_store *mongo_open(const config *cfg, int timeout_ms, int make_indexes, fault *f);
 void mongo_close(mongo_store *m);
+void mongo_shutdown(void);   /* after the last mongo_close: the driver's own state */
+/* Hear every command this handle sends (its name and body), on the thread
+ * that sends it. Set it before the first call, once. Tests use it to prove
+ * the shape of each query (by _id); it costs nothing when unset. */
+struct _bson_t;
+typedef void (*mongo_watch_fn)(void *arg, const char *command, const struct _bson_t *body);
+void mongo_watch(mongo_store *m, mongo_watch_fn fn, void *arg);
 int  mongo_ping(mongo_store *m, fault *f);
 
 /* The ID permutation's secret: read it, or create it on first start. The first
@@ -32,16 +42,22 @@ int  mongo_id_secret(mongo_store *m, uint8_t secret[32], fault *f);
 /* Store p: 0, or -1 with FAULT_EXISTS when its number or id is taken (a
  * counter behind the store) or FAULT_UNAVAILABLE. */
 int  mongo_insert(mongo_store *m, const paste *p, fault *f);
-/* The highest paste number ever handed out, as far as MongoDB knows: the
- * highest stored _id, or the recorded floor if higher (deleted pastes'
- * numbers must not come back). */
-int  mongo_max_num(mongo_store *m, int64_t *out, fault *f);
+/* Store the n pastes in one unordered insert. result[i] says how paste i
+ * fared: FAULT_NONE stored, FAULT_EXISTS its number is taken, else
+ * FAULT_UNAVAILABLE. -1 with f when the command itself failed (every
+ * result FAULT_UNAVAILABLE); a failure of some documents is 0. */
+int  mongo_insert_many(mongo_store *m, const paste *const *ps, size_t n, fault_kind *result, fault *f);
+/* The counter floor: numbers up to it have been handed out (recorded every
+ * second by counter.c; deleted pastes' numbers must not come back). One
+ * document, read by _id. */
+int  mongo_counter_floor(mongo_store *m, int64_t *out, fault *f);
 /* Record that numbers up to n have been handed out ($max, upsert). */
 int  mongo_raise_floor(mongo_store *m, int64_t n, fault *f);
 /* 0 with *out (a new paste), or -1 with FAULT_NOT_FOUND or FAULT_UNAVAILABLE. */
 int  mongo_find(mongo_store *m, const char *id, paste **out, fault *f);
-/* Delete when token_hash matches: 0 deleted, or -1 with FAULT_NOT_FOUND,
- * FAULT_DENIED (wrong token) or FAULT_UNAVAILABLE. */
+/* Delete when token_hash matches (read by _id, compared in constant time,
+ * deleted by _id): 0 deleted, or -1 with FAULT_NOT_FOUND, FAULT_DENIED
+ * (wrong token) or FAULT_UNAVAILABLE. */
 int  mongo_delete(mongo_store *m, const char *id, const char *token_hash, fault *f);
 /* Delete unconditionally (burned or expired). */
 int  mongo_remove(mongo_store *m, const char *id, fault *f);

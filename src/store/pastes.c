@@ -9,16 +9,20 @@
  *   3. Otherwise MongoDB, on the pool; the answer is cached (a missing
  *      paste as a tombstone) and the live view count seeded from it.
  * Add (store_paste_add): INCR the counter for the number (the id is the
- * keyed permutation of it, core/ids.c); insert into MongoDB on the pool,
- * and only then answer, so an acknowledged paste is never lost; then cache
- * it and list it (recent list, expiry index) without waiting.
+ * keyed permutation of it, core/ids.c); insert into MongoDB together with
+ * other creates (inserter.c), and only then answer, so an acknowledged
+ * paste is never lost; then cache it and list it (recent list, expiry
+ * index) without waiting.
  * Delete, burn and expiry forget the paste everywhere (cache.c) and remove
  * its document. Every MongoDB call runs on the pool (pool.c) and its result
  * comes back to the loop that asked; a full pool is FAULT_UNAVAILABLE. */
 #include "state.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -28,6 +32,8 @@ typedef struct job {
     store_loop *sl;
     char        id[16];
     uint64_t    num;
+    insert_req  ins;        /* a create, queued for the inserter */
+    struct job *next_waiter;    /* waiting on another job's read (a flight) */
     char        token_hash[PASTE_HASH_HEX + 1];
     paste      *p;
     int         rc;
@@ -54,6 +60,15 @@ static int job_submit(job *j, pool_work_fn work, pool_done_fn finished)
     return pool_submit(j->sl->s->jobs, j->sl->base, work, finished, j);
 }
 
+/* A job the pool skipped (it waited past store_timeout_ms): it failed. */
+static void job_ran(job *j, int ran)
+{
+    if (!ran) {
+        j->rc = -1;
+        fault_set(&j->f, FAULT_UNAVAILABLE, NULL, "the store did not take the job within store_timeout_ms");
+    }
+}
+
 /* Faults reach users as they are: the store's own words go to the log. */
 static const fault busy = { FAULT_UNAVAILABLE, NULL, "storage busy; try again" };
 static const fault busy_unsaved = { FAULT_UNAVAILABLE, NULL, "storage busy, paste not saved; try again" };
@@ -64,34 +79,163 @@ static const fault not_found = { FAULT_NOT_FOUND, NULL, "no such paste" };
 
 /* --- read ------------------------------------------------------------------- */
 
+/* --- one MongoDB read per cold paste ------------------------------------ *
+ * Concurrent misses of the same paste, on any loop, wait on the first one's
+ * read (a flight, in s->flights). When it ends, a waiter on the reader's
+ * loop shares its paste (refcounts belong to one loop); a waiter on another
+ * loop gets the record (paste_encode, made once, its count atomic) and
+ * decodes its own copy on its own loop. */
+
+typedef struct flight {
+    char           id[16];
+    job           *waiters;
+    struct flight *next;
+} flight;
+
+typedef struct shared_record {
+    atomic_int refs;
+    size_t     len;
+    uint8_t   *data;    /* NULL: the read failed, `f` says why */
+    fault      f;
+} shared_record;
+
+static void record_release(shared_record *rec)
+{
+    if (atomic_fetch_sub(&rec->refs, 1) == 1) {
+        free(rec->data);
+        free(rec);
+    }
+}
+
+/* A waiter's answer, on its own loop. */
+typedef struct delivery {
+    job           *j;
+    shared_record *rec;
+} delivery;
+
+static void deliver_remote(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    delivery *d = arg;
+    job *j = d->j;
+    paste *p = d->rec->data ? paste_decode(d->rec->data, d->rec->len) : NULL;
+    if (p)
+        j->got(j->arg, p, 0, NULL);
+    else
+        j->got(j->arg, NULL, 0, d->rec->data ? &no_memory : &d->rec->f);
+    record_release(d->rec);
+    free(d);
+    free(j);
+}
+
+/* Take the flight of id out of the table: its waiters are ours to answer. */
+static job *land(store *s, const char *id)
+{
+    job *waiters = NULL;
+    pthread_mutex_lock(&s->flights_lock);
+    for (flight **at = &s->flights; *at; at = &(*at)->next) {
+        if (strcmp((*at)->id, id) == 0) {
+            flight *fl = *at;
+            *at = fl->next;
+            waiters = fl->waiters;
+            free(fl);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->flights_lock);
+    return waiters;
+}
+
+/* Answer the waiters of a read: p (may be NULL) and f as the reader got them. */
+static void answer_waiters(job *leader, job *waiters, paste *p, const fault *f)
+{
+    shared_record *rec = NULL;
+    for (job *w = waiters, *next; w; w = next) {
+        next = w->next_waiter;
+        if (w->sl->base == leader->sl->base) {
+            w->got(w->arg, p ? paste_ref(p) : NULL, 0, p ? NULL : f);
+            free(w);
+            continue;
+        }
+        if (!rec && (rec = calloc(1, sizeof *rec)) != NULL) {
+            atomic_init(&rec->refs, 1);
+            if (p)
+                rec->data = paste_encode(p, &rec->len);
+            if (!p || !rec->data)
+                rec->f = p ? no_memory : *f;
+        }
+        delivery *d = rec ? malloc(sizeof *d) : NULL;
+        if (d) {
+            atomic_fetch_add(&rec->refs, 1);
+            d->j = w;
+            d->rec = rec;
+        }
+        static const struct timeval now = { 0, 0 };
+        if (!d || event_base_once(w->sl->base, -1, EV_TIMEOUT, deliver_remote, d, &now) != 0) {
+            if (d)
+                record_release(rec);
+            free(d);
+            /* cannot reach its loop: it waits on its own read instead */
+            log_error("read %s: could not hand the answer to another loop", w->id);
+            w->got(w->arg, NULL, 0, &unavailable);
+            free(w);
+        }
+    }
+    if (rec)
+        record_release(rec);
+}
+
 static void find_work(void *arg)
 {
     job *j = arg;
+    atomic_fetch_add_explicit(&j->sl->s->counts.reads, 1, memory_order_relaxed);
     j->rc = mongo_find(j->sl->s->mongo, j->id, &j->p, &j->f);
 }
 
-static void find_done(void *arg)
+static void find_done(void *arg, int ran)
 {
     job *j = arg;
+    job_ran(j, ran);
+    job *waiters = land(j->sl->s, j->id);
+    const fault *f = NULL;
     if (j->rc == 0) {
         cache_put(j->sl, j->p);
         views_seed(j->sl, j->id, j->p->views);
-        j->got(j->arg, j->p, 0, NULL);
+    } else if (j->f.kind == FAULT_NOT_FOUND) {
+        cache_tombstone(j->sl, j->id);    /* repeated misses stay off MongoDB */
+        f = &not_found;
     } else {
-        if (j->f.kind == FAULT_NOT_FOUND) {
-            cache_tombstone(j->sl, j->id);    /* repeated misses stay off MongoDB */
-            j->got(j->arg, NULL, 0, &not_found);
-        } else {
-            log_error("read %s: %s", j->id, j->f.message);
-            j->got(j->arg, NULL, 0, &unavailable);
-        }
+        log_error("read %s: %s", j->id, j->f.message);
+        f = &unavailable;
     }
+    answer_waiters(j, waiters, j->p, f);
+    j->got(j->arg, j->p, 0, f);
     free(j);
 }
 
 static void ask_mongo(job *j)
 {
+    store *s = j->sl->s;
+    pthread_mutex_lock(&s->flights_lock);
+    flight *fl = s->flights;
+    while (fl && strcmp(fl->id, j->id) != 0)
+        fl = fl->next;
+    if (fl) {   /* a read of this paste is under way: wait for it */
+        j->next_waiter = fl->waiters;
+        fl->waiters = j;
+        pthread_mutex_unlock(&s->flights_lock);
+        return;
+    }
+    fl = calloc(1, sizeof *fl);
+    if (fl) {
+        snprintf(fl->id, sizeof fl->id, "%s", j->id);
+        fl->next = s->flights;
+        s->flights = fl;
+    }
+    pthread_mutex_unlock(&s->flights_lock);
     if (job_submit(j, find_work, find_done) != 0) {
+        answer_waiters(j, fl ? land(s, j->id) : NULL, NULL, &busy);
         j->got(j->arg, NULL, 0, &busy);
         free(j);
     }
@@ -102,18 +246,17 @@ static void on_counter(redisAsyncContext *ac, void *reply_obj, void *priv)
     (void)ac;
     job *j = priv;
     redisReply *rep = reply_obj;
-    if (rep && rep->type == REDIS_REPLY_STRING) {
-        uint64_t n = strtoull(rep->str, NULL, 10);
-        note_highest(j->sl->s, n);
-        if (j->num > n) {
+    uint64_t seen = atomic_load(&j->sl->s->highest_num);
+    if (rep && (rep->type == REDIS_REPLY_STRING || rep->type == REDIS_REPLY_NIL)) {
+        uint64_t n = rep->type == REDIS_REPLY_STRING ? strtoull(rep->str, NULL, 10) : 0;
+        /* a counter behind a number seen before went back with Redis' data:
+         * it proves nothing, MongoDB decides */
+        if (n >= seen && j->num > n) {
             j->got(j->arg, NULL, 0, &not_found);
             free(j);
             return;
         }
-    } else if (rep && rep->type == REDIS_REPLY_NIL) {
-        j->got(j->arg, NULL, 0, &not_found);    /* no paste was ever made */
-        free(j);
-        return;
+        note_highest(j->sl->s, n);
     }
     ask_mongo(j);
 }
@@ -165,38 +308,18 @@ void store_paste_get(store_loop *sl, const char *id, uint64_t num, paste_cb cb, 
 
 /* --- add -------------------------------------------------------------------- */
 
-static void insert_work(void *arg)
+static void insert_done(insert_req *r, int ran)
 {
-    job *j = arg;
-    store *s = j->sl->s;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        j->rc = mongo_insert(s->mongo, j->p, &j->f);
-        if (j->rc == 0 || j->f.kind != FAULT_EXISTS)
-            return;
-        /* the number is taken: Redis lost its counter. Move it past the
-         * store's highest number and take the next one. */
-        log_warn("create: number %llu is taken; resynchronising the counter",
-                 (unsigned long long)j->p->num);
-        if (counter_resync(s, &j->p->num, &j->f) != 0)
-            break;
-        ids_encode(&s->ids, j->p->num, j->p->id);
-    }
-    j->rc = -1;
-    if (j->f.kind == FAULT_EXISTS)
-        j->f.kind = FAULT_UNAVAILABLE;
-}
-
-static void insert_done(void *arg)
-{
-    job *j = arg;
-    if (j->rc == 0) {
-        note_highest(j->sl->s, j->p->num);
+    job *j = (job *)((char *)r - offsetof(job, ins));
+    (void)ran;   /* a request that was not sent has rc -1 */
+    if (r->rc == 0) {
         cache_put(j->sl, j->p);
         expiry_track(j->sl, j->p->id, j->p->expires_ms);
         recent_add(j->sl, j->p);
         j->done(j->arg, NULL);
     } else {
-        log_error("create %s: %s", j->p->id, j->f.message);
+        log_error("create %s: %s", j->p->id, r->ran ? r->f.message
+                                                    : "waited past store_timeout_ms for the store");
         j->done(j->arg, &unsaved);
     }
     free(j);
@@ -218,9 +341,16 @@ static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
     j->p->num = (uint64_t)rep->integer;
     ids_encode(&j->sl->s->ids, j->p->num, j->p->id);
     j->p->created_ms = now_ms();
-    /* remember the high-water mark: lookups above it are 404 without a store */
-    note_highest(j->sl->s, j->p->num);
-    if (job_submit(j, insert_work, insert_done) != 0) {
+    /* a number at or below one seen before: Redis went back (lost its data).
+     * Otherwise remember the high-water mark: lookups above it are 404
+     * without a store. */
+    j->ins.p = j->p;
+    j->ins.done = insert_done;
+    if (j->p->num <= atomic_load(&j->sl->s->highest_num))
+        j->ins.renumber = 1;
+    else
+        note_highest(j->sl->s, j->p->num);
+    if (inserter_submit(j->sl->s->inserter, j->sl->base, &j->ins) != 0) {
         j->done(j->arg, &busy_unsaved);
         free(j);
     }
@@ -255,9 +385,10 @@ static void delete_work(void *arg)
     j->rc = mongo_delete(j->sl->s->mongo, j->id, j->token_hash, &j->f);
 }
 
-static void delete_done(void *arg)
+static void delete_done(void *arg, int ran)
 {
     job *j = arg;
+    job_ran(j, ran);
     if (j->rc == 0) {
         cache_forget(j->sl, j->id);
         log_info("deleted %s", j->id);
@@ -295,9 +426,10 @@ static void remove_work(void *arg)
     j->rc = mongo_remove(j->sl->s->mongo, j->id, &j->f);
 }
 
-static void remove_done(void *arg)
+static void remove_done(void *arg, int ran)
 {
     job *j = arg;
+    job_ran(j, ran);
     if (j->rc != 0)
         log_warn("removing %s: %s (the sweep will retry)", j->id, j->f.message);
     free(j);

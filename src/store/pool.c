@@ -7,17 +7,24 @@
  * which makes the loop call done(arg) on its own thread. The handler's state
  * is therefore only ever touched by one thread at a time, without locks.
  * event_active() from another thread is safe because main() turned on
- * libevent's pthread support before creating any event_base. */
+ * libevent's pthread support before creating any event_base.
+ * A job that waited in the queue longer than max_wait_ms is not run: its
+ * client has waited long enough (a stuck store), and running it would only
+ * make the queue behind it longer. done() hears so and answers 503. */
 #include "pool.h"
 
 #include <event2/event.h>
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "core/clock.h"
+
 typedef struct job {
     pool_work_fn work;
     pool_done_fn done;
     void *arg;
+    uint64_t queued_ns;
+    int ran;
     struct event *finished;
     struct job *next;
 } job;
@@ -27,6 +34,7 @@ struct pool {
     pthread_cond_t  wake;
     job *head, *tail;
     int queued, max_queued;
+    uint64_t max_wait_ns;
     int stopping;
     int nthreads;
     pthread_t *threads;
@@ -38,7 +46,7 @@ static void job_finished(evutil_socket_t fd, short what, void *arg)
     (void)what;
     job *j = arg;
     event_free(j->finished);
-    j->done(j->arg);
+    j->done(j->arg, j->ran);
     free(j);
 }
 
@@ -63,13 +71,15 @@ static void *pool_thread(void *arg)
     pool *p = arg;
     job *j;
     while ((j = next_job(p)) != NULL) {
-        j->work(j->arg);
+        j->ran = !p->max_wait_ns || now_ns() - j->queued_ns <= p->max_wait_ns;
+        if (j->ran)
+            j->work(j->arg);
         event_active(j->finished, EV_READ, 0);
     }
     return NULL;
 }
 
-pool *pool_new(int threads, int max_queued)
+pool *pool_new(int threads, int max_queued, int max_wait_ms)
 {
     pool *p = calloc(1, sizeof *p);
     if (!p)
@@ -77,6 +87,7 @@ pool *pool_new(int threads, int max_queued)
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
     p->max_queued = max_queued;
+    p->max_wait_ns = (uint64_t)(max_wait_ms > 0 ? max_wait_ms : 0) * 1000000u;
     p->threads = calloc((size_t)threads, sizeof *p->threads);
     if (!p->threads) {
         free(p);
@@ -105,6 +116,7 @@ int pool_submit(pool *p, struct event_base *base, pool_work_fn work, pool_done_f
     j->work = work;
     j->done = done;
     j->arg = arg;
+    j->queued_ns = now_ns();
     j->finished = event_new(base, -1, 0, job_finished, j);
     if (!j->finished) {
         free(j);

@@ -224,7 +224,7 @@ void rconn_free(rconn *c)
 
 int rconn_command(rconn *c, redisCallbackFn *cb, void *priv, const char *fmt, ...)
 {
-    if (!c->ctx)
+    if (!c || !c->ctx)
         return -1;
     va_list ap;
     va_start(ap, fmt);
@@ -236,7 +236,7 @@ int rconn_command(rconn *c, redisCallbackFn *cb, void *priv, const char *fmt, ..
 int rconn_command_argv(rconn *c, redisCallbackFn *cb, void *priv, int argc,
                        const char **argv, const size_t *argvlen)
 {
-    if (!c->ctx)
+    if (!c || !c->ctx)
         return -1;
     return redisAsyncCommandArgv(c->ctx, cb, priv, argc, argv, argvlen) == REDIS_OK ? 0 : -1;
 }

@@ -4,6 +4,7 @@
 #define PASTED_STORE_STATE_H
 
 #include <hiredis/hiredis.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "core/ids.h"
@@ -15,6 +16,22 @@
 
 struct event;
 struct viewbatch;
+typedef struct monitor monitor;
+typedef struct inserter inserter;
+
+/* A numbered paste waiting to be inserted with others (inserter.c). */
+typedef struct insert_req insert_req;
+struct insert_req {
+    paste        *p;          /* its num and id change when renumbered */
+    int           renumber;   /* the counter went back: recover first */
+    int           rc;         /* 0 stored, -1 with f */
+    int           ran;        /* 0: it waited past store_timeout_ms, not sent */
+    fault         f;
+    void        (*done)(insert_req *r, int ran);   /* on the submitting loop */
+    struct event *finished;
+    uint64_t      queued_ns;
+    insert_req   *next;
+};
 
 /* The view flusher's place in its current batch (views.c). */
 typedef struct flush_state {
@@ -32,10 +49,18 @@ typedef struct flush_state {
 struct store {
     config        cfg;          /* a copy: cache sizes, intervals, view batching */
     redis_target  redis;
-    mongo_store  *mongo;
+    mongo_store  *mongo;        /* the loops' lane: calls fail after store_timeout_ms */
+    mongo_store  *mongo_bg;     /* the background thread's lane: long sweeps and flushes */
     pool         *jobs;         /* MongoDB calls of the loops */
+    monitor      *monitor;      /* is MongoDB answering? (monitor.c) */
+    inserter     *inserter;     /* creates, committed together (inserter.c) */
     ids_key       ids;
     atomic_ullong highest_num;  /* highest paste number seen: ids above it do not exist */
+    pthread_mutex_t recovery_lock;  /* one counter recovery at a time (counter.c) */
+    pthread_mutex_t flights_lock;   /* reads of cold pastes under way (pastes.c) */
+    struct flight *flights;
+    store_counts   counts;
+    int64_t       recovered_to;     /* where the last recovery moved the counter */
     /* the background thread's blocking connections and progress */
     redisContext *checkpoint_redis;
     long long     checkpoint_recorded;
@@ -77,11 +102,26 @@ void views_loop_free(store_loop *sl);
 void views_seed(store_loop *sl, const char *id, int64_t stored);
 void views_forget(store_loop *sl, const char *id);
 
+/* monitor.c: MongoDB pinged every MONITOR_EVERY_MS on a connection of its
+ * own, so the answer to "is it up?" is always at hand. */
+monitor *monitor_start(const config *cfg, fault *f);
+void     monitor_stop(monitor *m);
+/* 1 when the last ping answered within its deadline; else why in `why`. */
+int      monitor_mongo_ok(monitor *m, char *why, size_t whylen);
+
+/* inserter.c */
+inserter *inserter_start(store *s, fault *f);
+/* Queue r; r->done(r, ran) runs on base's loop once r->rc says how it went.
+ * -1 when stopping or out of memory (nothing queued). */
+int       inserter_submit(inserter *in, struct event_base *base, insert_req *r);
+void      inserter_stop(inserter *in);    /* sends what is queued, then stops */
+
 /* feed.c */
 int  feed_subscribe(store_loop *sl);
 
-/* counter.c: move the counter past the store's numbers; next != NULL also
- * takes the next number. Blocking. */
-int  counter_resync(store *s, uint64_t *next, fault *f);
+/* counter.c: Redis lost the counter (`taken` was handed out again, or is
+ * behind): move it past every number handed out, once for all who hit the
+ * same loss; next != NULL also takes the next number. Blocking. */
+int  counter_recover(store *s, uint64_t taken, uint64_t *next, fault *f);
 
 #endif

@@ -18,6 +18,12 @@
 
 #include "core/log.h"
 
+/* The background lane's calls (a full sweep, a round of view counts) may
+ * take long on a big store; no request waits on them. */
+#define BACKGROUND_TIMEOUT_MS 60000
+/* How long a health check waits for Redis' PONG. */
+#define HEALTH_REDIS_MS 800
+
 store *store_open(const config *cfg, fault *f)
 {
     store *s = calloc(1, sizeof *s);
@@ -27,24 +33,30 @@ store *store_open(const config *cfg, fault *f)
     }
     s->cfg = *cfg;
     s->checkpoint_recorded = -1;
+    pthread_mutex_init(&s->recovery_lock, NULL);
+    pthread_mutex_init(&s->flights_lock, NULL);
     if (redis_target_parse(cfg->redis_url, &s->redis) != 0) {
         fault_set(f, FAULT_INVALID, "redis_url", "redis_url '%s' is not redis://host:port or a socket path",
                   cfg->redis_url);
         free(s);
         return NULL;
     }
-    for (int attempt = 1; !(s->mongo = mongo_open(cfg, f)); attempt++) {
+    for (int attempt = 1; !(s->mongo = mongo_open(cfg, cfg->store_timeout_ms, 1, f)); attempt++) {
         if (attempt == 10) {
             fault_prefix(f, "mongodb");
-            free(s);
+            store_close(s);
             return NULL;
         }
         log_warn("mongodb not ready (%s); retrying", f ? f->message : "");
         sleep(1);
     }
-    s->jobs = pool_new(cfg->mongo_threads, 10000);
-    if (!s->jobs) {
-        fault_set(f, FAULT_UNAVAILABLE, NULL, "cannot start the store thread pool");
+    s->mongo_bg = mongo_open(cfg, BACKGROUND_TIMEOUT_MS, 0, f);
+    s->jobs = s->mongo_bg ? pool_new(cfg->mongo_threads, 10000, cfg->store_timeout_ms) : NULL;
+    s->monitor = s->jobs ? monitor_start(&s->cfg, f) : NULL;
+    s->inserter = s->monitor ? inserter_start(s, f) : NULL;
+    if (!s->inserter) {
+        if (s->mongo_bg && !s->jobs)
+            fault_set(f, FAULT_UNAVAILABLE, NULL, "cannot start the store thread pool");
         store_close(s);
         return NULL;
     }
@@ -74,6 +86,8 @@ const ids_key *store_ids(const store *s)
 
 void store_stop_jobs(store *s)
 {
+    inserter_stop(s->inserter);
+    s->inserter = NULL;
     pool_free(s->jobs);
     s->jobs = NULL;     /* late submissions now fail cleanly */
 }
@@ -83,8 +97,18 @@ void store_close(store *s)
     if (!s)
         return;
     store_stop_jobs(s);
+    monitor_stop(s->monitor);
+    mongo_close(s->mongo_bg);
     mongo_close(s->mongo);
+    mongo_shutdown();
+    pthread_mutex_destroy(&s->recovery_lock);
+    pthread_mutex_destroy(&s->flights_lock);
     free(s);
+}
+
+const store_counts *store_counts_of(const store *s)
+{
+    return &s->counts;
 }
 
 size_t store_jobs_queued(store *s)
@@ -145,19 +169,35 @@ void store_loop_free(store_loop *sl)
 
 /* --- health --------------------------------------------------------------- */
 
+/* MongoDB's state is the monitor's (no I/O); Redis is asked now, for at most
+ * HEALTH_REDIS_MS. The job lives until both the PING's callback (which
+ * hiredis always runs: with NULL when the connection goes) and the timer
+ * are done; whichever comes first answers. */
 typedef struct health_job {
-    store_loop *sl;
-    health_cb   cb;
-    void       *arg;
-    int         pending, redis_ok, mongo_ok;
+    store_loop   *sl;
+    health_cb     cb;
+    void         *arg;
+    struct event *timer;
+    int           holders;
+    int           answered;
 } health_job;
 
-static void health_answer(health_job *h)
+static void health_release(health_job *h)
 {
-    if (--h->pending > 0)
+    if (--h->holders == 0) {
+        event_free(h->timer);
+        free(h);
+    }
+}
+
+static void health_answer(health_job *h, int redis_ok)
+{
+    if (h->answered)
         return;
-    h->cb(h->arg, h->redis_ok, h->mongo_ok);
-    free(h);
+    h->answered = 1;
+    char why[FAULT_MESSAGE_MAX] = "";
+    int mongo_ok = monitor_mongo_ok(h->sl->s->monitor, why, sizeof why);
+    h->cb(h->arg, redis_ok, mongo_ok, mongo_ok ? NULL : why);
 }
 
 static void on_pong(redisAsyncContext *ac, void *reply_obj, void *priv)
@@ -165,34 +205,39 @@ static void on_pong(redisAsyncContext *ac, void *reply_obj, void *priv)
     (void)ac;
     health_job *h = priv;
     redisReply *rep = reply_obj;
-    h->redis_ok = rep && rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "PONG") == 0;
-    health_answer(h);
+    health_answer(h, rep && rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "PONG") == 0);
+    health_release(h);
 }
 
-static void mongo_ping_work(void *arg)
+static void on_health_timeout(evutil_socket_t fd, short what, void *arg)
 {
+    (void)fd;
+    (void)what;
     health_job *h = arg;
-    h->mongo_ok = mongo_ping(h->sl->s->mongo, NULL) == 0;
-}
-
-static void mongo_ping_done(void *arg)
-{
-    health_answer(arg);
+    health_answer(h, 0);    /* no PONG in time */
+    health_release(h);
 }
 
 void store_health(store_loop *sl, health_cb cb, void *arg)
 {
     health_job *h = calloc(1, sizeof *h);
-    if (!h) {
-        cb(arg, 0, 0);
+    if (h)
+        h->timer = evtimer_new(sl->base, on_health_timeout, h);
+    if (!h || !h->timer) {
+        free(h);
+        cb(arg, 0, 0, "out of memory");
         return;
     }
     h->sl = sl;
     h->cb = cb;
     h->arg = arg;
-    h->pending = 2;
-    if (rconn_command(sl->redis, on_pong, h, "PING") != 0)
-        h->pending--;           /* Redis is down: nothing to wait for */
-    if (pool_submit(sl->s->jobs, sl->base, mongo_ping_work, mongo_ping_done, h) != 0)
-        health_answer(h);       /* counts MongoDB as answered: down */
+    h->holders = 1;
+    if (rconn_command(sl->redis, on_pong, h, "PING") != 0) {
+        health_answer(h, 0);    /* Redis is down: nothing to wait for */
+        health_release(h);
+        return;
+    }
+    h->holders = 2;
+    struct timeval deadline = { 0, HEALTH_REDIS_MS * 1000 };
+    evtimer_add(h->timer, &deadline);
 }

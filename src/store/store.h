@@ -17,6 +17,7 @@
 #ifndef PASTED_STORE_STORE_H
 #define PASTED_STORE_STORE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,15 @@ const ids_key *store_ids(const store *s);
 /* Redis lost its data? Move the counter past every stored number. */
 int    store_resync_counter(store *s, fault *f);
 size_t store_jobs_queued(store *s);
+
+/* What the store did, for /metrics. */
+typedef struct store_counts {
+    atomic_ullong reads;            /* MongoDB reads of a paste */
+    atomic_ullong inserts;          /* pastes inserted */
+    atomic_ullong insert_batches;   /* insert commands that carried them */
+    atomic_ullong recoveries;       /* counter recoveries */
+} store_counts;
+const store_counts *store_counts_of(const store *s);
 
 /* --- a loop ------------------------------------------------------------- */
 
@@ -110,7 +120,9 @@ void store_recent(store_loop *sl, size_t max, recent_cb cb, void *arg);
 
 /* --- health ------------------------------------------------------------- */
 
-typedef void (*health_cb)(void *arg, int redis_ok, int mongo_ok);
+/* Answers within a second whatever the stores do; why (may be NULL) says
+ * what is wrong with MongoDB. */
+typedef void (*health_cb)(void *arg, int redis_ok, int mongo_ok, const char *why);
 void store_health(store_loop *sl, health_cb cb, void *arg);
 
 /* --- the background thread (blocking) ----------------------------------- */

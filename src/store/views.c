@@ -106,7 +106,13 @@ static void direct_work(void *arg)
         log_error("view of %s not counted: redis and mongodb both failed: %s", d->id, f.message);
 }
 
-static void direct_done(void *arg) { free(arg); }
+static void direct_done(void *arg, int ran)
+{
+    direct_view *d = arg;
+    if (!ran)
+        log_error("view of %s not counted: redis down and mongodb too slow", d->id);
+    free(d);
+}
 
 static void count_in_store(store_loop *sl, const char *id, const char *day, int64_t n)
 {
@@ -409,7 +415,7 @@ static int write_batch(store *st, flush_state *s, int64_t deadline_ms, size_t qu
         if (deadline_ms && now_ms() >= deadline_ms)
             return 1;           /* out of time: the caller says so */
         size_t k = end - s->at < VIEWS_PER_WRITE ? end - s->at : VIEWS_PER_WRITE;
-        if (mongo_add_views(st->mongo, s->d + s->at, k, now_ms(), &f) != 0) {
+        if (mongo_add_views(st->mongo_bg, s->d + s->at, k, now_ms(), &f) != 0) {
             log_warn("view flusher: %s (the rest of batch %s kept, retrying)", f.message, s->batch);
             forget_round(s);
             return -1;

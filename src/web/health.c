@@ -1,11 +1,13 @@
 /* health.c - GET /healthz and GET /metrics.
  *
- * /healthz asks both stores right now: Redis with an async PING on this
- * worker's connection, MongoDB with a ping on the pool. It answers when both
- * have answered: 200 "ok", or 503 naming what failed. ?verbose=1 adds one
- * "name value" line per fact (the same counters as /metrics).
+ * /healthz answers within a second whatever the stores do: Redis is asked
+ * with an async PING on this loop's connection (800 ms at most), MongoDB's
+ * state is the store monitor's last ping (store/monitor.c, no I/O here):
+ * 200 "ok", or 503 naming what failed, a line each saying why. ?verbose=1
+ * adds one "name value" line per fact (the same counters as /metrics).
  * /metrics is Prometheus text: request, create, view, cache hit and miss
- * counters, the store queue depth, and what the process adds (loop lag). */
+ * counters, the store's queue, reads, inserts and counter recoveries, and
+ * what the process adds (loop lag). */
 #include "web.h"
 
 #include <event2/buffer.h>
@@ -16,11 +18,14 @@
 static void add_counters(request *r, struct evbuffer *b, const char *prefix)
 {
     app_stats *s = &app_of(r)->stats;
+    app_store_figures st;
+    app_store_figures_get(app_of(r), &st);
     evbuffer_add_printf(b,
         "%srequests_total %llu\n%spastes_created_total %llu\n%sviews_total %llu\n"
         "%scache_hits_total %llu\n%scache_misses_total %llu\n%shot_hits_total %llu\n"
         "%sstore_errors_total %llu\n"
-        "%sstore_queue %d\n",
+        "%sstore_queue %zu\n%sstore_reads_total %llu\n%sstore_inserts_total %llu\n"
+        "%sstore_insert_batches_total %llu\n%scounter_recoveries_total %llu\n",
         prefix, (unsigned long long)atomic_load(&s->requests),
         prefix, (unsigned long long)atomic_load(&s->created),
         prefix, (unsigned long long)atomic_load(&s->views),
@@ -28,10 +33,11 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
         prefix, (unsigned long long)atomic_load(&s->cache_misses),
         prefix, (unsigned long long)atomic_load(&s->hot_hits),
         prefix, (unsigned long long)atomic_load(&s->store_errors),
-        prefix, (int)app_store_queue(app_of(r)));
+        prefix, st.queued, prefix, st.reads, prefix, st.inserts, prefix, st.insert_batches,
+        prefix, st.recoveries);
 }
 
-static void on_health(void *arg, int redis_ok, int mongo_ok)
+static void on_health(void *arg, int redis_ok, int mongo_ok, const char *why)
 {
     request *r = arg;
     int ok = redis_ok && mongo_ok;
@@ -48,6 +54,10 @@ static void on_health(void *arg, int redis_ok, int mongo_ok)
         evbuffer_add_printf(b, "ok\n");
     else
         evbuffer_add_printf(b, "unavailable:%s%s\n", redis_ok ? "" : " redis", mongo_ok ? "" : " mongodb");
+    if (!redis_ok)
+        evbuffer_add_printf(b, "redis: no answer to PING\n");
+    if (!mongo_ok)
+        evbuffer_add_printf(b, "mongodb: %s\n", why ? why : "no answer");
     if (detail) {
         evbuffer_add_printf(b, "redis %s\nmongodb %s\n", redis_ok ? "ok" : "down", mongo_ok ? "ok" : "down");
         add_counters(r, b, "");

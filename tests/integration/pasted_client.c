@@ -142,3 +142,15 @@ void assert_raw_is(const char *id, const void *bytes, size_t len)
     cr_assert_eq(memcmp(r->body, bytes, len), 0, "raw %s: bytes differ", id);
     http_free(r);
 }
+
+int gone_subscribers_back(void *arg)
+{
+    (void)arg;
+    redisContext *rc = test_redis();
+    redisReply *rep = redisCommand(rc, "PUBSUB NUMSUB pasted:gone");
+    int back = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2
+               && rep->element[1]->integer >= 2;   /* workers 2 (tests/pasted-test.conf) */
+    freeReplyObject(rep);
+    redisFree(rc);
+    return back;
+}

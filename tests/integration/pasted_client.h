@@ -30,6 +30,8 @@ char *temp_file(const void *data, size_t len, const char *name);
 void  remove_temp(char *path);
 /* GET /raw/<id> and assert 200 with exactly these bytes. */
 void  assert_raw_is(const char *id, const void *bytes, size_t len);
+/* Every worker's subscriber is on pasted:gone (after Redis went away): a wait_until cond. */
+int gone_subscribers_back(void *arg);
 /* today's UTC date, "YYYY-MM-DD" */
 void today_utc(char out[11]);
 

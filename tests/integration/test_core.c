@@ -469,18 +469,6 @@ Test(cache, second_read_is_a_hit_and_never_touches_mongodb)
     free(id);
 }
 
-static int gone_subscribers_back(void *arg)
-{
-    (void)arg;
-    redisContext *rc = test_redis();
-    redisReply *rep = redisCommand(rc, "PUBSUB NUMSUB pasted:gone");
-    int back = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2
-               && rep->element[1]->integer >= 2;   /* workers 2 (tests/pasted-test.conf) */
-    freeReplyObject(rep);
-    redisFree(rc);
-    return back;
-}
-
 /* A delete published while a worker's subscriber was reconnecting is missed;
  * the worker forgets its hot pastes when it subscribes again. */
 Test(cache, a_resubscribe_clears_what_a_missed_gone_message_would_have)

@@ -685,7 +685,12 @@ Test(wire, half_closed_client_gets_its_reply, .timeout = 30)
     wresp *r = read_response(c, BODY_LENGTH, IO_TIMEOUT_MS);
     assert_status(r, 200, "request then half-close");
     cr_assert_str_eq(r->body, "ok\n");
-    assert_header_is(r, "Connection", "close", "the reply to a half-closed client");
+    /* The server says "close" when it saw the FIN before it answered; a
+     * reply that leaves first cannot know (finding out would cost every
+     * reply a system call). Either way the connection must close now. */
+    char conn[128];
+    cr_assert(!header_value(r, "Connection", conn, sizeof conn) || strcasecmp(conn, "close") == 0,
+              "Connection: %s to a half-closed client", conn);
     assert_closed(c, 4000, "after the reply to a half-closed client");
     resp_free(r);
     wclose(c);

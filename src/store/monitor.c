@@ -1,0 +1,117 @@
+/* monitor.c - is MongoDB answering? Asked on a lane of its own.
+ *
+ * /healthz must answer within a second, saying what is wrong, even when
+ * the store is frozen and every pool thread waits on it. So a thread of its
+ * own pings MongoDB every MONITOR_EVERY_MS on its own connection (a handle
+ * with a PING_TIMEOUT_MS deadline), and keeps the last answer: health
+ * checks read it without any I/O. A frozen store shows as down within
+ * about PING_TIMEOUT_MS + MONITOR_EVERY_MS. */
+#include "state.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/clock.h"
+
+#define MONITOR_EVERY_MS 250
+#define PING_TIMEOUT_MS  700
+
+struct monitor {
+    const config   *cfg;
+    mongo_store    *mongo;      /* NULL until a connection was made */
+    pthread_t       thread;
+    pthread_mutex_t lock;
+    pthread_cond_t  wake;
+    int             stopping;
+    int             ok;
+    int64_t         since_ms;   /* when ok last changed */
+    char            why[FAULT_MESSAGE_MAX];
+};
+
+static void record(monitor *m, int ok, const char *why)
+{
+    pthread_mutex_lock(&m->lock);
+    if (ok != m->ok)
+        m->since_ms = now_ms();
+    m->ok = ok;
+    snprintf(m->why, sizeof m->why, "%s", why);
+    pthread_mutex_unlock(&m->lock);
+}
+
+static void ping_once(monitor *m)
+{
+    fault f = { 0 };
+    if (!m->mongo)
+        m->mongo = mongo_open(m->cfg, PING_TIMEOUT_MS, 0, &f);
+    int ok = m->mongo && mongo_ping(m->mongo, &f) == 0;
+    record(m, ok, ok ? "" : f.message);
+}
+
+static void *monitor_main(void *arg)
+{
+    monitor *m = arg;
+    pthread_mutex_lock(&m->lock);
+    while (!m->stopping) {
+        pthread_mutex_unlock(&m->lock);
+        ping_once(m);
+        pthread_mutex_lock(&m->lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += MONITOR_EVERY_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        if (!m->stopping)
+            pthread_cond_timedwait(&m->wake, &m->lock, &until);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
+monitor *monitor_start(const config *cfg, fault *f)
+{
+    monitor *m = calloc(1, sizeof *m);
+    if (!m) {
+        fault_no_memory(f);
+        return NULL;
+    }
+    m->cfg = cfg;
+    m->ok = 1;              /* the store answered at start-up */
+    m->since_ms = now_ms();
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_cond_init(&m->wake, NULL);
+    if (pthread_create(&m->thread, NULL, monitor_main, m) != 0) {
+        fault_set(f, FAULT_UNAVAILABLE, NULL, "cannot start the store monitor: %s", strerror(errno));
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void monitor_stop(monitor *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->stopping = 1;
+    pthread_cond_signal(&m->wake);
+    pthread_mutex_unlock(&m->lock);
+    pthread_join(m->thread, NULL);
+    mongo_close(m->mongo);
+    pthread_mutex_destroy(&m->lock);
+    pthread_cond_destroy(&m->wake);
+    free(m);
+}
+
+int monitor_mongo_ok(monitor *m, char *why, size_t whylen)
+{
+    pthread_mutex_lock(&m->lock);
+    int ok = m->ok;
+    if (!ok)
+        snprintf(why, whylen, "no answer for %.1f s (%s)", (double)(now_ms() - m->since_ms) / 1000,
+                 m->why);
+    pthread_mutex_unlock(&m->lock);
+    return ok;
+}

@@ -1,0 +1,456 @@
+/* test_scale.c - the store at scale: flat costs, deadlines, one read per cold
+ * paste, counter recovery, and what survives a Redis crash (issue "Store at
+ * scale").
+ *
+ * Costs are proved by the shape of what pasted sends, not by timing: every
+ * command of the request paths is captured (mongo_watch) against a store of a
+ * few thousand documents, and each must find its documents by _id alone,
+ * which every MongoDB server (and FerretDB) answers from an index whatever
+ * the store holds. Deadlines are tested by freezing FerretDB (SIGSTOP) and
+ * asking for answers within a bound; the cold-read and recovery tests count
+ * what the server did through /metrics. The stack's pid files are under
+ * $PASTED_STACK (tests/run.sh). */
+#include <criterion/criterion.h>
+
+#include <hiredis/hiredis.h>
+#include <mongoc/mongoc.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/text.h"
+#include "pasted_client.h"
+#include "store/mongo.h"
+
+#define SCALE_DB "pasted_scaletest"
+#define SEEDED   3000
+
+/* --- query shapes -------------------------------------------------------- */
+
+typedef struct seen_commands {
+    int  count;
+    int  not_by_id;         /* filters that are not {_id: <one value>} */
+    char last_bad[512];
+} seen_commands;
+
+/* 1 when q is exactly { _id: <a string> } */
+static int by_id_alone(const bson_t *q)
+{
+    bson_iter_t it;
+    if (!bson_iter_init(&it, q) || !bson_iter_next(&it))
+        return 0;
+    if (strcmp(bson_iter_key(&it), "_id") != 0 || !BSON_ITER_HOLDS_UTF8(&it))
+        return 0;
+    return !bson_iter_next(&it);
+}
+
+static void note_bad(seen_commands *s, const char *what, const bson_t *q)
+{
+    s->not_by_id++;
+    char *json = bson_as_relaxed_extended_json(q, NULL);
+    snprintf(s->last_bad, sizeof s->last_bad, "%s %s", what, json ? json : "?");
+    bson_free(json);
+}
+
+/* the filters inside a write command's statements ("deletes": [{q}], "updates": [{q}]) */
+static void check_statements(seen_commands *s, const bson_t *body, const char *array)
+{
+    bson_iter_t it, stmts, stmt, q;
+    if (!bson_iter_init_find(&it, body, array) || !bson_iter_recurse(&it, &stmts))
+        return;
+    while (bson_iter_next(&stmts)) {
+        if (!bson_iter_recurse(&stmts, &stmt) || !bson_iter_find(&stmt, "q") || !BSON_ITER_HOLDS_DOCUMENT(&stmt))
+            continue;
+        uint32_t len;
+        const uint8_t *data;
+        bson_iter_document(&stmt, &len, &data);
+        bson_t doc;
+        if (bson_init_static(&doc, data, len) && !by_id_alone(&doc))
+            note_bad(s, array, &doc);
+        (void)q;
+    }
+}
+
+static void watch(void *arg, const char *command, const struct _bson_t *body)
+{
+    seen_commands *s = arg;
+    s->count++;
+    if (strcmp(command, "find") == 0) {
+        bson_iter_t it;
+        if (bson_iter_init_find(&it, body, "filter") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+            uint32_t len;
+            const uint8_t *data;
+            bson_iter_document(&it, &len, &data);
+            bson_t doc;
+            if (bson_init_static(&doc, data, len) && !by_id_alone(&doc))
+                note_bad(s, "find", &doc);
+        } else {
+            note_bad(s, "find without a filter", body);
+        }
+    } else if (strcmp(command, "delete") == 0) {
+        check_statements(s, body, "deletes");
+    } else if (strcmp(command, "update") == 0) {
+        check_statements(s, body, "updates");
+    }
+}
+
+static paste *scale_paste(uint64_t num, const ids_key *k)
+{
+    paste *p = paste_new();
+    p->num = num;
+    ids_encode(k, num, p->id);
+    p->title = strdup("");
+    p->lang = strdup("");
+    p->size = 64;
+    p->body = malloc(p->size);
+    memset(p->body, 'x', p->size);
+    p->created_ms = now_ms();
+    paste_hash_body(p);
+    sha256_hex("right token", 11, p->token_hash);
+    return p;
+}
+
+static mongo_store *scale_store(seen_commands *seen)
+{
+    config cfg;
+    config_defaults(&cfg);
+    snprintf(cfg.mongo_uri, sizeof cfg.mongo_uri, "%s", getenv("MONGO_URI"));
+    snprintf(cfg.mongo_database, sizeof cfg.mongo_database, "%s", SCALE_DB);
+    fault f = { 0 };
+    mongo_store *m = mongo_open(&cfg, 10000, 1, &f);
+    cr_assert_not_null(m, "mongo_open: %s", f.message);
+    mongo_watch(m, watch, seen);
+    return m;
+}
+
+static void drop_scale_db(void)
+{
+    mongoc_client_t *c = test_mongo();
+    mongoc_database_t *db = mongoc_client_get_database(c, SCALE_DB);
+    mongoc_database_drop(db, NULL);
+    mongoc_database_destroy(db);
+    mongoc_client_destroy(c);
+}
+
+Test(scale, every_request_path_query_goes_by_id, .timeout = 120)
+{
+    drop_scale_db();
+    seen_commands seen = { 0 };
+    mongo_store *m = scale_store(&seen);
+    ids_key k;
+    uint8_t secret[IDS_KEY_BYTES] = { 7 };
+    ids_key_init(&k, secret);
+    /* a store of a few thousand pastes, in batches as the inserter sends them */
+    paste *ps[100];
+    fault_kind result[100];
+    fault f = { 0 };
+    for (uint64_t base = 1; base <= SEEDED; base += 100) {
+        for (int i = 0; i < 100; i++)
+            ps[i] = scale_paste(base + (uint64_t)i, &k);
+        cr_assert_eq(mongo_insert_many(m, (const paste *const *)ps, 100, result, &f), 0, "%s", f.message);
+        for (int i = 0; i < 100; i++) {
+            cr_assert_eq(result[i], FAULT_NONE);
+            paste_free(ps[i]);
+        }
+    }
+    memset(&seen, 0, sizeof seen);
+
+    /* every operation of a request, and of the background's per-paste work */
+    paste *got = NULL;
+    char id[16], missing[16], token[SHA256_HEX + 1], wrong[SHA256_HEX + 1];
+    ids_encode(&k, 1234, id);
+    ids_encode(&k, 999999, missing);
+    sha256_hex("right token", 11, token);
+    sha256_hex("wrong token", 11, wrong);
+    cr_assert_eq(mongo_find(m, id, &got, &f), 0, "%s", f.message);
+    cr_assert_str_eq(got->id, id);
+    paste_free(got);
+    got = NULL;
+    cr_assert_eq(mongo_find(m, missing, &got, &f), -1);
+    cr_assert_eq(f.kind, FAULT_NOT_FOUND);
+    cr_assert_eq(mongo_delete(m, id, wrong, &f), -1, "a wrong token deleted");
+    cr_assert_eq(f.kind, FAULT_DENIED);
+    cr_assert_eq(mongo_delete(m, missing, wrong, &f), -1);
+    cr_assert_eq(f.kind, FAULT_NOT_FOUND);
+    cr_assert_eq(mongo_delete(m, id, token, &f), 0, "%s", f.message);
+    cr_assert_eq(mongo_find(m, id, &got, &f), -1, "deleted, yet found");
+    ids_encode(&k, 77, id);
+    cr_assert_eq(mongo_remove(m, id, &f), 0, "%s", f.message);
+    char a[16], b[16];
+    ids_encode(&k, 78, a);
+    ids_encode(&k, 79, b);
+    const char *expired[] = { a, b };
+    int64_t n = 0;
+    cr_assert_eq(mongo_remove_ids(m, expired, 2, &n, &f), 0, "%s", f.message);
+    cr_assert_eq(n, 2);
+    ids_encode(&k, 80, id);
+    view_delta d = { id, "2026-11-29", 3 };
+    cr_assert_eq(mongo_add_views(m, &d, 1, now_ms(), &f), 0, "%s", f.message);
+    int64_t floor = 0;
+    cr_assert_eq(mongo_raise_floor(m, 4242, &f), 0, "%s", f.message);
+    cr_assert_eq(mongo_counter_floor(m, &floor, &f), 0, "%s", f.message);
+    cr_assert_eq(floor, 4242);
+
+    cr_assert_geq(seen.count, 12, "the watch saw %d commands", seen.count);
+    cr_assert_eq(seen.not_by_id, 0, "%d queries not by _id alone, e.g. %s", seen.not_by_id, seen.last_bad);
+    mongo_close(m);
+    drop_scale_db();
+}
+
+Test(scale, one_failing_document_fails_only_its_create, .timeout = 60)
+{
+    drop_scale_db();
+    seen_commands seen = { 0 };
+    mongo_store *m = scale_store(&seen);
+    ids_key k;
+    uint8_t secret[IDS_KEY_BYTES] = { 9 };
+    ids_key_init(&k, secret);
+    fault f = { 0 };
+    paste *first = scale_paste(5, &k);
+    cr_assert_eq(mongo_insert(m, first, &f), 0, "%s", f.message);
+    /* a batch whose third document reuses number 5 */
+    paste *ps[6];
+    fault_kind result[6];
+    uint64_t nums[6] = { 1, 2, 5, 3, 4, 6 };
+    for (int i = 0; i < 6; i++)
+        ps[i] = scale_paste(nums[i], &k);
+    cr_assert_eq(mongo_insert_many(m, (const paste *const *)ps, 6, result, &f), 0, "%s", f.message);
+    for (int i = 0; i < 6; i++) {
+        cr_assert_eq(result[i], i == 2 ? FAULT_EXISTS : FAULT_NONE, "document %d: %d", i, result[i]);
+        paste *got = NULL;
+        cr_assert_eq(mongo_find(m, ps[i]->id, &got, &f), 0, "document %d is not stored", i);
+        paste_free(got);
+        paste_free(ps[i]);
+    }
+    paste_free(first);
+    mongo_close(m);
+    drop_scale_db();
+}
+
+/* --- a frozen store ------------------------------------------------------- */
+
+static pid_t stack_pid(const char *name)
+{
+    const char *dir = getenv("PASTED_STACK");
+    cr_assert(dir && *dir, "PASTED_STACK is not set (tests/run.sh sets it)");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s.pid", dir, name);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "no %s", path);
+    long pid = 0;
+    cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+    fclose(f);
+    return (pid_t)pid;
+}
+
+static int healthy(void *arg)
+{
+    (void)arg;
+    http_resp *r = http_get("/healthz");
+    int ok = r->status == 200;
+    http_free(r);
+    return ok;
+}
+
+static double elapsed_s(uint64_t since_ns)
+{
+    return (double)(now_ns() - since_ns) / 1e9;
+}
+
+Test(scale, a_frozen_store_gives_503_within_the_deadline, .timeout = 60)
+{
+    cr_assert(wait_until(healthy, NULL, 10000), "not healthy before the test");
+    pid_t ferretdb = stack_pid("ferretdb");
+    cr_assert_eq(kill(ferretdb, SIGSTOP), 0);
+    /* store_timeout_ms is 1500 in tests/pasted-test.conf; the monitor pings every 250 ms */
+    usleep(1200 * 1000);
+    uint64_t t0 = now_ns();
+    http_resp *h = http_get("/healthz");
+    double health_s = elapsed_s(t0);
+    t0 = now_ns();
+    http_resp *c = http_post("/", "text/plain", "frozen", 6);
+    double create_s = elapsed_s(t0);
+    kill(ferretdb, SIGCONT);
+    cr_assert_eq(h->status, 503, "healthz with a frozen store: %d %s", h->status, h->body);
+    cr_assert(strstr(h->body, "mongodb"), "healthz does not say what is wrong: %s", h->body);
+    cr_assert_lt(health_s, 1.0, "healthz took %.2f s", health_s);
+    cr_assert_eq(c->status, 503, "create with a frozen store: %d %s", c->status, c->body);
+    cr_assert_lt(create_s, 2 * 1.5 + 1.0, "the create took %.2f s to fail", create_s);
+    http_free(h);
+    http_free(c);
+    cr_assert(wait_until(healthy, NULL, 15000), "not healthy again after the store came back");
+    char *id = create_paste("back", 4, "");
+    assert_raw_is(id, "back", 4);
+    free(id);
+}
+
+/* --- one read per cold paste -------------------------------------------- */
+
+Test(scale, concurrent_cold_reads_make_one_store_read, .timeout = 60)
+{
+    cr_assert(wait_until(healthy, NULL, 10000), "not healthy before the test");
+    /* larger than cache_max_entry (256K): never in Redis; not read yet: in no hot cache */
+    size_t size = 300 * 1024;
+    char *body = malloc(size);
+    for (size_t i = 0; i < size; i++)
+        body[i] = (char)('a' + i % 26);
+    char *id = create_paste(body, size, "");
+    char *url = pasted_url("/raw/");
+    long long before = metric("pasted_store_reads_total");
+    /* freeze the store so every request arrives while the first read waits */
+    pid_t ferretdb = stack_pid("ferretdb");
+    char cmd[8192];
+    int n = snprintf(cmd, sizeof cmd, "curl -s --parallel --parallel-immediate --parallel-max 40 -w '%%{http_code} %%{size_download}\\n'");
+    for (int i = 0; i < 40; i++)
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, " -o /dev/null '%s%s?r=%d'", url, id, i);
+    cr_assert_eq(kill(ferretdb, SIGSTOP), 0);
+    FILE *out = popen(cmd, "r");
+    cr_assert_not_null(out);
+    usleep(500 * 1000);
+    kill(ferretdb, SIGCONT);
+    int ok = 0;
+    char line[128];
+    while (fgets(line, sizeof line, out)) {
+        long code = 0, bytes = 0;
+        if (sscanf(line, "%ld %ld", &code, &bytes) == 2 && code == 200 && (size_t)bytes == size)
+            ok++;
+    }
+    pclose(out);
+    long long reads = metric("pasted_store_reads_total") - before;
+    cr_assert_eq(ok, 40, "%d of 40 concurrent cold reads got the paste", ok);
+    cr_assert_eq(reads, 1, "40 concurrent cold reads made %lld store reads", reads);
+    assert_raw_is(id, body, size);
+    free(url);
+    free(id);
+    free(body);
+}
+
+/* --- counter recovery ------------------------------------------------------- */
+
+static redisReply *redis_do(redisContext *rc, const char *cmd, const char *arg)
+{
+    redisReply *rep = arg ? redisCommand(rc, cmd, arg) : redisCommand(rc, cmd);
+    cr_assert_not_null(rep, "redis %s: %s", cmd, rc->errstr);
+    return rep;
+}
+
+Test(scale, creates_after_redis_lost_the_counter_get_new_unused_numbers, .timeout = 60)
+{
+    ids_key k;
+    server_ids_key(&k);
+    /* a paste, deleted: only the recorded floor remembers its number */
+    http_resp *r = http_post("/", "text/plain", "to be deleted", 13);
+    cr_assert_eq(r->status, 201);
+    char *deleted = id_from_url(r->body, r->body_len);
+    char token[80];
+    snprintf(token, sizeof token, "X-Delete-Token: %s", http_header(r, "X-Delete-Token"));
+    http_free(r);
+    char *url = pasted_url("/");
+    char *target;
+    cr_assert(asprintf(&target, "%s%s", url, deleted) > 0);
+    r = http_curl("-X", "DELETE", "-H", token, target, NULL);
+    cr_assert_eq(r->status, 204);
+    http_free(r);
+    uint64_t deleted_num = 0;
+    cr_assert_eq(ids_decode(&k, deleted, strlen(deleted), &deleted_num), 0);
+    usleep(1500 * 1000);    /* the background thread records the counter (every tick) */
+
+    redisContext *rc = test_redis();
+    freeReplyObject(redis_do(rc, "DEL pasted:counter", NULL));   /* Redis lost it */
+    long long recoveries = metric("pasted_counter_recoveries_total");
+    /* several creates at once, all during the same recovery */
+    char cmd[4096];
+    int n = snprintf(cmd, sizeof cmd, "curl -s --parallel --parallel-immediate --parallel-max 8 -w '\\n'");
+    for (int i = 0; i < 8; i++)
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, " --data-binary 'after loss %d' '%s'", i, url);
+    FILE *out = popen(cmd, "r");
+    cr_assert_not_null(out);
+    char line[512], ids[8][16];
+    int got = 0;
+    while (fgets(line, sizeof line, out) && got < 8) {
+        if (strncmp(line, "http", 4) != 0)
+            continue;
+        char *id = id_from_url(line, strcspn(line, "\n"));
+        snprintf(ids[got++], sizeof ids[0], "%s", id);
+        free(id);
+    }
+    pclose(out);
+    cr_assert_eq(got, 8, "%d of 8 creates after the loss succeeded", got);
+    for (int i = 0; i < got; i++) {
+        uint64_t num = 0;
+        cr_assert_eq(ids_decode(&k, ids[i], strlen(ids[i]), &num), 0);
+        cr_assert_gt(num, deleted_num, "%s (number %llu) is at or below a handed-out number %llu",
+                     ids[i], (unsigned long long)num, (unsigned long long)deleted_num);
+        for (int j = 0; j < i; j++)
+            cr_assert_str_neq(ids[i], ids[j], "the id %s was given twice", ids[i]);
+    }
+    cr_assert_eq(metric("pasted_counter_recoveries_total") - recoveries, 1,
+                 "one loss, one recovery: the others waited for it");
+    redisFree(rc);
+    free(target);
+    free(url);
+    free(deleted);
+}
+
+/* --- what survives a Redis crash -------------------------------------------- */
+
+static int views_are(const char *id, long long want)
+{
+    redisContext *rc = test_redis();
+    redisReply *rep = redisCommand(rc, "HGET pasted:views %s", id);
+    long long v = rep && rep->type == REDIS_REPLY_STRING ? atoll(rep->str) : -1;
+    if (rep)
+        freeReplyObject(rep);
+    redisFree(rc);
+    return v == want;
+}
+
+static int views_three(void *id) { return views_are(id, 3); }
+
+Test(scale, view_counts_and_the_counter_survive_a_redis_crash, .timeout = 60)
+{
+    char *id = create_paste("counted", 7, "");
+    char *path;
+    cr_assert(asprintf(&path, "/%s", id) > 0);
+    for (int i = 0; i < 3; i++) {
+        http_resp *r = http_get(path);
+        cr_assert_eq(r->status, 200);
+        http_free(r);
+    }
+    cr_assert(wait_until(views_three, id, 5000), "the views did not reach Redis");
+    redisContext *rc = test_redis();
+    redisReply *before = redis_do(rc, "GET pasted:counter", NULL);
+    long long counter = before->type == REDIS_REPLY_STRING ? atoll(before->str) : -1;
+    freeReplyObject(before);
+    redisFree(rc);
+    usleep(1500 * 1000);    /* appendfsync everysec: what is older than a second is on disk */
+    char *cmd;
+    cr_assert(asprintf(&cmd, ".tools/stack.sh restart-redis '%s' >/dev/null", getenv("PASTED_STACK")) > 0);
+    cr_assert_eq(system(cmd), 0, "could not restart Redis");
+    free(cmd);
+    cr_assert(views_are(id, 3), "the live view count did not survive the crash");
+    rc = test_redis();
+    redisReply *after = redis_do(rc, "GET pasted:counter", NULL);
+    cr_assert(after->type == REDIS_REPLY_STRING && atoll(after->str) == counter,
+              "the counter did not survive the crash");
+    freeReplyObject(after);
+    redisFree(rc);
+    cr_assert(wait_until(healthy, NULL, 10000), "pasted did not reconnect to Redis");
+    /* and its subscribers: their return clears the hot caches, which must not
+     * happen in the middle of the next test */
+    cr_assert(wait_until(gone_subscribers_back, NULL, 10000), "the subscribers did not come back");
+    usleep(300 * 1000);
+    http_resp *r = http_get(path);
+    cr_assert_eq(r->status, 200);
+    cr_assert(strstr(r->body, "4 views"), "the page does not go on counting from 3");
+    http_free(r);
+    free(path);
+    free(id);
+}
