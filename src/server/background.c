@@ -8,10 +8,10 @@
  *   - every sweep_interval: delete expired pastes from MongoDB. Reads check
  *     expiry themselves, and cache and recent-list entries expire in Redis
  *     with the paste, so the sweep only reclaims storage. It deletes the ids
- *     the expiry index lists as due (store/expiry.c: no scan of the store), and
- *     comes back at once while more are due; a full "expires <= now" query,
- *     which scans every document on FerretDB, runs only at start-up and
- *     once a day, for ids the index may have missed;
+ *     the expiry index lists as due (store/expiry.c: no scan of the store),
+ *     and comes back at once while more are due; a full "expires <= now"
+ *     query, which reads every document, runs only after Redis was found to
+ *     have lost its data (and the index with it);
  *   - every tick: record the paste counter in MongoDB (store/counter.c).
  * On shutdown the thread is woken, the flusher drains, and it exits. */
 #include "background.h"
@@ -31,11 +31,9 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static int stopping, running;
 
-#define FULL_SWEEP_MS (24 * 3600 * 1000LL)
 #define TICK_MS 1000
 
-/* The full sweep: whatever the index missed (a ZADD lost to a Redis outage,
- * the set lost with Redis). */
+/* The full sweep: what the index lost with Redis' data. */
 static void sweep_everything(void)
 {
     fault f;
@@ -73,7 +71,7 @@ static void *background_main(void *arg)
 {
     (void)arg;
     views_flush_start(srv.store);
-    int64_t next_sweep = now_ms(), next_full_sweep = now_ms();
+    int64_t next_sweep = now_ms();
     pthread_mutex_lock(&lock);
     int tick_ms = srv.cfg.view_flush_ms < TICK_MS ? srv.cfg.view_flush_ms : TICK_MS;
     while (!stopping) {
@@ -84,10 +82,8 @@ static void *background_main(void *arg)
         pthread_mutex_unlock(&lock);
         views_flush_tick(srv.store, tick_ms);
         counter_checkpoint(srv.store);
-        if (now_ms() >= next_full_sweep) {
+        if (expiry_index_lost(srv.store))
             sweep_everything();
-            next_full_sweep = now_ms() + FULL_SWEEP_MS;
-        }
         if (now_ms() >= next_sweep) {
             int more = sweep_indexed();
             /* a backlog (many pastes expiring at once) goes at the pace of

@@ -91,6 +91,7 @@ int counter_recover(store *s, uint64_t taken, uint64_t *next, fault *f)
                  (unsigned long long)now, (unsigned long long)taken, (long long)target);
         s->recovered_to = target;
         atomic_fetch_add_explicit(&s->counts.recoveries, 1, memory_order_relaxed);
+        atomic_store(&s->index_lost, 1);   /* the expiry index went with the counter */
         rc = raise_counter(s, target, next, next != NULL, f);
     }
     pthread_mutex_unlock(&s->recovery_lock);

@@ -18,9 +18,12 @@
  * Ids are never reused, so a listed id whose time has come is always a
  * paste to delete. Deleted and burnt pastes stay listed until their time;
  * deleting a missing document does nothing. A ZADD lost to a Redis outage,
- * or the whole set lost with Redis, only delays reclaiming: the background
- * thread (server/background.c) still runs the full "expires <= now" sweep
- * (expiry_sweep_all) at start-up and once a day. */
+ * or the whole set lost with Redis, only delays reclaiming: when Redis lost
+ * its data (found by counter.c), the background thread (server/background.c)
+ * runs the full "expires <= now" sweep once (expiry_sweep_all), on its own
+ * connection: the one job that reads every document, and only after a loss
+ * (with the append-only file, a crash loses about a second of ZADDs, which
+ * only delays reclaiming those pastes' documents). */
 #include "state.h"
 
 #include <stdio.h>
@@ -106,6 +109,11 @@ long expiry_sweep(store *s, int64_t now_ms, int *more, fault *f)
 long expiry_sweep_all(store *s, int64_t now_ms, fault *f)
 {
     return mongo_sweep(s->mongo_bg, now_ms, f);
+}
+
+int expiry_index_lost(store *s)
+{
+    return atomic_exchange(&s->index_lost, 0);
 }
 
 void expiry_close(store *s)

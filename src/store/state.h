@@ -61,6 +61,7 @@ struct store {
     struct flight *flights;
     store_counts   counts;
     int64_t       recovered_to;     /* where the last recovery moved the counter */
+    atomic_int    index_lost;       /* Redis lost its data: the expiry index with it */
     /* the background thread's blocking connections and progress */
     redisContext *checkpoint_redis;
     long long     checkpoint_recorded;

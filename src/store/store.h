@@ -135,8 +135,11 @@ size_t views_round_quota(long long counts, int flush_ms, int tick_ms);
 /* Delete the documents of pastes expired by now_ms that the index lists;
  * how many, or -1 with f. *more: more were due than one round takes. */
 long expiry_sweep(store *s, int64_t now_ms, int *more, fault *f);
-/* The same by a query over every document (what the index missed). */
+/* The same by a query over every document (what the index missed); the
+ * background thread runs it once after Redis lost its data. */
 long expiry_sweep_all(store *s, int64_t now_ms, fault *f);
+/* 1 once after Redis was found to have lost its data (and so the index). */
+int  expiry_index_lost(store *s);
 void expiry_close(store *s);
 /* Record the counter in MongoDB when it moved (deleted pastes' numbers
  * must never come back). */
