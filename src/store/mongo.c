@@ -523,34 +523,47 @@ static paste *paste_from_doc(const bson_t *doc)
     return p;
 }
 
-int mongo_find(mongo_store *m, const char *id, paste **out, fault *f)
+/* The one document whose _id is id (with only projection's fields, when
+ * given) to take(doc, out): 0, or -1 with FAULT_NOT_FOUND, or what take or
+ * the store said. */
+static int find_by_id(mongo_store *m, const char *id, const bson_t *projection,
+                      int (*take)(const bson_t *doc, void *out, fault *f), void *out, fault *f)
 {
     mongoc_client_t *c = borrow(m);
     mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, m->coll_name);
     bson_t *q = BCON_NEW("_id", BCON_UTF8(id));
     bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
+    if (projection)
+        BSON_APPEND_DOCUMENT(opts, "projection", projection);
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, q, opts, NULL);
     const bson_t *doc;
-    int rc = -1;
-    *out = NULL;
     bson_error_t e;
-    if (mongoc_cursor_next(cur, &doc)) {
-        *out = paste_from_doc(doc);
-        if (*out)
-            rc = 0;
-        else
-            fault_set(f, FAULT_UNAVAILABLE, NULL, "paste %s: cannot decode document", id);
-    } else if (mongoc_cursor_error(cur, &e)) {
+    int rc = -1;
+    if (mongoc_cursor_next(cur, &doc))
+        rc = take(doc, out, f);
+    else if (mongoc_cursor_error(cur, &e))
         set_err(f, "find", &e);
-    } else {
+    else
         fault_set(f, FAULT_NOT_FOUND, NULL, "no such paste");
-    }
     mongoc_cursor_destroy(cur);
     bson_destroy(q);
     bson_destroy(opts);
     mongoc_collection_destroy(coll);
     give_back(m, c);
     return rc;
+}
+
+static int take_paste(const bson_t *doc, void *out, fault *f)
+{
+    paste **p = out;
+    *p = paste_from_doc(doc);
+    return *p ? 0 : fault_set(f, FAULT_UNAVAILABLE, NULL, "a paste document that cannot be decoded");
+}
+
+int mongo_find(mongo_store *m, const char *id, paste **out, fault *f)
+{
+    *out = NULL;
+    return find_by_id(m, id, NULL, take_paste, out, f);
 }
 
 /* Build a bulk with fill(), run it on the pastes collection; *count (when
@@ -628,33 +641,13 @@ static int delete_matching(mongo_store *m, const bson_t *selector, int64_t *dele
     return ok ? 0 : -1;
 }
 
-/* The stored token hash of id into out: 0, or -1 with FAULT_NOT_FOUND. */
-static int read_token_hash(mongo_store *m, const char *id, char out[PASTE_HASH_HEX + 1], fault *f)
+static int take_token_hash(const bson_t *doc, void *out, fault *f)
 {
-    mongoc_client_t *c = borrow(m);
-    mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, m->coll_name);
-    bson_t *q = BCON_NEW("_id", BCON_UTF8(id));
-    bson_t *opts = BCON_NEW("limit", BCON_INT64(1), "projection", "{", "token_hash", BCON_INT32(1), "}");
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, q, opts, NULL);
-    const bson_t *doc;
-    bson_error_t e;
-    int rc = -1;
-    if (mongoc_cursor_next(cur, &doc)) {
-        char *hash = dup_utf8_field(doc, "token_hash");
-        snprintf(out, PASTE_HASH_HEX + 1, "%s", hash ? hash : "");
-        free(hash);
-        rc = 0;
-    } else if (mongoc_cursor_error(cur, &e)) {
-        set_err(f, "find", &e);
-    } else {
-        fault_set(f, FAULT_NOT_FOUND, NULL, "no such paste");
-    }
-    mongoc_cursor_destroy(cur);
-    bson_destroy(q);
-    bson_destroy(opts);
-    mongoc_collection_destroy(coll);
-    give_back(m, c);
-    return rc;
+    (void)f;
+    char *hash = dup_utf8_field(doc, "token_hash");
+    snprintf(out, PASTE_HASH_HEX + 1, "%s", hash ? hash : "");
+    free(hash);
+    return 0;
 }
 
 int mongo_delete(mongo_store *m, const char *id, const char *token_hash, fault *f)
@@ -663,7 +656,10 @@ int mongo_delete(mongo_store *m, const char *id, const char *token_hash, fault *
      * answers from an index; the token is compared here, in constant time,
      * so a wrong token costs one lookup and never a scan. */
     char stored[PASTE_HASH_HEX + 1];
-    if (read_token_hash(m, id, stored, f) != 0)
+    bson_t *only_hash = BCON_NEW("token_hash", BCON_INT32(1));
+    int found = find_by_id(m, id, only_hash, take_token_hash, stored, f);
+    bson_destroy(only_hash);
+    if (found != 0)
         return -1;
     if (strlen(stored) != PASTE_HASH_HEX || strlen(token_hash) != PASTE_HASH_HEX
         || !equal_constant_time(stored, token_hash, PASTE_HASH_HEX))

@@ -194,15 +194,9 @@ static void on_created(void *arg, const paste *p, const char *token, const fault
                           "unlisted", p->unlisted);
     if (o)
         json_object_set_new(o, "expires", expires[0] ? json_string(expires) : json_null());
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    struct evbuffer *b = evbuffer_new();
-    if (b)
-        evbuffer_add_printf(b, "%s\n", s ? s : "{}");
-    free(s);
     set_header(r, "X-Delete-Token", token);
     set_header(r, "Location", url);
-    reply(r, 201, "application/json", b);
+    reply_json(r, 201, o);
 }
 
 void handle_api_create(request *r, const char *rest)

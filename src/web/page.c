@@ -184,18 +184,8 @@ static void on_api_read(void *arg, paste *p, int64_t views, const fault *f)
         json_object_set_new(o, "expires", p->expires_ms ? json_string(expires) : json_null());
     }
     paste_free(p);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    struct evbuffer *b = s ? evbuffer_new() : NULL;
-    if (!b) {
-        free(s);
-        reply_error(r, 500, "cannot encode the answer");
-        return;
-    }
-    evbuffer_add_printf(b, "%s\n", s);
-    free(s);
     set_header(r, "Cache-Control", "no-cache");
-    reply(r, 200, "application/json", b);
+    reply_json(r, 200, o);
 }
 
 void handle_api_paste(request *r, const char *rest)

@@ -112,6 +112,21 @@ void reply_fault(request *r, const fault *f)
     reply_error_field(r, fault_status(f), f->message, f->field);
 }
 
+void reply_json(request *r, int status, struct json_t *o)
+{
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    struct evbuffer *b = s ? evbuffer_new() : NULL;
+    if (!b) {
+        free(s);
+        reply(r, 503, NULL, NULL);  /* out of memory: no error body that could need more */
+        return;
+    }
+    evbuffer_add_printf(b, "%s\n", s);
+    free(s);
+    reply(r, status, "application/json", b);
+}
+
 static int is_api(const request *r)
 {
     return r->path && strncmp(r->path, "/api/", 5) == 0;
@@ -131,11 +146,5 @@ void render_error(request *r, int status, const char *message, const char *field
     json_t *o = json_pack("{s:s}", "error", message);
     if (o && field)
         json_object_set_new(o, "field", json_string(field));
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    struct evbuffer *b = evbuffer_new();
-    if (b)
-        evbuffer_add_printf(b, "%s\n", s ? s : "{\"error\":\"out of memory\"}");
-    free(s);
-    reply(r, status, "application/json", b);
+    reply_json(r, status, o);
 }

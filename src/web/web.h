@@ -52,6 +52,9 @@ void base_url(request *r, char *out, size_t outlen);
 /* An HTML page (evbuffer taken over) with the security headers; a NULL
  * page (html.c ran out of memory) is a 503. */
 void reply_html(request *r, int status, struct evbuffer *page);
+/* A JSON object (taken over, may be NULL: out of memory), compact, one line. */
+struct json_t;
+void reply_json(request *r, int status, struct json_t *o);
 /* A fault as its status (one place: 400, 403, 404, 410, 413, 415, 503...). */
 void reply_fault(request *r, const fault *f);
 int  fault_status(const fault *f);
