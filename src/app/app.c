@@ -89,6 +89,7 @@ void app_store_figures_get(const app *a, app_store_figures *out)
     out->insert_batches = atomic_load(&c->insert_batches);
     out->recoveries = atomic_load(&c->recoveries);
     out->queued = store_jobs_queued(a->store);
+    out->id_indexed = store_id_lookups_indexed(a->store);
 }
 
 void app_recent(app_loop *l, size_t max, app_list_cb cb, void *arg)

@@ -69,6 +69,7 @@ void   app_health(app_loop *l, app_health_cb cb, void *arg);
 typedef struct app_store_figures {
     unsigned long long reads, inserts, insert_batches, recoveries;
     size_t queued;              /* MongoDB calls waiting */
+    int    id_indexed;          /* lookups by _id use an index: 1, 0, -1 unknown */
 } app_store_figures;
 void app_store_figures_get(const app *a, app_store_figures *out);
 

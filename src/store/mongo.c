@@ -196,6 +196,29 @@ mongo_store *mongo_open(const config *cfg, int timeout_ms, int make_indexes, fau
     return m;
 }
 
+int mongo_id_lookups_indexed(mongo_store *m)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_database_t *db = mongoc_client_get_database(c, m->db_name);
+    bson_t *explain = BCON_NEW("explain", "{", "find", BCON_UTF8(m->coll_name), "filter", "{",
+                               "_id", BCON_UTF8("x"), "}", "}");
+    bson_t reply;
+    int rc = -1;
+    if (mongoc_database_command_simple(db, explain, NULL, &reply, NULL)) {
+        char *json = bson_as_relaxed_extended_json(&reply, NULL);
+        if (json && strstr(json, "ferretdbVersion"))
+            rc = strstr(json, "USING INDEX") != NULL;      /* SQLite's plan: SEARCH ... USING INDEX */
+        else if (json)
+            rc = strstr(json, "IDHACK") || strstr(json, "IXSCAN") || strstr(json, "EXPRESS");
+        bson_free(json);
+    }
+    bson_destroy(&reply);
+    bson_destroy(explain);
+    mongoc_database_destroy(db);
+    give_back(m, c);
+    return rc;
+}
+
 void mongo_shutdown(void)
 {
     mongoc_cleanup();

@@ -26,7 +26,12 @@ typedef struct view_delta {
  * the health monitor), so a slow lane never takes another's connections. */
 mongo_store *mongo_open(const config *cfg, int timeout_ms, int make_indexes, fault *f);
 void mongo_close(mongo_store *m);
-void mongo_shutdown(void);   /* after the last mongo_close: the driver's own state */
+void mongo_shutdown(void);
+/* Does the server answer a lookup by _id from an index (its explain says
+ * so)? 1 yes, 0 it scans the collection, -1 cannot tell. Stock FerretDB
+ * v1.24 on SQLite scans (its filter and its _id index use different
+ * expressions); .tools/stack.sh index gives it the index it can use. */
+int  mongo_id_lookups_indexed(mongo_store *m);   /* after the last mongo_close: the driver's own state */
 /* Hear every command this handle sends (its name and body), on the thread
  * that sends it. Set it before the first call, once. Tests use it to prove
  * the shape of each query (by _id); it costs nothing when unset. */

@@ -5,7 +5,10 @@
  * own pings MongoDB every MONITOR_EVERY_MS on its own connection (a handle
  * with a PING_TIMEOUT_MS deadline), and keeps the last answer: health
  * checks read it without any I/O. A frozen store shows as down within
- * about PING_TIMEOUT_MS + MONITOR_EVERY_MS. */
+ * about PING_TIMEOUT_MS + MONITOR_EVERY_MS.
+ * Once a minute it also asks how the store would find a paste by _id
+ * (explain): a store that scans (stock FerretDB on SQLite) makes every read
+ * cost the whole collection, which an operator must hear about. */
 #include "state.h"
 
 #include <errno.h>
@@ -15,9 +18,11 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/log.h"
 
 #define MONITOR_EVERY_MS 250
 #define PING_TIMEOUT_MS  700
+#define INDEX_CHECK_MS   60000   /* how often the plan of a lookup by _id is asked */
 
 struct monitor {
     const config   *cfg;
@@ -28,6 +33,8 @@ struct monitor {
     int             stopping;
     int             ok;
     int64_t         since_ms;   /* when ok last changed */
+    atomic_int      indexed;    /* lookups by _id use an index: 1, 0, -1 unknown */
+    int64_t         next_index_check;
     char            why[FAULT_MESSAGE_MAX];
 };
 
@@ -48,6 +55,16 @@ static void ping_once(monitor *m)
         m->mongo = mongo_open(m->cfg, PING_TIMEOUT_MS, 0, &f);
     int ok = m->mongo && mongo_ping(m->mongo, &f) == 0;
     record(m, ok, ok ? "" : f.message);
+    if (ok && now_ms() >= m->next_index_check) {
+        /* a store that scans for _id makes every read cost the whole collection */
+        int indexed = mongo_id_lookups_indexed(m->mongo);
+        if (indexed == 0 && atomic_load(&m->indexed) != 0)
+            log_warn("store: lookups by _id scan the whole collection (FerretDB on SQLite "
+                     "without the _id expression index: run .tools/stack.sh index; see README)");
+        atomic_store(&m->indexed, indexed);
+        /* a scanning store is asked again soon: the index may be on its way */
+        m->next_index_check = now_ms() + (indexed == 1 ? INDEX_CHECK_MS : INDEX_CHECK_MS / 12);
+    }
 }
 
 static void *monitor_main(void *arg)
@@ -79,6 +96,7 @@ monitor *monitor_start(const config *cfg, fault *f)
     }
     m->cfg = cfg;
     m->ok = 1;              /* the store answered at start-up */
+    atomic_init(&m->indexed, -1);
     m->since_ms = now_ms();
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->wake, NULL);
@@ -103,6 +121,11 @@ void monitor_stop(monitor *m)
     pthread_mutex_destroy(&m->lock);
     pthread_cond_destroy(&m->wake);
     free(m);
+}
+
+int monitor_id_lookups_indexed(monitor *m)
+{
+    return atomic_load(&m->indexed);
 }
 
 int monitor_mongo_ok(monitor *m, char *why, size_t whylen)

@@ -109,6 +109,8 @@ monitor *monitor_start(const config *cfg, fault *f);
 void     monitor_stop(monitor *m);
 /* 1 when the last ping answered within its deadline; else why in `why`. */
 int      monitor_mongo_ok(monitor *m, char *why, size_t whylen);
+/* The last answer of mongo_id_lookups_indexed: 1, 0 or -1. */
+int      monitor_id_lookups_indexed(monitor *m);
 
 /* inserter.c */
 inserter *inserter_start(store *s, fault *f);

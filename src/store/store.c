@@ -106,6 +106,11 @@ void store_close(store *s)
     free(s);
 }
 
+int store_id_lookups_indexed(const store *s)
+{
+    return monitor_id_lookups_indexed(s->monitor);
+}
+
 const store_counts *store_counts_of(const store *s)
 {
     return &s->counts;

@@ -56,6 +56,8 @@ typedef struct store_counts {
     atomic_ullong recoveries;       /* counter recoveries */
 } store_counts;
 const store_counts *store_counts_of(const store *s);
+/* Does MongoDB find a paste by _id from an index? 1, 0 (it scans), -1 unknown. */
+int store_id_lookups_indexed(const store *s);
 
 /* --- a loop ------------------------------------------------------------- */
 

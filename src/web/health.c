@@ -25,7 +25,8 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
         "%scache_hits_total %llu\n%scache_misses_total %llu\n%shot_hits_total %llu\n"
         "%sstore_errors_total %llu\n"
         "%sstore_queue %zu\n%sstore_reads_total %llu\n%sstore_inserts_total %llu\n"
-        "%sstore_insert_batches_total %llu\n%scounter_recoveries_total %llu\n",
+        "%sstore_insert_batches_total %llu\n%scounter_recoveries_total %llu\n"
+        "%sstore_id_lookups_indexed %d\n",
         prefix, (unsigned long long)atomic_load(&s->requests),
         prefix, (unsigned long long)atomic_load(&s->created),
         prefix, (unsigned long long)atomic_load(&s->views),
@@ -34,7 +35,7 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
         prefix, (unsigned long long)atomic_load(&s->hot_hits),
         prefix, (unsigned long long)atomic_load(&s->store_errors),
         prefix, st.queued, prefix, st.reads, prefix, st.inserts, prefix, st.insert_batches,
-        prefix, st.recoveries);
+        prefix, st.recoveries, prefix, st.id_indexed);
 }
 
 static void on_health(void *arg, int redis_ok, int mongo_ok, const char *why)

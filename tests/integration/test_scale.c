@@ -234,6 +234,22 @@ Test(scale, one_failing_document_fails_only_its_create, .timeout = 60)
     drop_scale_db();
 }
 
+static int lookups_indexed(void *arg)
+{
+    (void)arg;
+    return metric("pasted_store_id_lookups_indexed") == 1;
+}
+
+/* The embedded FerretDB gets the index its _id filter can use (.tools/stack.sh index,
+ * run by tests/run.sh once pasted made its collections); pasted's monitor asks the
+ * store's own plan for a lookup by _id and reports it in /metrics. */
+Test(scale, the_store_finds_a_paste_by_id_from_an_index, .timeout = 30)
+{
+    cr_assert(wait_until(lookups_indexed, NULL, 20000),
+              "pasted_store_id_lookups_indexed is %lld: lookups by _id scan the collection",
+              metric("pasted_store_id_lookups_indexed"));
+}
+
 /* --- a frozen store ------------------------------------------------------- */
 
 static pid_t stack_pid(const char *name)
