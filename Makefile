@@ -137,7 +137,7 @@ clean:
 # limit (about 10 minutes; BENCH_SECONDS, BENCH_CONNS, BENCH_ONLY... in tests/bench/run.sh);
 # `make bench-check` counts instructions per hot raw fetch with callgrind and fails when they
 # are more than 10% above tests/bench/baseline.txt.
-.PHONY: bench bench-check
+.PHONY: bench bench-check bench-scale
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory build/pasted SAN=
@@ -146,3 +146,9 @@ bench: deps-bench
 bench-check: deps-bench
 	@$(MAKE) --no-print-directory build/pasted SAN=
 	@tests/bench/check.sh
+
+# `make bench-scale`: each operation at 10k, 100k and 1M stored pastes (BENCH_SCALE_N) on a
+# seeded store kept under build/bench/scale/; fails when one costs more than 2x at N than at 10k.
+bench-scale: deps-bench
+	@$(MAKE) --no-print-directory build/pasted SAN=
+	@tests/bench/scale.sh

@@ -115,6 +115,7 @@ int store_resync_counter(store *s, fault *f)
     if (!ok || mongo_counter_floor(s->mongo, &floor, f) != 0)
         return -1;
     note_highest(s, (uint64_t)counter);
+    s->startup_counter = (uint64_t)(counter > floor ? counter : floor);
     s->checkpoint_recorded = floor;
     if (counter >= floor)
         return 0;

@@ -341,15 +341,20 @@ static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
     j->p->num = (uint64_t)rep->integer;
     ids_encode(&j->sl->s->ids, j->p->num, j->p->id);
     j->p->created_ms = now_ms();
-    /* a number at or below one seen before: Redis went back (lost its data).
-     * Otherwise remember the high-water mark: lookups above it are 404
-     * without a store. */
+    /* Replies on one connection come in the order Redis ran the commands,
+     * so this loop's numbers only grow: one at or below its last (or the
+     * counter read at start-up) means Redis went back, it lost its data.
+     * (Across loops the order of replies is not Redis' order: the
+     * process-wide high-water mark cannot tell.) Lookups above the
+     * high-water mark are 404 without a store. */
     j->ins.p = j->p;
     j->ins.done = insert_done;
-    if (j->p->num <= atomic_load(&j->sl->s->highest_num))
+    if (j->p->num <= j->sl->last_number) {
         j->ins.renumber = 1;
-    else
+    } else {
+        j->sl->last_number = j->p->num;
         note_highest(j->sl->s, j->p->num);
+    }
     if (inserter_submit(j->sl->s->inserter, j->sl->base, &j->ins) != 0) {
         j->done(j->arg, &busy_unsaved);
         free(j);

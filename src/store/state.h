@@ -56,6 +56,7 @@ struct store {
     inserter     *inserter;     /* creates, committed together (inserter.c) */
     ids_key       ids;
     atomic_ullong highest_num;  /* highest paste number seen: ids above it do not exist */
+    uint64_t      startup_counter;  /* the counter when this process started */
     pthread_mutex_t recovery_lock;  /* one counter recovery at a time (counter.c) */
     pthread_mutex_t flights_lock;   /* reads of cold pastes under way (pastes.c) */
     struct flight *flights;
@@ -73,6 +74,7 @@ struct store_loop {
     store             *s;
     struct event_base *base;
     rconn             *redis;
+    uint64_t           last_number; /* the last INCR answer on this connection (pastes.c) */
     rconn             *subscriber;  /* CHANNEL_NEW and CHANNEL_GONE (feed.c) */
     store_watch        watch;
     struct viewbatch  *views;       /* raw views not yet sent (views.c) */

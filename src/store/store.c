@@ -138,6 +138,7 @@ store_loop *store_loop_new(store *s, struct event_base *base, const store_watch 
         return NULL;
     sl->s = s;
     sl->base = base;
+    sl->last_number = s->startup_counter;
     if (watch)
         sl->watch = *watch;
     sl->redis = rconn_new(base, &s->redis);

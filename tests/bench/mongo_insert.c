@@ -1,22 +1,30 @@
 /* mongo_insert.c - the storage limit for `make bench`: how many pastes per second the
  * store itself takes, with nothing of pasted in between.
  *
- *   mongo_insert URI THREADS SECONDS WARMUP_SECONDS BODY_FILE
+ *   mongo_insert [--batch N] URI THREADS SECONDS WARMUP_SECONDS BODY_FILE
  *       THREADS threads insert documents of the very shape pasted writes
- *       (src/store_mongo.c, mongo_store_insert) into a scratch collection
- *       pasted_bench_scratch.scratch_<pid>, which has pasted's indexes (num -1, pid
- *       unique, created -1, expires) and is dropped at the end. If the environment
- *       names a MONGO_INSERT_SETUP command, it runs once the collection exists
- *       (make bench: .tools/stack.sh index, the _id index pasted's collection has). Like pasted, each insert
+ *       (src/store/mongo.c, paste_document) into a scratch collection
+ *       pasted_bench_scratch.scratch_<pid>, which gets the indexes pasted makes
+ *       (pid unique, expires) and is dropped at the end. Like pasted, each command
  *       borrows a client from one mongoc_client_pool_t and gives it back, and waits
- *       for the default acknowledgement (w:1). The first WARMUP_SECONDS are not
- *       counted; then for SECONDS every acknowledged insert is. Prints
- *         BENCH requests=N duration_us=D p50_us=X p99_us=Y errors=E
+ *       for the default acknowledgement (w:1).
+ *       Without --batch, one insert command per document (insert_one).
+ *       With --batch N, each command is one unordered insert_many of N documents, as
+ *       pasted's group commit sends them (src/store/inserter.c, insert_batch): the
+ *       store's limit for batched creates at that concurrency. A command's latency
+ *       counts once for each of its documents.
+ *       The first WARMUP_SECONDS are not counted; then for SECONDS every acknowledged
+ *       document is. Prints
+ *         BENCH requests=DOCS duration_us=D p50_us=X p99_us=Y errors=E threads=T batch=N commands=C
+ *       (requests = documents stored; errors = documents not stored; latencies per
+ *       document, in microseconds).
  *   mongo_insert --count URI DB COLLECTION
  *       prints the number of documents in DB.COLLECTION (to check that every create
  *       pasted acknowledged is in the store).
  *   mongo_insert --probe URI DB COLLECTION
  *       counts the documents with _id 1 only: a quick check that the store still answers.
+ *
+ * No setup command runs against the store's own files (FerretDB's tables are its own).
  *
  * Build: cc -O2 mongo_insert.c $(pkg-config --cflags --libs libmongoc-1.0) -lpthread */
 #define _GNU_SOURCE
@@ -39,9 +47,14 @@ static size_t body_len;
 
 static atomic_int counting, stopping;
 static atomic_ullong next_num = 1;
-static atomic_ullong counted, errors;
+static atomic_ullong counted, errors, commands;
 static atomic_uint nsamples;
-static uint32_t *samples; /* microseconds of each counted insert */
+static int batch;             /* 0: insert_one; N: insert_many of N */
+typedef struct sample {
+    uint32_t us;              /* the command's latency */
+    uint32_t docs;            /* documents it stored: its weight */
+} sample;
+static sample *samples;       /* one per counted command */
 
 /* mongoc warns at every pool's end that FerretDB has no endSessions: not worth a line */
 static void log_handler(mongoc_log_level_t level, const char *domain, const char *message, void *data)
@@ -89,29 +102,36 @@ static void hex64(uint64_t seed, char out[65])
         snprintf(out + 16 * i, 17, "%016llx", (unsigned long long)(seed * (2 * i + 3) + 0x5bd1e995u * i));
 }
 
-static int insert_one(void)
+/* the document pasted writes (src/store/mongo.c paste_document): same fields, types
+ * and order */
+static void paste_doc(bson_t *doc, uint64_t num)
 {
-    uint64_t num = atomic_fetch_add(&next_num, 1);
     char pid[8], hash[65], token_hash[65];
     make_pid(num, pid);
     hex64(num, hash);
     hex64(~num, token_hash);
-    /* the document pasted writes (store_mongo.c): same fields, types and order */
+    BSON_APPEND_UTF8(doc, "_id", pid);
+    BSON_APPEND_INT64(doc, "num", (int64_t)num);
+    BSON_APPEND_UTF8(doc, "pid", pid);
+    BSON_APPEND_BINARY(doc, "body", BSON_SUBTYPE_BINARY, body, (uint32_t)body_len);
+    BSON_APPEND_UTF8(doc, "title", "");
+    BSON_APPEND_UTF8(doc, "lang", "");
+    BSON_APPEND_INT64(doc, "size", (int64_t)body_len);
+    BSON_APPEND_DATE_TIME(doc, "created", wall_ms());
+    BSON_APPEND_NULL(doc, "expires");
+    BSON_APPEND_BOOL(doc, "burn", false);
+    BSON_APPEND_BOOL(doc, "unlisted", false);
+    BSON_APPEND_UTF8(doc, "hash", hash);
+    BSON_APPEND_UTF8(doc, "token_hash", token_hash);
+    BSON_APPEND_INT64(doc, "views", 0);
+}
+
+/* one insert_one; the documents stored (0 or 1) */
+static int insert_one(void)
+{
+    uint64_t num = atomic_fetch_add(&next_num, 1);
     bson_t doc = BSON_INITIALIZER;
-    BSON_APPEND_UTF8(&doc, "_id", pid);
-    BSON_APPEND_INT64(&doc, "num", (int64_t)num);
-    BSON_APPEND_UTF8(&doc, "pid", pid);
-    BSON_APPEND_BINARY(&doc, "body", BSON_SUBTYPE_BINARY, body, (uint32_t)body_len);
-    BSON_APPEND_UTF8(&doc, "title", "");
-    BSON_APPEND_UTF8(&doc, "lang", "");
-    BSON_APPEND_INT64(&doc, "size", (int64_t)body_len);
-    BSON_APPEND_DATE_TIME(&doc, "created", wall_ms());
-    BSON_APPEND_NULL(&doc, "expires");
-    BSON_APPEND_BOOL(&doc, "burn", false);
-    BSON_APPEND_BOOL(&doc, "unlisted", false);
-    BSON_APPEND_UTF8(&doc, "hash", hash);
-    BSON_APPEND_UTF8(&doc, "token_hash", token_hash);
-    BSON_APPEND_INT64(&doc, "views", 0);
+    paste_doc(&doc, num);
     mongoc_client_t *c = mongoc_client_pool_pop(pool);
     mongoc_collection_t *coll = mongoc_client_get_collection(c, SCRATCH_DB, coll_name);
     bson_error_t e;
@@ -121,35 +141,91 @@ static int insert_one(void)
     mongoc_collection_destroy(coll);
     mongoc_client_pool_push(pool, c);
     bson_destroy(&doc);
-    return ok ? 0 : -1;
+    return ok ? 1 : 0;
+}
+
+/* one unordered insert_many of `batch` documents, as pasted's inserter sends them
+ * (src/store/mongo.c mongo_insert_many); the documents stored */
+static int insert_many(void)
+{
+    uint64_t first = atomic_fetch_add(&next_num, (unsigned long long)batch);
+    mongoc_client_t *c = mongoc_client_pool_pop(pool);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, SCRATCH_DB, coll_name);
+    bson_t *opts = BCON_NEW("ordered", BCON_BOOL(false));
+    mongoc_bulk_operation_t *bulk = mongoc_collection_create_bulk_operation_with_opts(coll, opts);
+    for (int i = 0; i < batch; i++) {
+        bson_t doc = BSON_INITIALIZER;
+        paste_doc(&doc, first + (uint64_t)i);
+        mongoc_bulk_operation_insert(bulk, &doc);
+        bson_destroy(&doc);
+    }
+    bson_t reply;
+    bson_error_t e;
+    bool ok = mongoc_bulk_operation_execute(bulk, &reply, &e) != 0;
+    int stored = batch;
+    if (!ok) {
+        bson_iter_t it;
+        stored = bson_iter_init_find(&it, &reply, "nInserted") && BSON_ITER_HOLDS_NUMBER(&it)
+               ? (int)bson_iter_as_int64(&it) : 0;
+        if (atomic_load(&errors) < 3)
+            fprintf(stderr, "mongo_insert: insert_many failed (%d of %d stored): %s\n", stored, batch, e.message);
+    }
+    bson_destroy(&reply);
+    bson_destroy(opts);
+    mongoc_bulk_operation_destroy(bulk);
+    mongoc_collection_destroy(coll);
+    mongoc_client_pool_push(pool, c);
+    return stored;
 }
 
 static void *worker(void *arg)
 {
     (void)arg;
+    int per = batch > 0 ? batch : 1;
     while (!atomic_load(&stopping)) {
         int was_counting = atomic_load(&counting);
         uint64_t t0 = mono_us();
-        int rc = insert_one();
+        int stored = batch > 0 ? insert_many() : insert_one();
         uint64_t dt = mono_us() - t0;
         if (!was_counting || atomic_load(&stopping))
             continue; /* started in the warm-up, or finished after the end */
-        if (rc != 0) {
-            atomic_fetch_add(&errors, 1);
+        atomic_fetch_add(&commands, 1);
+        if (stored < per)
+            atomic_fetch_add(&errors, (unsigned long long)(per - stored));
+        if (stored <= 0)
             continue;
-        }
-        atomic_fetch_add(&counted, 1);
+        atomic_fetch_add(&counted, (unsigned long long)stored);
         unsigned i = atomic_fetch_add(&nsamples, 1);
-        if (i < MAX_SAMPLES)
-            samples[i] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+        if (i < MAX_SAMPLES) {
+            samples[i].us = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+            samples[i].docs = (uint32_t)stored;
+        }
     }
     return NULL;
 }
 
-static int cmp_u32(const void *a, const void *b)
+static int cmp_sample(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    uint32_t x = ((const sample *)a)->us, y = ((const sample *)b)->us;
     return x < y ? -1 : x > y;
+}
+
+/* the latency below which pct % of the documents were acknowledged (each command's
+ * latency weighs as many documents as it stored); samples sorted */
+static uint32_t percentile(const sample *v, unsigned n, double pct)
+{
+    unsigned long long total = 0, seen = 0;
+    for (unsigned i = 0; i < n; i++)
+        total += v[i].docs;
+    if (total == 0)
+        return 0;
+    unsigned long long rank = (unsigned long long)((double)(total - 1) * pct / 100.0);
+    for (unsigned i = 0; i < n; i++) {
+        seen += v[i].docs;
+        if (seen > rank)
+            return v[i].us;
+    }
+    return v[n - 1].us;
 }
 
 static int command(const char *db, bson_t *cmd, const char *what)
@@ -214,8 +290,17 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && (strcmp(argv[1], "--count") == 0 || strcmp(argv[1], "--probe") == 0))
         return count_docs(argv[2], argv[3], argv[4], strcmp(argv[1], "--probe") == 0);
+    if (argc >= 3 && strcmp(argv[1], "--batch") == 0) {
+        batch = atoi(argv[2]);
+        if (batch < 1 || batch > 100000) {
+            fprintf(stderr, "mongo_insert: --batch wants 1..100000\n");
+            return 2;
+        }
+        argc -= 2;
+        argv += 2;
+    }
     if (argc != 6) {
-        fprintf(stderr, "usage: mongo_insert URI THREADS SECONDS WARMUP_SECONDS BODY_FILE\n"
+        fprintf(stderr, "usage: mongo_insert [--batch N] URI THREADS SECONDS WARMUP_SECONDS BODY_FILE\n"
                         "       mongo_insert --count|--probe URI DB COLLECTION\n");
         return 2;
     }
@@ -242,23 +327,21 @@ int main(int argc, char **argv)
         return 2;
     snprintf(coll_name, sizeof coll_name, "scratch_%ld", (long)getpid());
 
-    /* the same indexes as pasted's collection (store_mongo.c ensure_indexes) */
+    /* the indexes pasted makes at start (src/store/mongo.c ensure_indexes: pid unique,
+     * then expires; FerretDB refuses the TTL form, so a plain one), one command each
+     * as pasted sends them (FerretDB v1.24 panics on some multi-index commands) */
     command(SCRATCH_DB, BCON_NEW("drop", BCON_UTF8(coll_name)), NULL);
     if (command(SCRATCH_DB,
                 BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[",
-                         "{", "key", "{", "num", BCON_INT32(-1), "}", "name", BCON_UTF8("num_-1"), "}",
-                         "{", "key", "{", "pid",
-                         BCON_INT32(1), "}", "name", BCON_UTF8("pid_1"), "unique", BCON_BOOL(true), "}",
-                         "{", "key", "{", "created", BCON_INT32(-1), "}", "name",
-                         BCON_UTF8("created_-1"), "}", "{", "key", "{", "expires", BCON_INT32(1), "}",
-                         "name", BCON_UTF8("expires_1"), "}", "]"),
-                "createIndexes") != 0)
+                         "{", "key", "{", "pid", BCON_INT32(1), "}", "name", BCON_UTF8("pid_1"),
+                         "unique", BCON_BOOL(true), "}", "]"),
+                "createIndexes pid") != 0
+        || command(SCRATCH_DB,
+                   BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[",
+                            "{", "key", "{", "expires", BCON_INT32(1), "}", "name",
+                            BCON_UTF8("expires_1"), "}", "]"),
+                   "createIndexes expires") != 0)
         return 1;
-    const char *setup = getenv("MONGO_INSERT_SETUP");
-    if (setup && *setup && system(setup) != 0) {
-        fprintf(stderr, "mongo_insert: MONGO_INSERT_SETUP failed: %s\n", setup);
-        return 1;
-    }
 
     pthread_t *tids = calloc((size_t)threads, sizeof *tids);
     int started = 0;
@@ -282,13 +365,14 @@ int main(int argc, char **argv)
     unsigned n = atomic_load(&nsamples);
     if (n > MAX_SAMPLES)
         n = MAX_SAMPLES;
-    qsort(samples, n, sizeof *samples, cmp_u32);
-    uint32_t p50 = n ? samples[(size_t)(n - 1) * 50 / 100] : 0;
-    uint32_t p99 = n ? samples[(size_t)(n - 1) * 99 / 100] : 0;
+    qsort(samples, n, sizeof *samples, cmp_sample);
+    uint32_t p50 = n ? percentile(samples, n, 50) : 0;
+    uint32_t p99 = n ? percentile(samples, n, 99) : 0;
     command(SCRATCH_DB, BCON_NEW("drop", BCON_UTF8(coll_name)), "drop");
-    printf("BENCH requests=%llu duration_us=%llu p50_us=%u p99_us=%u errors=%llu threads=%d\n",
+    printf("BENCH requests=%llu duration_us=%llu p50_us=%u p99_us=%u errors=%llu threads=%d batch=%d commands=%llu\n",
            (unsigned long long)atomic_load(&counted), (unsigned long long)(t1 - t0), p50, p99,
-           (unsigned long long)atomic_load(&errors), started);
+           (unsigned long long)atomic_load(&errors), started, batch > 0 ? batch : 1,
+           (unsigned long long)atomic_load(&commands));
     free(tids);
     free(samples);
     free(body);

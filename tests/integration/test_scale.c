@@ -415,6 +415,43 @@ Test(scale, creates_after_redis_lost_the_counter_get_new_unused_numbers, .timeou
     free(deleted);
 }
 
+/* Replies to INCRs on different workers' connections arrive in any order: a
+ * number below one another worker already got is not a counter that went back. */
+Test(scale, concurrent_creates_never_look_like_a_lost_counter, .timeout = 60)
+{
+    ids_key k;
+    server_ids_key(&k);
+    long long recoveries = metric("pasted_counter_recoveries_total");
+    char *url = pasted_url("/");
+    char cmd[65536];
+    int n = snprintf(cmd, sizeof cmd, "curl -s --parallel --parallel-immediate --parallel-max 32 -w '\\n'");
+    for (int i = 0; i < 800; i++)
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, " --data-binary 'c%d' '%s'", i, url);
+    FILE *out = popen(cmd, "r");
+    cr_assert_not_null(out);
+    char line[512];
+    int got = 0;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    while (fgets(line, sizeof line, out)) {
+        if (strncmp(line, "http", 4) != 0)
+            continue;
+        char *id = id_from_url(line, strcspn(line, "\n"));
+        uint64_t num = 0;
+        cr_assert_eq(ids_decode(&k, id, strlen(id), &num), 0);
+        lo = num < lo ? num : lo;
+        hi = num > hi ? num : hi;
+        got++;
+        free(id);
+    }
+    pclose(out);
+    cr_assert_eq(got, 800, "%d of 800 concurrent creates succeeded", got);
+    cr_assert_eq(metric("pasted_counter_recoveries_total"), recoveries,
+                 "concurrent creates were taken for a counter that went back");
+    cr_assert_lt(hi - lo, 4000, "the numbers jumped: %llu..%llu", (unsigned long long)lo,
+                 (unsigned long long)hi);
+    free(url);
+}
+
 /* --- what survives a Redis crash -------------------------------------------- */
 
 static int views_are(const char *id, long long want)
