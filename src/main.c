@@ -8,7 +8,11 @@
  * loop, listener and store connections) and the background thread start.
  * The main thread then only waits for SIGINT/SIGTERM; on one it stops the
  * workers, drains the store's jobs (their results still reach the loops),
- * lets the background thread write pending view counts, and exits. */
+ * lets the background thread write pending view counts, and exits. A stop
+ * is bounded: a frozen store could hold it for a minute (the background
+ * lane's timeout), so after shutdown_grace seconds, or at a second signal,
+ * a watchdog ends the process at once. Nothing acknowledged is lost that
+ * way: view counts not yet written stay queued in Redis for the next start. */
 #include <errno.h>
 #include <event2/thread.h>
 #include <signal.h>
@@ -84,15 +88,44 @@ static int open_layers(int loops, fault *f)
     return 0;
 }
 
-static void wait_for_signal(void)
+static sigset_t stop_signals(void)
 {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    return set;
+}
+
+static const char *signal_name(int sig) { return sig == SIGINT ? "SIGINT" : "SIGTERM"; }
+
+static void wait_for_signal(void)
+{
+    sigset_t set = stop_signals();
     int sig = 0;
     sigwait(&set, &sig);
-    log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    log_info("received %s, shutting down (at most %d s)", signal_name(sig), srv.cfg.shutdown_grace);
+}
+
+/* The stop's deadline: a second signal, or shutdown_grace seconds. */
+static void *shutdown_watchdog(void *arg)
+{
+    (void)arg;
+    sigset_t set = stop_signals();
+    struct timespec grace = { .tv_sec = srv.cfg.shutdown_grace };
+    int sig = sigtimedwait(&set, NULL, &grace);
+    if (sig > 0)
+        log_warn("received %s again: exiting now", signal_name(sig));
+    else
+        log_warn("not stopped after %d s (is the store answering?): exiting now", srv.cfg.shutdown_grace);
+    _exit(1);
+}
+
+static void start_shutdown_watchdog(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, shutdown_watchdog, NULL) == 0)
+        pthread_detach(t);
 }
 
 int main(int argc, char **argv)
@@ -105,10 +138,7 @@ int main(int argc, char **argv)
         return 0;
     }
     /* Threads inherit this mask: only the main thread takes SIGINT/SIGTERM. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
+    sigset_t set = stop_signals();
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
@@ -129,6 +159,7 @@ int main(int argc, char **argv)
              srv.cfg.port, n, srv.cfg.redis_url, srv.cfg.mongo_database, srv.cfg.mongo_collection);
 
     wait_for_signal();
+    start_shutdown_watchdog();
     workers_stop_loops(workers, n);
     store_stop_jobs(srv.store);     /* finish the store jobs in flight */
     workers_free(workers, n);       /* deliver their results, then close */

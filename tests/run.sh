@@ -21,6 +21,8 @@
 #      crashed, was missing, or left a sanitizer report (suites' or the server's)
 #
 # The suites get: PASTED_URL REDIS_URL MONGO_URI PASTED_LOG PASTED_BIN PASTED_CONF.
+# TEST_FILTER (while working on one test): only the integration tests matching this Criterion
+# pattern run, e.g. TEST_FILTER='scale/*' tests/run.sh; the other suites are skipped.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -200,19 +202,24 @@ run_criterion() {   # run_criterion NAME BINARY [ARGS...]
     count_sanitizer "$name" "$log" $(( ${failing:-0} + ${crashing:-0} ))
 }
 
-run_criterion unit "$BDIR/test-unit"
-if [ -e "$BDIR/test-unit-upper" ]; then
-    run_criterion unit-upper "$BDIR/test-unit-upper"
-elif [ -d "$ROOT/tests/unit/upper" ]; then
-    FAILED=$((FAILED + 1))
-    note "unit-upper: $B/test-unit-upper does not exist, although tests/unit/upper/ does"
+if [ -n "${TEST_FILTER:-}" ]; then
+    run_criterion integration "$BDIR/test-integration" --jobs 1 --filter "$TEST_FILTER"
+    CHECKS=()
+else
+    run_criterion unit "$BDIR/test-unit"
+    if [ -e "$BDIR/test-unit-upper" ]; then
+        run_criterion unit-upper "$BDIR/test-unit-upper"
+    elif [ -d "$ROOT/tests/unit/upper" ]; then
+        FAILED=$((FAILED + 1))
+        note "unit-upper: $B/test-unit-upper does not exist, although tests/unit/upper/ does"
+    fi
+    run_criterion integration "$BDIR/test-integration" --jobs 1
 fi
-run_criterion integration "$BDIR/test-integration" --jobs 1
 if [ "$SERVER_UP" != 1 ]; then
     FAILED=$((FAILED + 1))      # the integration suite cannot have passed without a server
 fi
 
-if [ -f "$ROOT/tests/browser/run.mjs" ]; then
+if [ -z "${TEST_FILTER:-}" ] && [ -f "$ROOT/tests/browser/run.mjs" ]; then
     log="$OUT/browser.log"
     if [ "$SERVER_UP" != 1 ]; then
         FAILED=$((FAILED + 1))

@@ -1,6 +1,6 @@
 /* background.c - the one thread for periodic housekeeping.
  *
- * Three jobs, none of which may run on a worker's event loop because they
+ * Four jobs, none of which may run on a worker's event loop because they
  * block on MongoDB (and on Redis' blocking API). The thread ticks every
  * second (every view_flush_ms if that is shorter):
  *   - each tick: a share of the current round of view counts goes to
@@ -9,9 +9,10 @@
  *     expiry themselves, and cache and recent-list entries expire in Redis
  *     with the paste, so the sweep only reclaims storage. It deletes the ids
  *     the expiry index lists as due (store/expiry.c: no scan of the store),
- *     and comes back at once while more are due; a full "expires <= now"
- *     query, which reads every document, runs only after Redis was found to
- *     have lost its data (and the index with it);
+ *     and comes back at once while more are due;
+ *   - each tick, only after Redis was found to have lost its data (and the
+ *     expiry index with it): a bounded batch of the index's rebuild from
+ *     MongoDB, the one job that reads every document;
  *   - every tick: record the paste counter in MongoDB (store/counter.c).
  * On shutdown the thread is woken, the flusher drains, and it exits. */
 #include "background.h"
@@ -33,15 +34,12 @@ static int stopping, running;
 
 #define TICK_MS 1000
 
-/* The full sweep: what the index lost with Redis' data. */
-static void sweep_everything(void)
+/* One step of the expiry index's rebuild, if Redis lost it. */
+static void rebuild_index(void)
 {
     fault f;
-    long n = expiry_sweep_all(srv.store, now_ms(), &f);
-    if (n < 0)
-        log_warn("full sweep: %s", f.message);
-    else if (n > 0)
-        log_info("full sweep: deleted %ld expired pastes", n);
+    if (expiry_rebuild_step(srv.store, &f) < 0)
+        log_warn("expiry index rebuild: %s (starting over)", f.message);
 }
 
 /* One round over the expiry index; 1 when more ids were due than it took. */
@@ -82,8 +80,7 @@ static void *background_main(void *arg)
         pthread_mutex_unlock(&lock);
         views_flush_tick(srv.store, tick_ms);
         counter_checkpoint(srv.store);
-        if (expiry_index_lost(srv.store))
-            sweep_everything();
+        rebuild_index();
         if (now_ms() >= next_sweep) {
             int more = sweep_indexed();
             /* a backlog (many pastes expiring at once) goes at the pace of

@@ -20,19 +20,29 @@
  * deleting a missing document does nothing. A ZADD lost to a Redis outage,
  * or the whole set lost with Redis, only delays reclaiming: when Redis lost
  * its data (found by counter.c), the background thread (server/background.c)
- * runs the full "expires <= now" sweep once (expiry_sweep_all), on its own
- * connection: the one job that reads every document, and only after a loss
- * (with the append-only file, a crash loses about a second of ZADDs, which
- * only delays reclaiming those pastes' documents). */
+ * rebuilds the set from MongoDB (expiry_rebuild_step): one query for the
+ * pastes that have an expiry, read REBUILD_BATCH documents a tick on the
+ * background handle, each batch ZADDed back; the sweep then deletes what is
+ * due as usual. That query is the one job that reads every document, and it
+ * runs only after a loss, at a bounded pace, on its own connection (with the
+ * append-only file a crash loses about a second of ZADDs, which only delays
+ * reclaiming those pastes' documents). */
 #include "state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
+
 /* ids per sweep round: one MongoDB bulk (FerretDB completes bulks of up to
  * about 100 statements) */
 #define SWEEP_BATCH 100
+/* documents the rebuild reads per background tick (a second at most): about
+ * 1 MB of (id, expiry) pairs a second at most, from a store of any size */
+#define REBUILD_BATCH 2000
+/* a line of progress every this many documents */
+#define REBUILD_REPORT 100000
 
 void expiry_track(store_loop *sl, const char *id, int64_t expires_ms)
 {
@@ -106,18 +116,96 @@ long expiry_sweep(store *s, int64_t now_ms, int *more, fault *f)
     return deleted;
 }
 
-long expiry_sweep_all(store *s, int64_t now_ms, fault *f)
+static void rebuild_end(store *s)
 {
-    return mongo_sweep(s->mongo_bg, now_ms, f);
+    mongo_walk_close(s->rebuild.walk);
+    s->rebuild.walk = NULL;
+    free(s->rebuild.batch);
+    s->rebuild.batch = NULL;
 }
 
-int expiry_index_lost(store *s)
+static int rebuild_begin(store *s, fault *f)
 {
-    return atomic_exchange(&s->index_lost, 0);
+    rebuild_end(s);
+    s->rebuild.batch = calloc(REBUILD_BATCH, sizeof *s->rebuild.batch);
+    s->rebuild.walk = s->rebuild.batch ? mongo_walk_expiring(s->mongo_bg, REBUILD_BATCH, f) : NULL;
+    s->rebuild.indexed = 0;
+    if (!s->rebuild.walk) {
+        if (!s->rebuild.batch)
+            fault_no_memory(f);
+        rebuild_end(s);
+        return -1;
+    }
+    log_info("expiry index: rebuilding it from the store (Redis lost it)");
+    return 0;
+}
+
+/* ZADD pasted:expiring <expires> <id> ... for one batch. */
+static int index_batch(redisContext *rc, const mongo_expiring *batch, size_t n, fault *f)
+{
+    size_t argc = 2 + 2 * n;
+    const char **argv = calloc(argc, sizeof *argv);
+    size_t *lens = calloc(argc, sizeof *lens);
+    char (*scores)[24] = calloc(n ? n : 1, sizeof *scores);
+    int rc_ok = -1;
+    if (argv && lens && scores) {
+        argv[0] = "ZADD";
+        argv[1] = KEY_EXPIRING;
+        for (size_t i = 0; i < n; i++) {
+            snprintf(scores[i], sizeof scores[i], "%lld", (long long)batch[i].expires_ms);
+            argv[2 + 2 * i] = scores[i];
+            argv[3 + 2 * i] = batch[i].id;
+        }
+        for (size_t i = 0; i < argc; i++)
+            lens[i] = strlen(argv[i]);
+        redisReply *rep = redisCommandArgv(rc, (int)argc, argv, lens);
+        if (rep && rep->type != REDIS_REPLY_ERROR)
+            rc_ok = 0;
+        else
+            fault_set(f, FAULT_UNAVAILABLE, NULL, "redis: %s", rep && rep->str ? rep->str : rc->errstr);
+        if (rep)
+            freeReplyObject(rep);
+    } else {
+        fault_no_memory(f);
+    }
+    free(argv);
+    free(lens);
+    free(scores);
+    return rc_ok;
+}
+
+int expiry_rebuild_step(store *s, fault *f)
+{
+    if (atomic_exchange(&s->index_lost, 0) && rebuild_begin(s, f) != 0)
+        goto retry;
+    if (!s->rebuild.walk)
+        return 0;
+    size_t got = 0;
+    int more = mongo_walk_next(s->rebuild.walk, s->rebuild.batch, REBUILD_BATCH, &got, f);
+    if (more < 0)
+        goto retry;
+    if (got > 0 && (redis_blocking_keep(&s->sweeper, &s->redis, 2000, f) != 0 ||
+                    index_batch(s->sweeper, s->rebuild.batch, got, f) != 0))
+        goto retry;
+    long long before = s->rebuild.indexed;
+    s->rebuild.indexed += (long long)got;
+    if (more == 0) {
+        log_info("expiry index: rebuilt, %lld pastes that expire", s->rebuild.indexed);
+        rebuild_end(s);
+    } else if (s->rebuild.indexed / REBUILD_REPORT != before / REBUILD_REPORT) {
+        log_info("expiry index: %lld pastes indexed so far", s->rebuild.indexed);
+    }
+    return more;
+
+retry:  /* from the start, on the next tick: what was indexed stays indexed */
+    rebuild_end(s);
+    atomic_store(&s->index_lost, 1);
+    return -1;
 }
 
 void expiry_close(store *s)
 {
+    rebuild_end(s);
     if (s->sweeper)
         redisFree(s->sweeper);
     s->sweeper = NULL;

@@ -1,16 +1,16 @@
 /* mongo.c - the durable store: one MongoDB document per paste.
  *
  * Document shape (collection from the config, "pastes" by default):
- *   { _id: <public id>, num: <counter, int64>, pid: <public id>, body: BinData(exact bytes),
+ *   { _id: <public id>, num: <counter, int64>, body: BinData(exact bytes),
  *     title, lang, size, created: Date, expires: Date|null, burn, unlisted,
  *     hash: <sha256 hex>, views: int64, last_view: Date, days: { "YYYY-MM-DD": n } }
  * Every lookup is by _id, the public id: FerretDB v1 (SQLite) pushes only
  * _id filters down to SQLite, and with the expression index that
  * .tools/stack.sh adds they are ~2 ms at any size; any other filter scans
  * the collection (~30 us per paste). A number handed out twice gives the
- * same id, so _id also catches a counter that went back. Indexes, created
- * at start: expires (the full sweep after Redis lost its expiry index);
- * pid (unique) is kept for older tools.
+ * same id, so _id also catches a counter that went back. No other index
+ * on FerretDB (each one slows every create; ensure_indexes says why), a
+ * TTL index on expires on MongoDB.
  * A "meta" collection holds the ID permutation's secret and the counter floor.
  *
  * Everything goes through one mongo_store handle (its client pool, database
@@ -81,14 +81,12 @@ static int run_command(mongo_store *m, mongoc_client_t *c, const bson_t *cmd, co
 /* One createIndexes command per index: FerretDB v1.24 panics (and drops the
  * connection) when one command re-creates several existing indexes. */
 static int create_index(mongo_store *m, mongoc_client_t *c, const char *field, int order, const char *name,
-                        int unique, int ttl, fault *f)
+                        int ttl, fault *f)
 {
     bson_t index = BSON_INITIALIZER, key = BSON_INITIALIZER, list = BSON_INITIALIZER;
     BSON_APPEND_INT32(&key, field, order);
     BSON_APPEND_DOCUMENT(&index, "key", &key);
     BSON_APPEND_UTF8(&index, "name", name);
-    if (unique)
-        BSON_APPEND_BOOL(&index, "unique", true);
     if (ttl)
         BSON_APPEND_INT32(&index, "expireAfterSeconds", 0);
     BSON_APPEND_DOCUMENT(&list, "0", &index);
@@ -103,28 +101,49 @@ static int create_index(mongo_store *m, mongoc_client_t *c, const char *field, i
     return rc;
 }
 
-/* Expired pastes: a TTL index where the server has them (MongoDB), else a
- * plain index for pasted's own sweep. FerretDB v1 answers NotImplemented
- * (238) to expireAfterSeconds. pasted checks expiry on every read anyway, so
- * the TTL monitor's delay (up to a minute) is never visible. */
-static int ensure_expiry_index(mongo_store *m, mongoc_client_t *c, fault *f)
+/* An index pasted no longer wants (made by an older version); gone already is fine. */
+static void drop_index(mongo_store *m, mongoc_client_t *c, const char *name)
 {
+    bson_t *cmd = BCON_NEW("dropIndexes", BCON_UTF8(m->coll_name), "index", BCON_UTF8(name));
+    bson_error_t e;
+    if (mongoc_client_write_command_with_opts(c, m->db_name, cmd, NULL, NULL, &e))
+        log_info("dropped the index %s (pasted no longer uses it)", name);
+    bson_destroy(cmd);
+}
+
+/* Every index is paid for on every create (FerretDB on SQLite: 2 extra
+ * indexes cost about 35 % of its insert rate, measured with
+ * tests/bench/mongo_insert), so pasted keeps only what a query uses:
+ *   - _id, which every lookup goes by;
+ *   - where the server has them (MongoDB), a TTL index on expires: the
+ *     server deletes expired documents itself, and the expiry index's rebuild
+ *     after a Redis loss (a query on expires) can use it. FerretDB v1
+ *     answers NotImplemented (238) to expireAfterSeconds and would use no
+ *     index on expires for any query: there, no index on it at all.
+ * pasted checks expiry on every read, so the TTL monitor's delay (up to a
+ * minute) is never visible. Older versions made pid_1 (unique; documents
+ * no longer carry pid) and, on FerretDB, a plain expires_1: both dropped. */
+static int ensure_indexes(mongo_store *m, mongoc_client_t *c, fault *f)
+{
+    /* made now, not by the first create: the operator's index step
+     * (.tools/stack.sh index, run once pasted is up) needs it to exist */
+    bson_t *create = BCON_NEW("create", BCON_UTF8(m->coll_name));
+    bson_error_t e;
+    bool made = mongoc_client_write_command_with_opts(c, m->db_name, create, NULL, NULL, &e);
+    bson_destroy(create);
+    if (!made && e.code != 48)      /* 48: it exists already */
+        return set_err(f, "create the collection", &e);
+    drop_index(m, c, "pid_1");
     fault why;
-    if (create_index(m, c, "expires", 1, "expires_ttl", 0, 1, &why) == 0)
+    if (create_index(m, c, "expires", 1, "expires_ttl", 1, &why) == 0)
         return 0;
     log_info("no TTL index (%s); expired pastes are swept by pasted", why.message);
-    return create_index(m, c, "expires", 1, "expires_1", 0, 0, f);
+    drop_index(m, c, "expires_1");
+    return 0;
 }
 
 static int64_t int_field(const bson_t *doc, const char *name);
 static char *dup_utf8_field(const bson_t *doc, const char *name);
-
-static int ensure_indexes(mongo_store *m, mongoc_client_t *c, fault *f)
-{
-    if (create_index(m, c, "pid", 1, "pid_1", 1, 0, f) != 0)
-        return -1;
-    return ensure_expiry_index(m, c, f);
-}
 
 /* mongo-c-driver's own messages, as pasted log lines. FerretDB has no
  * endSessions command, so the driver's complaint about it is noise. */
@@ -320,7 +339,6 @@ static void paste_document(const paste *p, bson_t *doc)
 {
     BSON_APPEND_UTF8(doc, "_id", p->id);
     BSON_APPEND_INT64(doc, "num", (int64_t)p->num);
-    BSON_APPEND_UTF8(doc, "pid", p->id);
     BSON_APPEND_BINARY(doc, "body", BSON_SUBTYPE_BINARY, p->body, (uint32_t)p->size);
     BSON_APPEND_UTF8(doc, "title", p->title ? p->title : "");
     BSON_APPEND_UTF8(doc, "lang", p->lang ? p->lang : "");
@@ -520,7 +538,7 @@ static paste *paste_from_doc(const bson_t *doc)
     if (bson_iter_init_find(&it, doc, "body") && BSON_ITER_HOLDS_BINARY(&it))
         bson_iter_binary(&it, &st, &len, &data);
     p->num = (uint64_t)int_field(doc, "num");
-    char *pid = dup_utf8_field(doc, "pid");
+    char *pid = dup_utf8_field(doc, "_id");
     snprintf(p->id, sizeof p->id, "%s", pid ? pid : "");
     free(pid);
     p->title = dup_utf8_field(doc, "title");
@@ -724,11 +742,63 @@ int mongo_remove_ids(mongo_store *m, const char *const *ids, size_t n, int64_t *
     return run_bulk(m, fill_removals, ids, n, "delete expired", "nRemoved", deleted, f);
 }
 
-long mongo_sweep(mongo_store *m, int64_t now_ms, fault *f)
+/* One cursor over the pastes that expire, read at the caller's pace: the
+ * client stays borrowed from the background handle until the walk closes. */
+struct mongo_walk {
+    mongo_store         *m;
+    mongoc_client_t     *client;
+    mongoc_collection_t *coll;
+    mongoc_cursor_t     *cursor;
+};
+
+mongo_walk *mongo_walk_expiring(mongo_store *m, size_t batch, fault *f)
 {
-    bson_t *sel = BCON_NEW("expires", "{", "$lte", BCON_DATE_TIME(now_ms), "}");
-    int64_t n = 0;
-    int rc = delete_matching(m, sel, &n, f);
-    bson_destroy(sel);
-    return rc == 0 ? (long)n : -1;
+    mongo_walk *w = calloc(1, sizeof *w);
+    if (!w) {
+        fault_no_memory(f);
+        return NULL;
+    }
+    w->m = m;
+    w->client = borrow(m);
+    w->coll = mongoc_client_get_collection(w->client, m->db_name, m->coll_name);
+    bson_t *q = BCON_NEW("expires", "{", "$type", BCON_UTF8("date"), "}");
+    bson_t *opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1), "expires", BCON_INT32(1), "}",
+                            "batchSize", BCON_INT32((int32_t)batch));
+    w->cursor = mongoc_collection_find_with_opts(w->coll, q, opts, NULL);
+    bson_destroy(q);
+    bson_destroy(opts);
+    return w;
+}
+
+int mongo_walk_next(mongo_walk *w, mongo_expiring *out, size_t max, size_t *got, fault *f)
+{
+    *got = 0;
+    const bson_t *doc;
+    while (*got < max && mongoc_cursor_next(w->cursor, &doc)) {
+        bson_iter_t it;
+        if (!bson_iter_init_find(&it, doc, "_id") || !BSON_ITER_HOLDS_UTF8(&it))
+            continue;
+        uint32_t len = 0;
+        const char *id = bson_iter_utf8(&it, &len);
+        int64_t expires = date_field(doc, "expires");
+        if (len == 0 || len >= sizeof out->id || expires <= 0)
+            continue;   /* not a paste pasted made: nothing to index */
+        memcpy(out[*got].id, id, len + 1);
+        out[*got].expires_ms = expires;
+        (*got)++;
+    }
+    bson_error_t e;
+    if (mongoc_cursor_error(w->cursor, &e))
+        return set_err(f, "walk expiring pastes", &e);
+    return *got == max ? 1 : 0;
+}
+
+void mongo_walk_close(mongo_walk *w)
+{
+    if (!w)
+        return;
+    mongoc_cursor_destroy(w->cursor);
+    mongoc_collection_destroy(w->coll);
+    give_back(w->m, w->client);
+    free(w);
 }

@@ -69,9 +69,18 @@ int  mongo_remove(mongo_store *m, const char *id, fault *f);
 /* Delete these pastes (their expiry passed: expiry.c), one bulk by _id;
  * *deleted says how many existed. */
 int  mongo_remove_ids(mongo_store *m, const char *const *ids, size_t n, int64_t *deleted, fault *f);
-/* Delete every paste whose expiry has passed, by a query on "expires" (a
- * full scan on FerretDB); how many, or -1 with f. */
-long mongo_sweep(mongo_store *m, int64_t now_ms, fault *f);
+/* Every paste that expires, as (id, expiry), a batch at a time: how the
+ * expiry index is rebuilt after Redis lost it. One query (a scan on
+ * FerretDB), read at the caller's pace. mongo_walk_next fills out with up to
+ * max entries: 1 while more may follow, 0 at the end, -1 with f. */
+typedef struct mongo_walk mongo_walk;
+typedef struct {
+    char    id[64];
+    int64_t expires_ms;
+} mongo_expiring;
+mongo_walk *mongo_walk_expiring(mongo_store *m, size_t batch, fault *f);
+int  mongo_walk_next(mongo_walk *w, mongo_expiring *out, size_t max, size_t *got, fault *f);
+void mongo_walk_close(mongo_walk *w);
 int  mongo_add_views(mongo_store *m, const view_delta *d, size_t n, int64_t now_ms, fault *f);
 
 #endif

@@ -67,6 +67,11 @@ struct store {
     redisContext *checkpoint_redis;
     long long     checkpoint_recorded;
     redisContext *sweeper;
+    struct {                        /* the expiry index's rebuild (expiry.c) */
+        mongo_walk            *walk;
+        mongo_expiring        *batch;
+        long long              indexed;
+    } rebuild;
     flush_state   flusher;
 };
 

@@ -137,11 +137,11 @@ size_t views_round_quota(long long counts, int flush_ms, int tick_ms);
 /* Delete the documents of pastes expired by now_ms that the index lists;
  * how many, or -1 with f. *more: more were due than one round takes. */
 long expiry_sweep(store *s, int64_t now_ms, int *more, fault *f);
-/* The same by a query over every document (what the index missed); the
- * background thread runs it once after Redis lost its data. */
-long expiry_sweep_all(store *s, int64_t now_ms, fault *f);
-/* 1 once after Redis was found to have lost its data (and so the index). */
-int  expiry_index_lost(store *s);
+/* After Redis lost its data (and so the index): put the pastes that expire
+ * back on it from MongoDB, a bounded batch per call; the background thread
+ * calls it every tick. 1 while more follow, 0 when there is nothing (more) to
+ * do, -1 with f (it starts over on a later call). */
+int  expiry_rebuild_step(store *s, fault *f);
 void expiry_close(store *s);
 /* Record the counter in MongoDB when it moved (deleted pastes' numbers
  * must never come back). */

@@ -32,7 +32,7 @@
 #                                                              for reference mongo-single (one
 #                                                              insert per document, the old
 #                                                              limit) and mongo-batch at
-#                                                              pasted's 2 committer threads
+#                                                              pasted's committer thread (1)
 #   raw-spread   GET /raw/<random one of 10,000 1 KiB pastes>  nginx, same files
 #   mix          90 % raw-spread reads, 10 % creates           -
 # The views of thousands of distinct pastes (raw-spread, mix) come last: they make the view
@@ -70,7 +70,7 @@ STRICT=${BENCH_STRICT:-0}
 CORES=$(getconf _NPROCESSORS_ONLN)
 WRK_THREADS=${BENCH_WRK_THREADS:-$CORES}
 INSERT_BATCH=${BENCH_INSERT_BATCH:-64}   # pasted's insert_batch (its default, kept by pasted-bench.conf)
-COMMITTERS=2          # pasted's committer threads (src/store/inserter.c)
+COMMITTERS=1          # pasted's committer threads (src/store/inserter.c)
 CREATE_OLD=766        # creates/s at 64 connections before the group commit (README, 2026-11-24)
 
 say() { printf 'bench: %s\n' "$*"; }

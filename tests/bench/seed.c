@@ -198,7 +198,6 @@ static void paste_doc(const spec *s, bson_t *doc)
     snprintf(title, sizeof title, s->title_fmt, (unsigned long long)s->n);
     BSON_APPEND_UTF8(doc, "_id", s->id);
     BSON_APPEND_INT64(doc, "num", (int64_t)s->n);
-    BSON_APPEND_UTF8(doc, "pid", s->id);
     BSON_APPEND_BINARY(doc, "body", BSON_SUBTYPE_BINARY, (const uint8_t *)body, (uint32_t)len);
     BSON_APPEND_UTF8(doc, "title", title);
     BSON_APPEND_UTF8(doc, "lang", s->lang);
@@ -260,23 +259,15 @@ static int run_command(bson_t *cmd, const char *what, int quiet)
     return ok ? 0 : -1;
 }
 
-/* the indexes pasted makes at start (src/store/mongo.c ensure_indexes), one command each:
- * pid unique; expires with a TTL where the server has TTL indexes, else plain */
+/* the indexes pasted makes at start (src/store/mongo.c ensure_indexes): none but _id,
+ * except a TTL index on expires where the server has TTL indexes (MongoDB) */
 static int make_indexes(void)
 {
-    if (run_command(BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[", "{", "key", "{", "pid",
-                             BCON_INT32(1), "}", "name", BCON_UTF8("pid_1"), "unique", BCON_BOOL(true), "}",
-                             "]"),
-                    "createIndexes pid_1", 0) != 0)
-        return -1;
-    if (run_command(BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[", "{", "key", "{", "expires",
-                             BCON_INT32(1), "}", "name", BCON_UTF8("expires_ttl"), "expireAfterSeconds",
-                             BCON_INT32(0), "}", "]"),
-                    "createIndexes expires_ttl", 1) == 0)
-        return 0;
-    return run_command(BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[", "{", "key", "{",
-                                "expires", BCON_INT32(1), "}", "name", BCON_UTF8("expires_1"), "}", "]"),
-                       "createIndexes expires_1", 0);
+    run_command(BCON_NEW("createIndexes", BCON_UTF8(coll_name), "indexes", "[", "{", "key", "{", "expires",
+                         BCON_INT32(1), "}", "name", BCON_UTF8("expires_ttl"), "expireAfterSeconds",
+                         BCON_INT32(0), "}", "]"),
+                "createIndexes expires_ttl", 1);
+    return 0;
 }
 
 /* --- fill ------------------------------------------------------------------ */

@@ -37,7 +37,7 @@ bson_t *find_doc(const char *id)
 {
     mongoc_client_t *c = test_mongo();
     mongoc_collection_t *coll = mongoc_client_get_collection(c, TEST_DB, TEST_COLL);
-    bson_t *q = BCON_NEW("pid", BCON_UTF8(id));
+    bson_t *q = BCON_NEW("_id", BCON_UTF8(id));
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, q, NULL, NULL);
     const bson_t *doc;
     bson_t *copy = NULL;

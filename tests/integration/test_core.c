@@ -200,7 +200,7 @@ Test(create, stored_document_has_every_field)
     char *id = create_paste("doc fields", 10, "?title=t1&lang=python");
     bson_t *doc = find_doc(id);
     cr_assert_not_null(doc);
-    const char *fields[] = { "_id", "pid", "body", "title", "lang", "size", "created", "hash", "views",
+    const char *fields[] = { "_id", "body", "title", "lang", "size", "created", "hash", "views",
                              "expires", "token_hash" };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         bson_iter_t it;

@@ -10,7 +10,11 @@
  * asking for answers within a bound; the cold-read and recovery tests count
  * what the server did through /metrics. The stack's pid files are under
  * $PASTED_STACK (tests/run.sh). */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <hiredis/hiredis.h>
 #include <mongoc/mongoc.h>
@@ -137,6 +141,46 @@ static void drop_scale_db(void)
     mongoc_database_drop(db, NULL);
     mongoc_database_destroy(db);
     mongoc_client_destroy(c);
+}
+
+static void make_index(mongoc_database_t *db, const char *field, const char *name, int unique)
+{
+    bson_t *cmd = BCON_NEW("createIndexes", BCON_UTF8("pastes"), "indexes", "[", "{", "key", "{", field,
+                           BCON_INT32(1), "}", "name", BCON_UTF8(name), "unique", BCON_BOOL(unique), "}", "]");
+    bson_error_t e;
+    cr_assert(mongoc_database_write_command_with_opts(db, cmd, NULL, NULL, &e), "%s: %s", name, e.message);
+    bson_destroy(cmd);
+}
+
+/* Every index costs every create: pasted keeps none but _id (and a TTL index
+ * where the server has them), and drops the ones older versions made. */
+Test(scale, the_store_keeps_no_index_a_query_does_not_use, .timeout = 60)
+{
+    drop_scale_db();
+    mongoc_client_t *c = test_mongo();
+    mongoc_database_t *db = mongoc_client_get_database(c, SCALE_DB);
+    make_index(db, "pid", "pid_1", 1);
+    make_index(db, "expires", "expires_1", 0);
+    mongoc_database_destroy(db);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, SCALE_DB, "pastes");
+    seen_commands seen = { 0 };
+    mongo_store *m = scale_store(&seen);
+    mongoc_cursor_t *cur = mongoc_collection_find_indexes_with_opts(coll, NULL);
+    const bson_t *doc;
+    int n = 0;
+    while (mongoc_cursor_next(cur, &doc)) {
+        bson_iter_t it;
+        cr_assert(bson_iter_init_find(&it, doc, "name"));
+        const char *name = bson_iter_utf8(&it, NULL);
+        cr_assert(strcmp(name, "_id_") == 0 || strcmp(name, "expires_ttl") == 0, "index %s is still there", name);
+        n++;
+    }
+    cr_assert_geq(n, 1);
+    mongoc_cursor_destroy(cur);
+    mongo_close(m);
+    mongoc_collection_destroy(coll);
+    mongoc_client_destroy(c);
+    drop_scale_db();
 }
 
 Test(scale, every_request_path_query_goes_by_id, .timeout = 120)
@@ -305,6 +349,95 @@ Test(scale, a_frozen_store_gives_503_within_the_deadline, .timeout = 60)
     char *id = create_paste("back", 4, "");
     assert_raw_is(id, "back", 4);
     free(id);
+}
+
+/* --- a stop is bounded ------------------------------------------------------ */
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* A second pasted on the test's stack, its log in log_path. */
+static pid_t start_second_pasted(int port, const char *grace, const char *log_path)
+{
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        char p[16];
+        snprintf(p, sizeof p, "%d", port);
+        setenv("PORT", p, 1);
+        setenv("PASTED_SHUTDOWN_GRACE", grace, 1);
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, STDERR_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        execl(getenv("PASTED_BIN"), "pasted", "-c", getenv("PASTED_CONF"), (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int answers_on(void *port)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", *(int *)port);
+    http_resp *r = http_curl(url, NULL);
+    int ok = r->status == 200;
+    http_free(r);
+    return ok;
+}
+
+/* A frozen store can hold a clean stop for the background lane's minute:
+ * shutdown_grace bounds it, and a second signal ends it at once. */
+static void stop_is_bounded(int second_signal)
+{
+    int port = free_port();
+    char log_path[] = "/tmp/pasted-stop-XXXXXX";
+    close(mkstemp(log_path));
+    pid_t pid = start_second_pasted(port, "2", log_path);
+    cr_assert(wait_until(answers_on, &port, 15000), "the second pasted did not start (%s)", log_path);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    http_free(http_curl("--data-binary", "moves the counter", url, NULL));
+    pid_t ferretdb = stack_pid("ferretdb");
+    cr_assert_eq(kill(ferretdb, SIGSTOP), 0);
+    usleep(1500 * 1000);    /* the background thread's checkpoint is now stuck in the store */
+    uint64_t t0 = now_ns();
+    kill(pid, SIGTERM);
+    if (second_signal) {
+        usleep(200 * 1000);
+        kill(pid, SIGTERM);
+    }
+    int status = 0;
+    pid_t done = 0;
+    while ((done = waitpid(pid, &status, WNOHANG)) == 0 && elapsed_s(t0) < 20)
+        usleep(50 * 1000);
+    double took = elapsed_s(t0);
+    kill(ferretdb, SIGCONT);
+    if (done == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    cr_assert_neq(done, 0, "pasted did not stop within 20 s of SIGTERM (%s)", log_path);
+    cr_assert_lt(took, second_signal ? 1.5 : 2 + 1.5, "the stop took %.2f s", took);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "a forced stop exits with 1 (status %d)", status);
+    unlink(log_path);
+    cr_assert(wait_until(healthy, NULL, 15000), "the test server is not healthy after the store came back");
+}
+
+Test(scale, a_stop_with_a_frozen_store_ends_after_shutdown_grace, .timeout = 60)
+{
+    stop_is_bounded(0);
+}
+
+Test(scale, a_second_signal_stops_at_once, .timeout = 60)
+{
+    stop_is_bounded(1);
 }
 
 /* --- one read per cold paste -------------------------------------------- */
@@ -505,5 +638,72 @@ Test(scale, view_counts_and_the_counter_survive_a_redis_crash, .timeout = 60)
     cr_assert(strstr(r->body, "4 views"), "the page does not go on counting from 3");
     http_free(r);
     free(path);
+    free(id);
+}
+
+/* --- the expiry index, rebuilt after Redis lost it ------------------------------ */
+
+static void put_expiring_doc(mongoc_collection_t *coll, const char *id, int64_t expires_ms)
+{
+    bson_t *doc = BCON_NEW("_id", BCON_UTF8(id), "num", BCON_INT64(0),
+                           "body", BCON_BIN(BSON_SUBTYPE_BINARY, (const uint8_t *)"x", 1),
+                           "size", BCON_INT64(1), "expires", BCON_DATE_TIME(expires_ms));
+    bson_error_t e;
+    cr_assert(mongoc_collection_insert_one(coll, doc, NULL, NULL, &e), "insert %s: %s", id, e.message);
+    bson_destroy(doc);
+}
+
+static int has_document(mongoc_collection_t *coll, const char *id)
+{
+    bson_t *q = BCON_NEW("_id", BCON_UTF8(id));
+    int64_t n = mongoc_collection_count_documents(coll, q, NULL, NULL, NULL, NULL);
+    bson_destroy(q);
+    return n > 0;
+}
+
+typedef struct {
+    const char *kept, *gone;
+    mongoc_collection_t *coll;
+} rebuild_probe;
+
+static int rebuilt(void *arg)
+{
+    rebuild_probe *p = arg;
+    redisContext *rc = test_redis();
+    redisReply *rep = redisCommand(rc, "ZSCORE pasted:expiring %s", p->kept);
+    int indexed = rep && rep->type == REDIS_REPLY_STRING;
+    if (rep)
+        freeReplyObject(rep);
+    redisFree(rc);
+    return indexed && !has_document(p->coll, p->gone);
+}
+
+/* Documents whose ids never reached the expiry index (Redis lost it): after
+ * the loss is found, the background thread puts them back on it from the
+ * store, and the sweep reclaims the ones already due. */
+Test(scale, the_expiry_index_is_rebuilt_after_redis_lost_it, .timeout = 60)
+{
+    char kept[32], gone[32];
+    snprintf(kept, sizeof kept, "rebuild-kept-%ld", (long)getpid());
+    snprintf(gone, sizeof gone, "rebuild-gone-%ld", (long)getpid());
+    mongoc_client_t *c = test_mongo();
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, TEST_DB, TEST_COLL);
+    int64_t t = now_ms();
+    put_expiring_doc(coll, kept, t + 3600 * 1000);
+    put_expiring_doc(coll, gone, t - 1000);
+    usleep(1500 * 1000);    /* two sweeps: the index does not list gone, so it stays */
+    cr_assert(has_document(coll, gone), "the sweep deleted a paste its index never listed");
+
+    free(create_paste("numbered", 8, ""));   /* so that number 1 is taken */
+    redisContext *rc = test_redis();
+    freeReplyObject(redis_do(rc, "DEL pasted:counter", NULL));   /* Redis lost its data */
+    freeReplyObject(redis_do(rc, "DEL pasted:expiring", NULL));
+    redisFree(rc);
+    char *id = create_paste("finds the loss", 14, "");       /* the create finds it */
+    rebuild_probe probe = { kept, gone, coll };
+    cr_assert(wait_until(rebuilt, &probe, 15000),
+              "the index was not rebuilt, or the due paste not reclaimed");
+    mongoc_collection_destroy(coll);
+    mongoc_client_destroy(c);
     free(id);
 }
