@@ -76,8 +76,14 @@ redis_ping() {    # redis_ping PORT
 # Redis keeps an append-only file under DIR/redis, fsynced every second: a
 # crash loses at most the last second of writes (view counts queued for
 # MongoDB, the counter, the expiry index); a restart reloads the rest.
+# Its memory is bounded (REDIS_MAXMEMORY, 256mb) with volatile-lru: only keys
+# with a time to live are ever evicted, and in pasted only what can be made
+# again has one (cached pastes, summaries, limits' buckets); the counter,
+# the view queues and the indexes never expire, so they are never evicted
+# (when only they are left, Redis refuses writes: creates get a 503).
 launch_redis() {
     nohup setsid redis-server --port "$2" --bind 127.0.0.1 --protected-mode yes \
+        --maxmemory "${REDIS_MAXMEMORY:-256mb}" --maxmemory-policy volatile-lru \
         --save '' --appendonly yes --appendfsync everysec --dir "$1/redis" --daemonize no \
         --logfile '' --loglevel notice --databases 16 \
         >>"$1/redis.log" 2>&1 </dev/null &

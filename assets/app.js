@@ -177,7 +177,7 @@
     function onPaste(ev) {
       var p;
       try { p = JSON.parse(ev.data); } catch (e) { return; }
-      if (!p || typeof p.id !== 'string' || !/^[A-Za-z0-9]{1,15}$/.test(p.id)) return;
+      if (!p || typeof p.id !== 'string' || !/^[A-Za-z0-9]{1,22}$/.test(p.id)) return;
       if (list.querySelector('li[data-id="' + p.id + '"]')) return;
       list.insertBefore(summaryItem(p), list.firstChild);
       while (list.children.length > cap) list.removeChild(list.lastChild);

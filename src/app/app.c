@@ -8,20 +8,47 @@
  * were missed); a new public paste goes to the loop's owner (the live
  * feed). */
 #include "app.h"
+#include "budget.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/clock.h"
 #include "core/hotcache.h"
 #include "store/store.h"
+
+/* With max_expire set, the choices longer than it (and "never") are not
+ * offered: the form, the help and every way in then refuse them alike. */
+static int keep_choices_within(expire_choices *c, int64_t max_s, fault *f)
+{
+    if (max_s <= 0)
+        return 0;
+    expire_choices kept = { 0 };
+    for (size_t i = 0; i < c->count; i++) {
+        if (c->choice[i].seconds == 0 || c->choice[i].seconds > max_s)
+            continue;
+        kept.choice[kept.count++] = c->choice[i];
+        size_t used = strlen(kept.list);
+        snprintf(kept.list + used, sizeof kept.list - used, "%s%s", used ? ", " : "", c->choice[i].name);
+    }
+    if (kept.count == 0)
+        return fault_set(f, FAULT_INVALID, "max_expire", "max_expire is shorter than every expire choice");
+    *c = kept;
+    return 0;
+}
 
 int app_init(app *a, const config *cfg, store *s, int loops, fault *f)
 {
     a->cfg = cfg;
     a->store = s;
     a->ids = store_ids(s);
+    store_key(s, "etag", a->etag_key);
     a->loops = loops > 0 ? loops : 1;
-    return options_parse_expire_choices(cfg->expire_choices, &a->expiry, f);
+    if (limits_parse(cfg, &a->lim, f) != 0
+        || options_parse_expire_choices(cfg->expire_choices, &a->expiry, f) != 0)
+        return -1;
+    return keep_choices_within(&a->expiry, a->lim.max_expire_s, f);
 }
 
 static void on_gone(void *arg, const char *id)
@@ -53,8 +80,9 @@ app_loop *app_loop_new(app *a, struct event_base *base, app_new_paste_fn new_pas
     l->on_new = new_paste;
     l->on_new_arg = arg;
     l->hot = hotcache_new(a->cfg->hot_cache_size / (size_t)a->loops, a->cfg->hot_ttl_ms);
+    l->box = penalty_box_new();
     store_watch watch = { on_new, on_gone, on_resubscribed, l };
-    l->store = l->hot ? store_loop_new(a->store, base, &watch) : NULL;
+    l->store = l->hot && l->box ? store_loop_new(a->store, base, &watch) : NULL;
     if (!l->store) {
         app_loop_free(l);
         return NULL;
@@ -72,6 +100,7 @@ void app_loop_free(app_loop *l)
     if (!l)
         return;
     store_loop_free(l->store);
+    penalty_box_free(l->box);
     hotcache_free(l->hot);
     free(l);
 }
@@ -88,6 +117,9 @@ void app_store_figures_get(const app *a, app_store_figures *out)
     out->inserts = atomic_load(&c->inserts);
     out->insert_batches = atomic_load(&c->insert_batches);
     out->recoveries = atomic_load(&c->recoveries);
+    out->index_rebuilds = atomic_load(&c->index_rebuilds);
+    out->index_rebuilt = atomic_load(&c->index_rebuilt);
+    out->index_rebuilding = atomic_load(&c->index_rebuilding);
     out->queued = store_jobs_queued(a->store);
     out->id_indexed = store_id_lookups_indexed(a->store);
 }

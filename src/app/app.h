@@ -15,6 +15,8 @@
 #include "core/config.h"
 #include "core/fault.h"
 #include "core/ids.h"
+#include "core/limits.h"
+#include "core/netaddr.h"
 #include "core/options.h"
 #include "core/paste.h"
 
@@ -31,13 +33,24 @@ typedef struct app_stats {
     atomic_ullong cache_misses;
     atomic_ullong hot_hits;     /* the part of cache_hits served from a loop's memory */
     atomic_ullong store_errors;
+    atomic_ullong refused[LIMIT_KINDS];   /* 429s, by the budget that was spent */
 } app_stats;
+
+/* Who is asking, for the limits (the web layer works it out: web/client.c). */
+typedef struct app_client {
+    netaddr addr;
+    int     unlimited;          /* on the allowlist: nothing is charged */
+} app_client;
+
+typedef struct penalty_box penalty_box;
 
 typedef struct app {
     const config   *cfg;
     struct store   *store;
     const ids_key  *ids;
+    uint8_t         etag_key[32];   /* paste_set_etag's, the same on every instance */
     expire_choices  expiry;     /* the offered expiries, parsed once */
+    limits          lim;        /* what one client may do (core/limits.h) */
     int             loops;      /* the hot cache budget is split between them */
     app_stats       stats;
 } app;
@@ -50,6 +63,7 @@ typedef struct app_loop {
     struct event_base *base;
     struct store_loop *store;
     struct hotcache   *hot;
+    penalty_box       *box;     /* clients out of lookups (budget.c) */
     app_new_paste_fn   on_new;
     void              *on_new_arg;
 } app_loop;
@@ -68,6 +82,8 @@ void   app_health(app_loop *l, app_health_cb cb, void *arg);
 /* What the store did, for /metrics. */
 typedef struct app_store_figures {
     unsigned long long reads, inserts, insert_batches, recoveries;
+    unsigned long long index_rebuilds, index_rebuilt;
+    int    index_rebuilding;    /* the expiry index is being rebuilt (after a Redis loss) */
     size_t queued;              /* MongoDB calls waiting */
     int    id_indexed;          /* lookups by _id use an index: 1, 0, -1 unknown */
 } app_store_figures;

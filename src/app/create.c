@@ -8,10 +8,14 @@
  *    field. Expiries are the operator's choices (core/options.c).
  * 2. app_create: a delete token is drawn (only its hash is kept); the store
  *    numbers the paste with Redis INCR (the public id is the keyed
- *    permutation of the number), inserts it into MongoDB and only then
+ *    permutation of the number, except for a paste its link alone
+ *    protects, unlisted or burn: that one gets a secret id, 22 random
+ *    characters, core/ids.h), inserts it into MongoDB and only then
  *    answers, so an acknowledged paste is never lost; it caches and lists
  *    the paste (store/pastes.c). A public paste is announced on the live
- *    feed of every instance. */
+ *    feed of every instance. Before any of that, the client pays for it:
+ *    one create, its bytes and its bytes of today's quota (budget.c), or
+ *    a 429. */
 #include "create.h"
 
 #include <ctype.h>
@@ -20,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "core/clock.h"
 #include "core/format.h"
 #include "store/store.h"
@@ -142,7 +147,22 @@ static void on_stored(void *arg, const fault *f)
     free(c);
 }
 
-void app_create(app_loop *l, paste *p, const char *base, create_cb cb, void *arg)
+/* The client's budgets allow it (budget.c): number and store it. */
+static void on_charged(void *arg, int allowed, limit_kind refused, int64_t wait_ms)
+{
+    create_job *c = arg;
+    if (allowed) {
+        store_paste_add(c->l->store, c->p, on_stored, c);
+        return;
+    }
+    fault f;
+    app_refusal(c->l->app, refused, wait_ms, &f);
+    c->cb(c->arg, NULL, NULL, &f);
+    paste_free(c->p);
+    free(c);
+}
+
+void app_create(app_loop *l, paste *p, const char *base, const app_client *who, create_cb cb, void *arg)
 {
     create_job *c = calloc(1, sizeof *c);
     fault f;
@@ -157,12 +177,22 @@ void app_create(app_loop *l, paste *p, const char *base, create_cb cb, void *arg
     c->cb = cb;
     c->arg = arg;
     snprintf(c->base, sizeof c->base, "%s", base);
-    if (paste_new_token(c->token, p->token_hash) != 0) {
+    p->id[0] = '\0';
+    if (paste_new_token(c->token, p->token_hash) != 0
+        || ((p->unlisted || p->burn) && ids_secret(p->id) != 0)) {
         fault_set(&f, FAULT_UNAVAILABLE, NULL, "no randomness available");
         cb(arg, NULL, NULL, &f);
         paste_free(p);
         free(c);
         return;
     }
-    store_paste_add(l->store, p, on_stored, c);
+    static const limit_kind kinds[] = { LIMIT_CREATES, LIMIT_CREATE_BYTES, LIMIT_QUOTA };
+    const uint64_t costs[] = { 1, p->size, p->size };
+    char key[NETADDR_KEY_MAX];
+    limit_charge charges[3];
+    size_t n = app_charges(l->app, who, kinds, costs, 3, key, charges);
+    if (n > 0)
+        store_limit_charge(l->store, charges, n, now_ms(), on_charged, c);
+    else
+        store_paste_add(l->store, p, on_stored, c);
 }

@@ -23,6 +23,8 @@ typedef void (*create_cb)(void *arg, const paste *p, const char *token, const fa
 
 /* Number, store, cache and announce p (taking it over), then call cb.
  * base ("https://host") makes the link the live feed shows. */
-void app_create(app_loop *l, paste *p, const char *base, create_cb cb, void *arg);
+/* who (NULL: no one to charge) pays one create and the paste's bytes
+ * first: FAULT_LIMITED (429) when a budget is spent. */
+void app_create(app_loop *l, paste *p, const char *base, const app_client *who, create_cb cb, void *arg);
 
 #endif

@@ -4,17 +4,45 @@
  * only its SHA-256, and deletes only when id and hash match together, so a
  * wrong token never deletes anything. After a delete the paste is gone from
  * the caches, the recent list and the view counters of every instance
- * (store/pastes.c). */
+ * (store/pastes.c). Every attempt, right token or wrong, costs its client
+ * one of its deletes (budget.c) before the store is asked: guessing tokens
+ * is slow, and so is making the store work. */
 #include "delete.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
+#include "core/clock.h"
 #include "core/text.h"
 #include "store/store.h"
 
+typedef struct delete_job {
+    app_loop *l;
+    char      id[IDS_MAX_LEN + 1];
+    char      hash[SHA256_HEX + 1];
+    delete_cb cb;
+    void     *arg;
+} delete_job;
+
+static void on_charged(void *arg, int allowed, limit_kind refused, int64_t wait_ms)
+{
+    delete_job *j = arg;
+    if (allowed) {
+        store_paste_delete(j->l->store, j->id, j->hash, j->cb, j->arg);
+    } else {
+        fault f;
+        app_refusal(j->l->app, refused, wait_ms, &f);
+        j->cb(j->arg, &f);
+    }
+    free(j);
+}
+
 #define TOKEN_MAX 128   /* tokens are 32 characters; anything far longer is wrong */
 
-void app_delete(app_loop *l, const char *id, const char *token, delete_cb cb, void *arg)
+void app_delete(app_loop *l, const char *id, const char *token, const app_client *who, delete_cb cb,
+                void *arg)
 {
     fault f;
     if (!token || !*token) {
@@ -28,7 +56,24 @@ void app_delete(app_loop *l, const char *id, const char *token, delete_cb cb, vo
         cb(arg, &f);
         return;
     }
-    char hash[SHA256_HEX + 1];
-    sha256_hex(token, len, hash);
-    store_paste_delete(l->store, id, hash, cb, arg);
+    static const limit_kind kinds[] = { LIMIT_DELETES };
+    static const uint64_t costs[] = { 1 };
+    char key[NETADDR_KEY_MAX];
+    limit_charge charge[1];
+    size_t n = app_charges(l->app, who, kinds, costs, 1, key, charge);
+    delete_job *j = calloc(1, sizeof *j);
+    if (!j) {
+        fault_no_memory(&f);
+        cb(arg, &f);
+        return;
+    }
+    j->l = l;
+    snprintf(j->id, sizeof j->id, "%s", id);
+    sha256_hex(token, len, j->hash);
+    j->cb = cb;
+    j->arg = arg;
+    if (n > 0)
+        store_limit_charge(l->store, charge, n, now_ms(), on_charged, j);
+    else
+        on_charged(j, 1, LIMIT_KINDS, 0);
 }

@@ -5,7 +5,9 @@
  *      (core/ids.c), so an id that was never made is "no such paste"
  *      before any store is asked.
  *   2. This loop's hot cache (core/hotcache.c): memory, no I/O.
- *   3. The store (store/pastes.c): Redis, then the counter, then MongoDB.
+ *   3. The store (store/pastes.c): Redis, then the counter, then MongoDB;
+ *      but not for a client out of lookups (429, budget.c), and a read of
+ *      an id that does not exist costs its client a lookup.
  * Pastes read from the store enter the hot cache; they are shared
  * (refcounted) and never modified once read.
  * Then, in this order: an expired paste is gone (410) and removed in the
@@ -20,16 +22,19 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "budget.h"
 #include "core/hotcache.h"
 #include "store/store.h"
 
 typedef struct read_job {
     app_loop *l;
     unsigned  how;
-    char      id[16];
+    char      id[IDS_MAX_LEN + 1];
     paste    *p;
     read_cb   cb;
     void     *arg;
+    app_client who;
+    int       has_who;
 } read_job;
 
 static void finish(read_job *j, int64_t views, const fault *f)
@@ -42,7 +47,7 @@ static void finish(read_job *j, int64_t views, const fault *f)
 
 static void fail(read_job *j, fault_kind kind, const char *message)
 {
-    fault f = { kind, NULL, "" };
+    fault f = { .kind = kind };
     snprintf(f.message, sizeof f.message, "%s", message);
     finish(j, -1, &f);
 }
@@ -117,6 +122,8 @@ static void on_stored(void *arg, paste *p, int cached, const fault *f)
     app_stats *st = &j->l->app->stats;
     if (!cached)
         atomic_fetch_add_explicit(&st->cache_misses, 1, memory_order_relaxed);
+    if (!p && f->kind == FAULT_NOT_FOUND && j->has_who)
+        app_charge_lookup(j->l, &j->who);
     if (!p) {
         if (f->kind == FAULT_UNAVAILABLE)
             atomic_fetch_add_explicit(&st->store_errors, 1, memory_order_relaxed);
@@ -126,16 +133,21 @@ static void on_stored(void *arg, paste *p, int cached, const fault *f)
     if (cached)
         atomic_fetch_add_explicit(&st->cache_hits, 1, memory_order_relaxed);
     j->p = p;
+    paste_set_etag(p, j->l->app->etag_key);    /* once: the hot cache keeps it */
     hotcache_put(j->l->hot, p, now_ms());
     settle(j);
 }
 
-void app_read(app_loop *l, const char *id, unsigned how, read_cb cb, void *arg)
+void app_read(app_loop *l, const char *id, unsigned how, const app_client *who, read_cb cb, void *arg)
 {
     uint64_t num;
-    static const fault not_found = { FAULT_NOT_FOUND, NULL, "no such paste" };
-    static const fault no_memory = { FAULT_NO_MEMORY, NULL, "out of memory" };
-    if (ids_decode(l->app->ids, id, strlen(id), &num) != 0) {
+    static const fault not_found = { .kind = FAULT_NOT_FOUND, .message = "no such paste" };
+    static const fault no_memory = { .kind = FAULT_NO_MEMORY, .message = "out of memory" };
+    /* a secret id has no number to check: the store answers (by _id) */
+    num = 0;
+    if (!ids_is_secret(id, strlen(id)) && ids_decode(l->app->ids, id, strlen(id), &num) != 0) {
+        if (who)
+            app_charge_lookup(l, who);
         cb(arg, NULL, -1, &not_found);
         return;
     }
@@ -148,6 +160,10 @@ void app_read(app_loop *l, const char *id, unsigned how, read_cb cb, void *arg)
     j->how = how;
     j->cb = cb;
     j->arg = arg;
+    if (who) {
+        j->who = *who;
+        j->has_who = 1;
+    }
     snprintf(j->id, sizeof j->id, "%s", id);
     j->p = hotcache_get(l->hot, id, now_ms());
     if (j->p) {
@@ -155,6 +171,11 @@ void app_read(app_loop *l, const char *id, unsigned how, read_cb cb, void *arg)
         atomic_fetch_add_explicit(&st->cache_hits, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&st->hot_hits, 1, memory_order_relaxed);
         settle(j);
+        return;
+    }
+    fault refused;
+    if (app_lookups_refused(l, who, &refused) != 0) {
+        finish(j, -1, &refused);
         return;
     }
     store_paste_get(l->store, id, num, on_stored, j);

@@ -18,11 +18,13 @@ enum {
 
 /* p: a reference (paste_free it), never modified; views: the live total
  * (READ_TOTAL) or -1. Without p, f says why: FAULT_NOT_FOUND, FAULT_GONE
- * (expired just now), FAULT_UNAVAILABLE, FAULT_NO_MEMORY. */
+ * (expired just now), FAULT_LIMITED, FAULT_UNAVAILABLE, FAULT_NO_MEMORY. */
 typedef void (*read_cb)(void *arg, paste *p, int64_t views, const fault *f);
 
 /* id must be well-formed (the web layer's route rule checked its shape);
- * one that does not decode is "no such paste". */
-void app_read(app_loop *l, const char *id, unsigned how, read_cb cb, void *arg);
+ * one that does not decode is "no such paste". who (NULL: no one to charge)
+ * is charged a lookup when the paste does not exist, and a client out of
+ * them gets FAULT_LIMITED (429) for reads the hot cache cannot answer. */
+void app_read(app_loop *l, const char *id, unsigned how, const app_client *who, read_cb cb, void *arg);
 
 #endif

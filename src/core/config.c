@@ -8,6 +8,7 @@
  * with its line number and the reason. */
 #include "config.h"
 
+#include "limits.h"
 #include "log.h"
 #include "options.h"
 #include "text.h"
@@ -65,6 +66,14 @@ static const config_key config_keys[] = {
     INT_KEY("sse_max_streams", sse_max_streams, 0, 100000),
     INT_KEY("sse_keepalive", sse_keepalive, 1, 3600),
     INT_KEY("recent_count", recent_count, 1, 200),
+    STR_KEY("limit_creates", limit_creates),
+    STR_KEY("limit_create_bytes", limit_create_bytes),
+    STR_KEY("limit_lookups", limit_lookups),
+    STR_KEY("limit_deletes", limit_deletes),
+    SIZE_KEY("quota_bytes_day", quota_bytes_day, 0, 1LL << 40),
+    STR_KEY("trusted_proxies", trusted_proxies),
+    STR_KEY("limit_allow", limit_allow),
+    STR_KEY("max_expire", max_expire),
 };
 #define N_KEYS (sizeof config_keys / sizeof config_keys[0])
 
@@ -82,6 +91,14 @@ void config_defaults(config *cfg)
     cfg->store_timeout_ms = 3000;
     cfg->insert_batch = 64;
     cfg->shutdown_grace = 10;
+    /* a small public instance: a person pastes far less, a script gets a
+     * clear 429 (PrivateBin allows one paste per 10 s) */
+    strcpy(cfg->limit_creates, "30/10m");
+    strcpy(cfg->limit_create_bytes, "64M/1h");
+    strcpy(cfg->limit_lookups, "60/1m");
+    strcpy(cfg->limit_deletes, "60/1m");
+    cfg->quota_bytes_day = 256LL << 20;
+    strcpy(cfg->max_expire, "never");
     cfg->insert_window_us = 1000;
     cfg->max_paste_size = 1 << 20;
     cfg->cache_ttl = 86400;
@@ -321,6 +338,12 @@ int config_validate(const config *cfg, fault *f)
     if (options_parse_expire(&choices, cfg->default_expire, strlen(cfg->default_expire), &secs, NULL) != 0)
         return fault_set(f, FAULT_INVALID, "default_expire",
                          "default_expire must be one of expire_choices (%s)", choices.list);
+    limits lim;
+    if (limits_parse(cfg, &lim, f) != 0)
+        return -1;
+    if (lim.max_expire_s && (secs == 0 || secs > lim.max_expire_s))
+        return fault_set(f, FAULT_INVALID, "default_expire", "default_expire (%s) is longer than max_expire (%s)",
+                         cfg->default_expire, cfg->max_expire);
     log_level level;
     if (log_parse_level(cfg->log_level, &level) != 0)
         return fault_set(f, FAULT_INVALID, "log_level", "log_level must be debug, info, warn or error");

@@ -11,6 +11,7 @@ int fault_set(fault *f, fault_kind kind, const char *field, const char *fmt, ...
         return -1;
     f->kind = kind;
     f->field = field;
+    f->retry_after = 0;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(f->message, sizeof f->message, fmt, ap);

@@ -25,6 +25,7 @@ typedef enum fault_kind {
     FAULT_NOT_FOUND,    /* no such thing: 404 */
     FAULT_GONE,         /* it was there and is not any more: 410 */
     FAULT_EXISTS,       /* a unique key is taken (store) */
+    FAULT_LIMITED,      /* over a limit for now (retry_after says how long): 429 */
     FAULT_UNAVAILABLE,  /* a store or a peer did not answer: 503 */
     FAULT_NO_MEMORY,    /* 503 */
 } fault_kind;
@@ -35,6 +36,7 @@ typedef struct fault {
     fault_kind  kind;
     const char *field;                  /* a string constant, or NULL */
     char        message[FAULT_MESSAGE_MAX];
+    int         retry_after;            /* FAULT_LIMITED: seconds until it would pass */
 } fault;
 
 /* Fill f (which may be NULL: the caller does not care why) and return -1,

@@ -31,6 +31,7 @@
 #include "text.h"
 
 #include <string.h>
+#include <sys/random.h>
 
 #define HALF40_BITS 20
 #define HALF64_BITS 32
@@ -197,27 +198,49 @@ size_t ids_encode(const ids_key *k, uint64_t n, char out[IDS_MAX_LEN + 1]) {
         out[0] = '\0';
         return 0;
     }
-    size_t width = n < IDS_TIER1_LIMIT ? IDS_TIER1_LEN : IDS_MAX_LEN;
+    size_t width = n < IDS_TIER1_LIMIT ? IDS_TIER1_LEN : IDS_TIER2_LEN;
     return base62_encode(ids_permute(k, n), width, out);
 }
 
-int ids_is_wellformed(const char *s, size_t len) {
-    if (!s || (len != IDS_TIER1_LEN && len != IDS_MAX_LEN)) return 0;
+static int all_base62(const char *s, size_t len) {
     for (size_t i = 0; i < len; i++)
         if (base62_value((unsigned char)s[i]) < 0) return 0;
     return 1;
 }
 
+int ids_is_secret(const char *s, size_t len) {
+    return s && len == IDS_SECRET_LEN && all_base62(s, len);
+}
+
+int ids_secret(char out[IDS_MAX_LEN + 1]) {
+    size_t n = 0;
+    out[0] = '\0';
+    while (n < IDS_SECRET_LEN) {
+        uint8_t buf[32];
+        if (getrandom(buf, sizeof buf, 0) != (ssize_t)sizeof buf) return -1;
+        /* a byte below 248 (4 x 62) is one uniform base62 digit; others are dropped */
+        for (size_t i = 0; i < sizeof buf && n < IDS_SECRET_LEN; i++)
+            if (buf[i] < 248) out[n++] = base62_alphabet[buf[i] % 62];
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+int ids_is_wellformed(const char *s, size_t len) {
+    if (!s || (len != IDS_TIER1_LEN && len != IDS_TIER2_LEN && len != IDS_SECRET_LEN)) return 0;
+    return all_base62(s, len);
+}
+
 int ids_decode(const ids_key *k, const char *s, size_t len, uint64_t *n) {
     uint64_t x, value;
-    if (!ids_is_wellformed(s, len)) return -1;
+    if (!ids_is_wellformed(s, len) || len == IDS_SECRET_LEN) return -1;
     if (base62_decode(s, len, &x) != 0) return -1;
     /* Each tier owns one value range; anything else is a second spelling. */
     if (len == IDS_TIER1_LEN && x >= IDS_TIER1_LIMIT) return -1;
-    if (len == IDS_MAX_LEN && x < IDS_TIER1_LIMIT) return -1;
+    if (len == IDS_TIER2_LEN && x < IDS_TIER1_LIMIT) return -1;
     value = ids_unpermute(k, x);
     if (value == 0) return -1;
-    if ((len == IDS_MAX_LEN) != (value >= IDS_TIER1_LIMIT)) return -1;
+    if ((len == IDS_TIER2_LEN) != (value >= IDS_TIER1_LIMIT)) return -1;
     *n = value;
     return 0;
 }

@@ -17,7 +17,16 @@
  * current counter value.
  *
  * The permutation hides the order of IDs from users; it is keyed, but it is
- * not a vetted cipher and must not be used to protect secrets. */
+ * not a vetted cipher and must not be used to protect secrets. Nor is a
+ * 7-character id a secret: at a million pastes one guess in a thousand
+ * hits one. So a paste protected by its link alone (unlisted, burn after
+ * reading) gets a third kind of id instead:
+ *
+ *   secret: 22 random base62 chars (131 bits, from getrandom), not derived
+ *           from its number. It is still numbered by the counter (the
+ *           number stays in the store); only the link is random.
+ *
+ * Ids of the three kinds never collide: their lengths differ. */
 #ifndef PASTED_CORE_IDS_H
 #define PASTED_CORE_IDS_H
 
@@ -27,7 +36,9 @@
 #define IDS_KEY_BYTES 32
 #define IDS_ROUNDS 8
 #define IDS_TIER1_LEN 7             /* base62 chars for n < 2^40 */
-#define IDS_MAX_LEN 11              /* longest public id, without NUL */
+#define IDS_TIER2_LEN 11            /* base62 chars for n >= 2^40 */
+#define IDS_SECRET_LEN 22           /* a secret id: random, 131 bits */
+#define IDS_MAX_LEN 22              /* longest public id, without NUL */
 #define IDS_TIER1_LIMIT (UINT64_C(1) << 40)
 #define BASE62_MAX_LEN 11           /* digits of UINT64_MAX in base62 */
 
@@ -48,12 +59,18 @@ void ids_key_to_hex(const uint8_t secret[IDS_KEY_BYTES], char out[2 * IDS_KEY_BY
 uint64_t ids_permute(const ids_key *k, uint64_t n);
 uint64_t ids_unpermute(const ids_key *k, uint64_t x);
 
+/* A new secret id (22 random base62 chars) and NUL: 0, or -1 when the
+ * kernel has no randomness to give (out is then ""). */
+int  ids_secret(char out[IDS_MAX_LEN + 1]);
+/* 1 when s is shaped like a secret id (22 base62 chars). */
+int  ids_is_secret(const char *s, size_t len);
+
 /* Public id of n (n >= 1): returns its length (7 or 11) and NUL-terminates.
  * n == 0 is not a paste number: returns 0 and writes "". */
 size_t ids_encode(const ids_key *k, uint64_t n, char out[IDS_MAX_LEN + 1]);
 /* Inverse of ids_encode. s need not be NUL-terminated. 0 ok, -1 malformed. */
 int  ids_decode(const ids_key *k, const char *s, size_t len, uint64_t *n);
-/* Cheap syntactic check without the key: length 7 or 11, alphabet only.
+/* Cheap syntactic check without the key: length 7, 11 or 22, alphabet only.
  * Returns 1 when well-formed, 0 otherwise. */
 int  ids_is_wellformed(const char *s, size_t len);
 

@@ -16,8 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* "90s" "10m" "2h" "1d" "1w" "1mo" "never" -> seconds; -1 if not a duration. */
-static int64_t duration_seconds(const char *s, size_t len)
+int64_t options_duration_seconds(const char *s, size_t len)
 {
     if (len == 5 && memcmp(s, "never", 5) == 0)
         return 0;
@@ -47,7 +46,7 @@ int options_parse_expire_choices(const char *text, expire_choices *out, fault *f
         size_t len = strcspn(p, " ,\t");
         if (len == 0)
             break;
-        int64_t secs = duration_seconds(p, len);
+        int64_t secs = options_duration_seconds(p, len);
         if (secs < 0 || len >= sizeof out->choice[0].name || out->count == OPTIONS_MAX_EXPIRE)
             return fault_set(f, FAULT_INVALID, "expire_choices",
                              "expire_choices: '%.*s' is not a duration like 10m, 1h, 1d, 1w, 1mo "

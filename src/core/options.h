@@ -23,6 +23,10 @@ typedef struct expire_choices {
     char          list[OPTIONS_MAX_EXPIRE * 14]; /* for people: "10m, 1h, ..., never" */
 } expire_choices;
 
+/* "90s" "10m" "2h" "1d" "1w" "1mo" -> seconds, "never" -> 0; -1 if not a
+ * duration. */
+int64_t options_duration_seconds(const char *s, size_t len);
+
 /* Parse "10m 1h 1d 1w 1mo never" (spaces or commas): each a number with a
  * unit (s, m, h, d, w, mo) or "never". 0 ok; -1 with f set. */
 int options_parse_expire_choices(const char *text, expire_choices *out, fault *f);

@@ -231,3 +231,10 @@ int paste_check_lang(const char *s, size_t len, fault *f)
     return 0;
 }
 
+
+void paste_set_etag(paste *p, const uint8_t key[SHA256_BYTES])
+{
+    uint8_t mac[SHA256_BYTES];
+    hmac_sha256(key, SHA256_BYTES, p->hash, strlen(p->hash), mac);
+    hex_encode(mac, PASTE_ETAG_HEX / 2, p->etag);
+}

@@ -6,15 +6,17 @@
 #include <stdint.h>
 
 #include "fault.h"
+#include "ids.h"
 #include "text.h"
 
 #define PASTE_TITLE_MAX 200     /* bytes of UTF-8 */
 #define PASTE_LANG_MAX  32
 #define PASTE_HASH_HEX  SHA256_HEX
+#define PASTE_ETAG_HEX  32      /* 128 bits */
 
 typedef struct paste {
     uint64_t num;               /* the Redis counter value */
-    char     id[16];            /* public id (base62) */
+    char     id[IDS_MAX_LEN + 1];  /* public id (base62; core/ids.h) */
     char    *title;             /* NUL-terminated, validated UTF-8, may be "" */
     char    *lang;              /* NUL-terminated, [a-z0-9+#-], may be "" */
     uint8_t *body;              /* exact bytes */
@@ -24,7 +26,8 @@ typedef struct paste {
     int      burn;              /* burn after reading */
     int      unlisted;
     int64_t  views;             /* total views known when this record was read */
-    char     hash[PASTE_HASH_HEX + 1];
+    char     hash[PASTE_HASH_HEX + 1];  /* SHA-256 of the body: never shown */
+    char     etag[PASTE_ETAG_HEX + 1];  /* what is shown of it: keyed (paste_set_etag) */
     char     token_hash[PASTE_HASH_HEX + 1]; /* SHA-256 of the delete token; store only */
     int      refs;              /* holders: requests in flight, a worker's hot cache */
     int      text;              /* body is valid UTF-8: 1, 0, or -1 not yet known */
@@ -37,7 +40,7 @@ typedef struct paste {
 /* One line of a list of pastes (the home page box, /recent): what the
  * recent list in Redis keeps of a public paste. */
 typedef struct paste_summary {
-    char        id[16];
+    char        id[IDS_MAX_LEN + 1];
     const char *title;       /* may be "" or NULL */
     const char *lang;        /* may be "" or NULL */
     size_t      size;
@@ -53,6 +56,10 @@ void   paste_free(paste *p);        /* one holder less; freed with the last */
 
 /* Fill p->hash with the SHA-256 of the body. */
 void paste_hash_body(paste *p);
+/* Fill p->etag: 128 bits of HMAC(key, p->hash). An unkeyed hash of the
+ * body would let anyone test guesses of a short secret against the tag of
+ * a paste they cannot read (a burn paste's HEAD). */
+void paste_set_etag(paste *p, const uint8_t key[SHA256_BYTES]);
 /* A new random delete token (base62) and its hash. 0 ok. */
 int  paste_new_token(char token[33], char hash[PASTE_HASH_HEX + 1]);
 /* Seconds the paste still lives (INT64_MAX when it never expires; <= 0 expired). */

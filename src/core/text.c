@@ -2,6 +2,7 @@
 #include "text.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdlib.h>
 
 int hex_value(unsigned char c)
@@ -152,4 +153,10 @@ int equal_constant_time(const void *a, const void *b, size_t len)
     for (size_t i = 0; i < len; i++)
         diff |= x[i] ^ y[i];
     return diff == 0;
+}
+
+void hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[SHA256_BYTES])
+{
+    unsigned int mdlen = SHA256_BYTES;
+    HMAC(EVP_sha256(), key, (int)keylen, len ? data : (const void *)"", len, out, &mdlen);
 }

@@ -32,6 +32,8 @@ int  base64_decode(const char *s, size_t len, uint8_t **out, size_t *outlen);
 void sha256(const void *data, size_t len, uint8_t out[SHA256_BYTES]);
 /* SHA-256 of data as 64 lowercase hex digits and a NUL. */
 void sha256_hex(const void *data, size_t len, char out[SHA256_HEX + 1]);
+/* HMAC-SHA-256 of data under key (RFC 2104). */
+void hmac_sha256(const uint8_t *key, size_t keylen, const void *data, size_t len, uint8_t out[SHA256_BYTES]);
 
 /* Equal, in time that depends on the length only (secrets, token hashes). */
 int  equal_constant_time(const void *a, const void *b, size_t len);

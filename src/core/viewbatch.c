@@ -8,12 +8,13 @@
  * its key with a zero count until the next drain, so probing never breaks.
  * One table per worker thread: no locks. */
 #include "viewbatch.h"
+#include "ids.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct slot {
-    char    id[16];
+    char    id[IDS_MAX_LEN + 1];
     char    day[11];
     int64_t n;
     int     used;

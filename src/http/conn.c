@@ -78,6 +78,7 @@ typedef struct exchange {
 struct conn {
     struct conns    *owner;
     evutil_socket_t  fd;
+    netaddr          peer;         /* where it came from (accept) */
     struct event    *ev_read, *ev_write;
     struct evbuffer *out;
     exchange        *x;
@@ -637,12 +638,18 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-void conn_accept(conns *cs, evutil_socket_t fd)
+const netaddr *conn_peer(const struct conn *c)
+{
+    return &c->peer;
+}
+
+void conn_accept(conns *cs, evutil_socket_t fd, const struct sockaddr *peer)
 {
     struct conn *c = calloc(1, sizeof *c);
     if (c) {
         c->owner = cs;
         c->fd = fd;
+        netaddr_from_sockaddr(peer, &c->peer);
         c->out = evbuffer_new();
         if (c->out)   /* it only ever drains to the socket: sendfile chains may stay */
             evbuffer_set_flags(c->out, EVBUFFER_FLAG_DRAINS_TO_FD);

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/netaddr.h"
+
 struct conn;
 struct conns;
 struct evbuffer;
@@ -38,7 +40,9 @@ void          conns_free(struct conns *cs);   /* closes every connection */
 size_t        conns_count(const struct conns *cs);
 
 /* A socket the loop's listener accepted. */
-void conn_accept(struct conns *cs, evutil_socket_t fd);
+void conn_accept(struct conns *cs, evutil_socket_t fd, const struct sockaddr *peer);
+/* The address the connection came from (kept at accept: no system call). */
+const netaddr *conn_peer(const struct conn *c);
 
 /* The reply to the connection's current request: `head` (status line and
  * headers, copied) then `body` (drained; may be NULL). Ends the exchange. */

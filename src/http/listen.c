@@ -16,9 +16,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
                       int salen, void *arg)
 {
     (void)l;
-    (void)sa;
     (void)salen;
-    conn_accept(arg, fd);
+    conn_accept(arg, fd, sa);
 }
 
 static void on_accept_error(struct evconnlistener *l, void *arg)

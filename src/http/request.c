@@ -27,6 +27,7 @@
 #include "conn.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "form.h"
 #include "parse.h"
 
 static method method_of(const char *m)
@@ -105,6 +106,31 @@ int wants_html(request *r)
 {
     const char *accept = get_header(r, "Accept");
     return accept && strstr(accept, "text/html") != NULL;
+}
+
+char *query_param_n(request *r, const char *name, size_t *len)
+{
+    *len = 0;
+    form f;
+    if (!r->query || form_parse_urlencoded(r->query, strlen(r->query), &f) != 0) {
+        char *v = query_param(r, name);   /* not a clean form: as lenient as ever */
+        *len = v ? strlen(v) : 0;
+        return v;
+    }
+    const form_field *field = form_get(&f, name);
+    char *copy = field ? malloc(field->value_len + 1) : NULL;
+    if (copy) {
+        memcpy(copy, field->value, field->value_len);
+        copy[field->value_len] = '\0';
+        *len = field->value_len;
+    }
+    form_free(&f);
+    return copy;
+}
+
+const netaddr *request_peer(const request *r)
+{
+    return conn_peer(r->conn);
 }
 
 char *query_param(request *r, const char *name)

@@ -65,6 +65,11 @@ const char *get_header(request *r, const char *name);
 
 /* A query parameter (decoded, malloc'd) or NULL. */
 char *query_param(request *r, const char *name);
+/* The address of the connection's peer (a proxy, maybe: web/client.c). */
+const netaddr *request_peer(const request *r);
+/* The same with its decoded length, which tells a NUL byte (%00) in it from
+ * the end: a caller that must refuse one compares it with strlen. */
+char *query_param_n(request *r, const char *name, size_t *len);
 /* Does the client ask for HTML (Accept names text/html)? */
 int   wants_html(request *r);
 

@@ -118,6 +118,7 @@ long expiry_sweep(store *s, int64_t now_ms, int *more, fault *f)
 
 static void rebuild_end(store *s)
 {
+    atomic_store(&s->counts.index_rebuilding, 0);
     mongo_walk_close(s->rebuild.walk);
     s->rebuild.walk = NULL;
     free(s->rebuild.batch);
@@ -136,7 +137,9 @@ static int rebuild_begin(store *s, fault *f)
         rebuild_end(s);
         return -1;
     }
-    log_info("expiry index: rebuilding it from the store (Redis lost it)");
+    log_warn("expiry index: rebuilding it from the store (Redis lost it)");
+    atomic_store(&s->counts.index_rebuilding, 1);
+    atomic_store(&s->counts.index_rebuilt, 0);
     return 0;
 }
 
@@ -189,8 +192,10 @@ int expiry_rebuild_step(store *s, fault *f)
         goto retry;
     long long before = s->rebuild.indexed;
     s->rebuild.indexed += (long long)got;
+    atomic_store(&s->counts.index_rebuilt, (unsigned long long)s->rebuild.indexed);
     if (more == 0) {
-        log_info("expiry index: rebuilt, %lld pastes that expire", s->rebuild.indexed);
+        log_warn("expiry index: rebuilt, %lld pastes that expire", s->rebuild.indexed);
+        atomic_fetch_add(&s->counts.index_rebuilds, 1);
         rebuild_end(s);
     } else if (s->rebuild.indexed / REBUILD_REPORT != before / REBUILD_REPORT) {
         log_info("expiry index: %lld pastes indexed so far", s->rebuild.indexed);

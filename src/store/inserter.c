@@ -65,7 +65,8 @@ static int renumber(store *s, insert_req *r)
 {
     if (counter_recover(s, r->p->num, &r->p->num, &r->f) != 0)
         return -1;
-    ids_encode(&s->ids, r->p->num, r->p->id);
+    if (!ids_is_secret(r->p->id, strlen(r->p->id)))
+        ids_encode(&s->ids, r->p->num, r->p->id);
     r->renumber = 0;
     return 0;
 }

@@ -30,7 +30,7 @@
 /* One MongoDB call of a loop, on the pool. */
 typedef struct job {
     store_loop *sl;
-    char        id[16];
+    char        id[IDS_MAX_LEN + 1];
     uint64_t    num;
     insert_req  ins;        /* a create, queued for the inserter */
     struct job *next_waiter;    /* waiting on another job's read (a flight) */
@@ -70,12 +70,12 @@ static void job_ran(job *j, int ran)
 }
 
 /* Faults reach users as they are: the store's own words go to the log. */
-static const fault busy = { FAULT_UNAVAILABLE, NULL, "storage busy; try again" };
-static const fault busy_unsaved = { FAULT_UNAVAILABLE, NULL, "storage busy, paste not saved; try again" };
-static const fault unavailable = { FAULT_UNAVAILABLE, NULL, "storage unavailable; try again" };
-static const fault unsaved = { FAULT_UNAVAILABLE, NULL, "storage unavailable, paste not saved; try again" };
-static const fault no_memory = { FAULT_NO_MEMORY, NULL, "out of memory" };
-static const fault not_found = { FAULT_NOT_FOUND, NULL, "no such paste" };
+static const fault busy = { .kind = FAULT_UNAVAILABLE, .message = "storage busy; try again" };
+static const fault busy_unsaved = { .kind = FAULT_UNAVAILABLE, .message = "storage busy, paste not saved; try again" };
+static const fault unavailable = { .kind = FAULT_UNAVAILABLE, .message = "storage unavailable; try again" };
+static const fault unsaved = { .kind = FAULT_UNAVAILABLE, .message = "storage unavailable, paste not saved; try again" };
+static const fault no_memory = { .kind = FAULT_NO_MEMORY, .message = "out of memory" };
+static const fault not_found = { .kind = FAULT_NOT_FOUND, .message = "no such paste" };
 
 /* --- read ------------------------------------------------------------------- */
 
@@ -87,7 +87,7 @@ static const fault not_found = { FAULT_NOT_FOUND, NULL, "no such paste" };
  * decodes its own copy on its own loop. */
 
 typedef struct flight {
-    char           id[16];
+    char           id[IDS_MAX_LEN + 1];
     job           *waiters;
     struct flight *next;
 } flight;
@@ -339,7 +339,8 @@ static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
         return;
     }
     j->p->num = (uint64_t)rep->integer;
-    ids_encode(&j->sl->s->ids, j->p->num, j->p->id);
+    if (!ids_is_secret(j->p->id, strlen(j->p->id)))  /* a secret id is the link: kept */
+        ids_encode(&j->sl->s->ids, j->p->num, j->p->id);
     j->p->created_ms = now_ms();
     /* Replies on one connection come in the order Redis ran the commands,
      * so this loop's numbers only grow: one at or below its last (or the

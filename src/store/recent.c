@@ -119,7 +119,7 @@ static void on_ids(redisAsyncContext *ac, void *reply_obj, void *priv)
     size_t n = rep->elements;
     const char **argv = calloc(n + 1, sizeof *argv);
     size_t *lens = calloc(n + 1, sizeof *lens);
-    char (*keys)[32] = calloc(n, sizeof *keys);
+    char (*keys)[48] = calloc(n, sizeof *keys);
     if (!argv || !lens || !keys) {
         free(argv);
         free(lens);

@@ -55,6 +55,7 @@ struct store {
     monitor      *monitor;      /* is MongoDB answering? (monitor.c) */
     inserter     *inserter;     /* creates, committed together (inserter.c) */
     ids_key       ids;
+    uint8_t       secret[32];       /* the instances' shared secret: ids, store_key */
     atomic_ullong highest_num;  /* highest paste number seen: ids above it do not exist */
     uint64_t      startup_counter;  /* the counter when this process started */
     pthread_mutex_t recovery_lock;  /* one counter recovery at a time (counter.c) */

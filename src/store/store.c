@@ -68,15 +68,20 @@ int store_load_id_key(store *s, fault *f)
     if (s->cfg.id_key[0]) {
         if (ids_key_from_hex(&s->ids, s->cfg.id_key) != 0)
             return fault_set(f, FAULT_INVALID, "id_key", "id_key is not 64 hex characters");
+        sha256(s->cfg.id_key, strlen(s->cfg.id_key), s->secret);
         return 0;
     }
-    uint8_t secret[IDS_KEY_BYTES];
-    if (mongo_id_secret(s->mongo, secret, f) != 0) {
+    if (mongo_id_secret(s->mongo, s->secret, f) != 0) {
         fault_prefix(f, "cannot load the ID key");
         return -1;
     }
-    ids_key_init(&s->ids, secret);
+    ids_key_init(&s->ids, s->secret);
     return 0;
+}
+
+void store_key(const store *s, const char *purpose, uint8_t out[SHA256_BYTES])
+{
+    hmac_sha256(s->secret, sizeof s->secret, purpose, strlen(purpose), out);
 }
 
 const ids_key *store_ids(const store *s)

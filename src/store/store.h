@@ -24,6 +24,7 @@
 #include "core/config.h"
 #include "core/fault.h"
 #include "core/ids.h"
+#include "core/limits.h"
 #include "core/paste.h"
 
 struct event_base;
@@ -44,6 +45,9 @@ void   store_close(store *s);
  * sharing the store share the key). */
 int    store_load_id_key(store *s, fault *f);
 const ids_key *store_ids(const store *s);
+/* A key for one purpose ("etag", "blocklist"), derived from the same
+ * secret: every instance derives the same one. After store_load_id_key. */
+void   store_key(const store *s, const char *purpose, uint8_t out[SHA256_BYTES]);
 /* Redis lost its data? Move the counter past every stored number. */
 int    store_resync_counter(store *s, fault *f);
 size_t store_jobs_queued(store *s);
@@ -54,6 +58,9 @@ typedef struct store_counts {
     atomic_ullong inserts;          /* pastes inserted */
     atomic_ullong insert_batches;   /* insert commands that carried them */
     atomic_ullong recoveries;       /* counter recoveries */
+    atomic_ullong index_rebuilds;   /* expiry index rebuilds finished (expiry.c) */
+    atomic_ullong index_rebuilt;    /* pastes the rebuild under way has indexed so far */
+    atomic_int    index_rebuilding; /* 1 while one is under way */
 } store_counts;
 const store_counts *store_counts_of(const store *s);
 /* Does MongoDB find a paste by _id from an index? 1, 0 (it scans), -1 unknown. */
@@ -126,6 +133,22 @@ void store_recent(store_loop *sl, size_t max, recent_cb cb, void *arg);
  * what is wrong with MongoDB. */
 typedef void (*health_cb)(void *arg, int redis_ok, int mongo_ok, const char *why);
 void store_health(store_loop *sl, health_cb cb, void *arg);
+
+/* --- limits per client (limiter.c) ------------------------------------- */
+
+#define LIMIT_CHARGES_MAX 4
+typedef struct limit_charge {
+    limit_kind  kind;
+    rate        rate;       /* the budget: burst per period (quota: per day) */
+    uint64_t    cost;
+    const char *client;     /* netaddr_key */
+} limit_charge;
+/* allowed 1; or 0, with the budget that refused and the ms until it would
+ * have enough. Redis not answering allows (limiter.c says why). */
+typedef void (*store_limit_cb)(void *arg, int allowed, limit_kind refused, int64_t wait_ms);
+/* Spend every charge, or none (one atomic script in Redis). */
+void store_limit_charge(store_loop *sl, const limit_charge *charges, size_t n, int64_t now_ms,
+                        store_limit_cb cb, void *arg);
 
 /* --- the background thread (blocking) ----------------------------------- */
 

@@ -92,7 +92,7 @@ static int ask_total(store_loop *sl, views_cb cb, void *arg, const char *fmt, co
 /* Redis is away: count straight into MongoDB so the view is not lost. */
 typedef struct direct_view {
     store *s;
-    char id[16];
+    char id[IDS_MAX_LEN + 1];
     char day[11];
     int64_t n;
 } direct_view;

@@ -210,7 +210,7 @@ void handle_api_create(request *r, const char *rest)
     struct evbuffer *in = r->body;
     size_t len = evbuffer_get_length(in);
     const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
-    api_fault e = { { FAULT_INVALID, NULL, "" }, "" };
+    api_fault e = { .f = { .kind = FAULT_INVALID } };
     json_error_t je;
     json_t *o = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     paste *p = NULL;
@@ -238,7 +238,9 @@ void handle_api_create(request *r, const char *rest)
     }
     char base[300];
     base_url(r, base, sizeof base);
-    app_create(loop_of(r)->app, p, base, on_created, r);
+    app_client who;
+    client_of(r, &who);
+    app_create(loop_of(r)->app, p, base, &who, on_created, r);
 }
 
 /* --- GET /api/openapi.json ---------------------------------------------- */

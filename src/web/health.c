@@ -26,7 +26,9 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
         "%sstore_errors_total %llu\n"
         "%sstore_queue %zu\n%sstore_reads_total %llu\n%sstore_inserts_total %llu\n"
         "%sstore_insert_batches_total %llu\n%scounter_recoveries_total %llu\n"
-        "%sstore_id_lookups_indexed %d\n",
+        "%sstore_id_lookups_indexed %d\n"
+        "%sexpiry_index_rebuilds_total %llu\n%sexpiry_index_rebuilding %d\n"
+        "%sexpiry_index_rebuilt_pastes %llu\n",
         prefix, (unsigned long long)atomic_load(&s->requests),
         prefix, (unsigned long long)atomic_load(&s->created),
         prefix, (unsigned long long)atomic_load(&s->views),
@@ -35,7 +37,11 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
         prefix, (unsigned long long)atomic_load(&s->hot_hits),
         prefix, (unsigned long long)atomic_load(&s->store_errors),
         prefix, st.queued, prefix, st.reads, prefix, st.inserts, prefix, st.insert_batches,
-        prefix, st.recoveries, prefix, st.id_indexed);
+        prefix, st.recoveries, prefix, st.id_indexed, prefix, st.index_rebuilds,
+        prefix, st.index_rebuilding, prefix, st.index_rebuilt);
+    for (int k = 0; k < LIMIT_KINDS; k++)
+        evbuffer_add_printf(b, "%srefused_total{reason=\"%s\"} %llu\n", prefix, limit_name((limit_kind)k),
+                            (unsigned long long)atomic_load(&s->refused[k]));
 }
 
 static void on_health(void *arg, int redis_ok, int mongo_ok, const char *why)

@@ -112,6 +112,8 @@ static void on_page_read(void *arg, paste *p, int64_t views, const fault *f)
         reply_fault(q->r, f);
     else if (p->burn && q->creator)
         serve_creator_landing(q->r, p);
+    else if (p->burn && q->r->method == M_HEAD)
+        reply_burn_unread(q->r);
     else
         serve_page(q, p, views);
     paste_free(p);
@@ -156,7 +158,9 @@ void handle_page(request *r, const char *rest)
         q->creator = query_flag(r, "created");
         how |= q->creator ? READ_SPARE_BURN : READ_COUNT | READ_CONSUME;
     }
-    app_read(loop_of(r)->app, id, how, on_page_read, q);
+    app_client who;
+    client_of(r, &who);
+    app_read(loop_of(r)->app, id, how, &who, on_page_read, q);
 }
 
 /* --- GET /api/pastes/<id> ------------------------------------------------ */
@@ -173,10 +177,12 @@ static void on_api_read(void *arg, paste *p, int64_t views, const fault *f)
     snprintf(url, sizeof url, "%s/%s", base, p->id);
     snprintf(raw, sizeof raw, "%s/raw/%s", base, p->id);
     format_rfc3339(p->created_ms, created);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:b, s:b}", "id", p->id,
-                          "url", url, "raw_url", raw, "title", p->title, "lang", p->lang,
-                          "size", (json_int_t)p->size, "created", created, "views", (json_int_t)views,
-                          "burn", p->burn, "unlisted", p->unlisted);
+    json_t *o = p->burn /* unread: nothing of its content (reply.c, reply_burn_unread) */
+        ? json_pack("{s:s, s:s, s:s, s:b}", "id", p->id, "url", url, "raw_url", raw, "burn", 1)
+        : json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:b, s:b}", "id", p->id,
+                    "url", url, "raw_url", raw, "title", p->title, "lang", p->lang,
+                    "size", (json_int_t)p->size, "created", created, "views", (json_int_t)views,
+                    "burn", p->burn, "unlisted", p->unlisted);
     if (o) {
         char expires[32];
         if (p->expires_ms)
@@ -190,7 +196,9 @@ static void on_api_read(void *arg, paste *p, int64_t views, const fault *f)
 
 void handle_api_paste(request *r, const char *rest)
 {
-    app_read(loop_of(r)->app, rest, READ_TOTAL, on_api_read, r);
+    app_client who;
+    client_of(r, &who);
+    app_read(loop_of(r)->app, rest, READ_TOTAL, &who, on_api_read, r);
 }
 
 /* --- GET /?from=<id> --------------------------------------------------- */
@@ -221,5 +229,7 @@ static void on_copy_read(void *arg, paste *p, int64_t views, const fault *f)
 
 void serve_copy_form(request *r, const char *id)
 {
-    app_read(loop_of(r)->app, id, READ_NO_BURN, on_copy_read, r);
+    app_client who;
+    client_of(r, &who);
+    app_read(loop_of(r)->app, id, READ_NO_BURN, &who, on_copy_read, r);
 }

@@ -97,9 +97,25 @@ static int split_body(const char *ctype, const char *data, size_t len, form *fm,
     return 0;
 }
 
+/* An option holding a NUL byte (title=a%00<script>) is refused, naming it:
+ * as a C string it would be cut there, silently. 0 none, -1 with f set. */
+static int refuse_nul_options(const body_parts *b, fault *f)
+{
+    for (int i = 0; option_fields[i]; i++) {
+        const char *name = option_fields[i];
+        const form_field *field = b->fields ? form_get(b->fields, name) : NULL;
+        size_t len = 0;
+        char *q = field ? NULL : query_param_n(b->r, name, &len);
+        int nul = field ? memchr(field->value, '\0', field->value_len) != NULL : q && strlen(q) != len;
+        free(q);
+        if (nul)
+            return fault_set(f, FAULT_INVALID, name, "%s: contains a NUL byte", name);
+    }
+    return 0;
+}
+
 /* An option from the form, else from the query string, as a C string (NULL
- * when absent). Form values may hold NUL bytes: those are cut here and then
- * fail validation only if the rest is invalid. */
+ * when absent; refuse_nul_options ran first). */
 static char *form_or_query_option(void *ctx, const char *name)
 {
     const body_parts *b = ctx;
@@ -176,8 +192,9 @@ void handle_create(request *r, const char *rest)
         b.r = r;
         /* PUT /name.txt (curl -T): the file's name is the title */
         const char *default_title = r->method == M_PUT && rest[0] ? rest : NULL;
-        p = create_build(app_of(r), b.content, b.content_len, form_or_query_option, &b,
-                         default_title, &f);
+        if (refuse_nul_options(&b, &f) == 0)
+            p = create_build(app_of(r), b.content, b.content_len, form_or_query_option, &b,
+                             default_title, &f);
     }
     form_free(&fm);
     if (!p) {
@@ -188,5 +205,7 @@ void handle_create(request *r, const char *rest)
     q->r = r;
     q->how = b.is_form && wants_html(r) ? ANSWER_REDIRECT : ANSWER_TEXT;
     base_url(r, q->base, sizeof q->base);
-    app_create(loop_of(r)->app, p, q->base, on_created, q);
+    app_client who;
+    client_of(r, &who);
+    app_create(loop_of(r)->app, p, q->base, &who, on_created, q);
 }

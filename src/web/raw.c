@@ -8,8 +8,9 @@
  *      Accept-Ranges: bytes, Vary: Accept-Encoding.
  *   2. Pick the representation: gzip when the client accepts it, the body is
  *      text of at least RAW_GZIP_MIN bytes and no Range was asked; else the
- *      bytes as stored. Each has its own strong ETag (the body's SHA-256,
- *      "-gz" appended for gzip; gzip output is deterministic).
+ *      bytes as stored. Each has its own strong ETag (a keyed hash of the
+ *      body, core/paste.h; "-gz" appended for gzip; gzip output is
+ *      deterministic).
  *   3. If-None-Match naming that ETag -> 304, no body.
  *   4. Range (one byte range: "a-b", "a-", "-n"; honoured unless If-Range
  *      names another ETag) -> 206 with Content-Range; a range that is
@@ -73,7 +74,7 @@ static void set_cache_control(request *r, const paste *p)
 
 static void make_etag(const paste *p, int gzip, char out[ETAG_LEN])
 {
-    snprintf(out, ETAG_LEN, "\"%.32s%s\"", p->hash, gzip ? "-gz" : "");
+    snprintf(out, ETAG_LEN, "\"%s%s\"", p->etag, gzip ? "-gz" : "");
 }
 
 /* --- bodies --------------------------------------------------------------- */
@@ -339,7 +340,11 @@ static void raw_serve(request *r, paste *p)
 static void on_read(void *arg, paste *p, int64_t views, const fault *f)
 {
     (void)views;
-    if (p)
+    request *r = arg;
+    if (p && p->burn && r->method == M_HEAD) {
+        paste_free(p);
+        reply_burn_unread(r);
+    } else if (p)
         raw_serve(arg, p);
     else
         reply_fault(arg, f);
@@ -353,5 +358,7 @@ void handle_raw(request *r, const char *rest)
         reply_error(r, 404, "no such paste");
         return;
     }
-    app_read(loop_of(r)->app, id, r->method == M_GET ? READ_COUNT | READ_CONSUME : 0, on_read, r);
+    app_client who;
+    client_of(r, &who);
+    app_read(loop_of(r)->app, id, r->method == M_GET ? READ_COUNT | READ_CONSUME : 0, &who, on_read, r);
 }

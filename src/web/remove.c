@@ -17,5 +17,7 @@ static void on_deleted(void *arg, const fault *f)
 
 void handle_delete(request *r, const char *rest)
 {
-    app_delete(loop_of(r)->app, rest, get_header(r, "X-Delete-Token"), on_deleted, r);
+    app_client who;
+    client_of(r, &who);
+    app_delete(loop_of(r)->app, rest, get_header(r, "X-Delete-Token"), &who, on_deleted, r);
 }

@@ -76,6 +76,19 @@ void base_url(request *r, char *out, size_t outlen)
         snprintf(out, outlen, "http://%s:%d", cfg->listen, cfg->port);
 }
 
+/* What a burn-after-reading paste shows before its one read: that it
+ * exists, nothing of its content. Its one read (GET /<id> or GET /raw/<id>)
+ * shows it and burns it; a HEAD of either gets only this: no length, no
+ * tag, no title (a tag or a length would let anyone test guesses of a
+ * short secret without burning it). The API's metadata shows only the id,
+ * the links, burn and the expiry (page.c). */
+void reply_burn_unread(request *r)
+{
+    set_header(r, "Cache-Control", "no-store");
+    set_header(r, "X-Burn-After-Reading", "unread");
+    reply(r, 200, NULL, NULL);
+}
+
 void reply_html(request *r, int status, struct evbuffer *page)
 {
     if (!page) {   /* the page could not be built: out of memory */
@@ -99,6 +112,7 @@ int fault_status(const fault *f)
     case FAULT_GONE:        return 410;
     case FAULT_TOO_LARGE:   return 413;
     case FAULT_UNSUPPORTED: return 415;
+    case FAULT_LIMITED:     return 429;
     case FAULT_EXISTS:
     case FAULT_UNAVAILABLE:
     case FAULT_NO_MEMORY:
@@ -109,6 +123,11 @@ int fault_status(const fault *f)
 
 void reply_fault(request *r, const fault *f)
 {
+    if (f->kind == FAULT_LIMITED && f->retry_after > 0) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%d", f->retry_after);
+        set_header(r, "Retry-After", secs);
+    }
     reply_error_field(r, fault_status(f), f->message, f->field);
 }
 

@@ -52,6 +52,11 @@ void base_url(request *r, char *out, size_t outlen);
 /* An HTML page (evbuffer taken over) with the security headers; a NULL
  * page (html.c ran out of memory) is a 503. */
 void reply_html(request *r, int status, struct evbuffer *page);
+/* Who the request comes from, for the limits (client.c: trusted proxies,
+ * the allowlist). */
+void client_of(request *r, app_client *out);
+/* A HEAD of a burn-after-reading paste not read yet (reply.c says why). */
+void reply_burn_unread(request *r);
 /* A JSON object (taken over, may be NULL: out of memory), compact, one line. */
 struct json_t;
 void reply_json(request *r, int status, struct json_t *o);

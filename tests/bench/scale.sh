@@ -34,8 +34,9 @@
 #                    round's start (its batch key) to its end (the key deleted once MongoDB has
 #                    every count), and FerretDB's CPU; at most 6x BENCH_SCALE_SECONDS
 #        recovery    FLUSHALL on the bench's Redis, then one create: its time, and its number
-#                    must be above the store size (BENCH_SCALE_RECOVERIES times); then how long
-#                    the store stays busy after it (pasted's full sweep after a Redis loss)
+#                    must be above the store size (BENCH_SCALE_RECOVERIES times); then the
+#                    rebuild of pasted's expiry index that the loss started: time to done,
+#                    FerretDB's CPU, and one cold read during it
 #   3. After each step what the measurements changed is put back (pastes created deleted,
 #      pastes deleted or swept written again), so the next run finds the same store.
 #   4. One table: operation x store size (p50, p99, req/s), CSV in build/bench/scale/results.csv,
@@ -254,6 +255,10 @@ start_pasted() {
     done
     die "pasted: no free port after 3 attempts"
 }
+# pasted_metric NAME: the value of pasted_NAME in GET /metrics (0 when absent)
+pasted_metric() {
+    curl -s --max-time 5 "http://127.0.0.1:$PASTED_PORT/metrics" | awk -v n="pasted_$1" '$1 == n { v = $2 } END { print v + 0 }'
+}
 pasted_alive() {
     kill -0 "$PASTED_PID" 2>/dev/null && return 0
     tail -n 30 "$OUT/pasted.log" >&2
@@ -324,7 +329,7 @@ start_redis
 
 # What a step changed in the store, put back (also after an interrupted run: DIRTY says so):
 # pastes the bench created (num above the seeded count) deleted; seeded pastes the bench
-# deleted (listed in DELETED), and the already-expired ones a full sweep deleted, written again.
+# deleted (listed in DELETED), and the already-expired ones the sweep deleted, written again.
 restore() {
     local upto=$1 t0 out DIRTY=$CUR/DIRTY DELETED=$CUR/DELETED
     t0=$(now_ms)
@@ -392,11 +397,11 @@ grow() {   # grow SIZE HAVE: seed HAVE+1..SIZE into $CUR
 # ------------------------------------------------------------------ results
 # RES[op|size] = "p50_ms|p99_ms|rate|errors|other_pct|note" (an empty value is "-")
 declare -A RES
-OPS=(create cold-read hot-read delete-right delete-wrong recovery start-up sweep-round view-flush full-sweep)
+OPS=(create cold-read hot-read delete-right delete-wrong recovery start-up sweep-round view-flush index-rebuild)
 declare -A OPNAME=([create]="create 1 KiB" [cold-read]="cold raw read" [hot-read]="hot raw read"
     [delete-right]="delete, right token" [delete-wrong]="delete, wrong token" [recovery]="recovery: 1st create"
     [start-up]="start-up to healthy" [sweep-round]="sweep round (100)" [view-flush]="view flush round"
-    [full-sweep]="store busy after recovery")
+    [index-rebuild]="expiry index rebuild")
 REQUEST_PATH="create cold-read hot-read delete-right delete-wrong recovery"
 SEED_LINES=()
 
@@ -602,17 +607,30 @@ step() {
             note="${note:+$note; }round $r: status $code, number ${num:-?} (must be > $size)"
         fi
         samples+=" $(awk -v s="$secs_taken" 'BEGIN { printf "%.1f", s * 1000 }')"
-        # pasted's full sweep after a Redis loss (the background thread starts it within its
-        # 1 s tick): how long the store stays busy with it
-        sleep 1.5
-        settle
-        busy+=" $SETTLED_S"; busycpu+=" $SETTLE_CPU"
     done
     read -r p50 pmax <<<"$(sample_stats $samples)"
     put recovery "$size" "$p50" "$pmax" - "$errs" "max of $RECOVERIES in the p99 column; numbers above $size: $([ "$errs" = 0 ] && echo yes || echo NO)${note:+; $note}"
-    read -r p50 pmax <<<"$(sample_stats $busy)"
-    put full-sweep "$size" "$(awk -v s="$p50" 'BEGIN { printf "%.0f", s * 1000 }')" "$(awk -v s="$pmax" 'BEGIN { printf "%.0f", s * 1000 }')" - 0 \
-        "until FerretDB idle after each recovery (pasted's expires<=now sweep), s:$busy; FerretDB CPU s:$busycpu"
+    # after the last loss, pasted rebuilds its expiry index from the store at a bounded pace
+    # (src/store/expiry.c); each loss started it over. Its time (until /metrics counts one more
+    # rebuild done; at most size/1000 + 60 s), FerretDB's CPU meanwhile, a cold read during it
+    local rebuilds0 t0 f0 limit waited cpu cold_ms indexed
+    rebuilds0=$(pasted_metric expiry_index_rebuilds_total)
+    t0=$(now_ms); f0=$(proc_cpu "$(ferret_pid)"); limit=$(( size / 1000 + 60 ))
+    sleep 2
+    cold_ms=$(curl -s -o /dev/null -w '%{time_total}' --max-time 10 "http://127.0.0.1:$PASTED_PORT/raw/$(tail -n 1 "$W/flush")" | awk '{ printf "%.1f", $1 * 1000 }')
+    while [ "$(pasted_metric expiry_index_rebuilds_total)" -le "$rebuilds0" ] \
+          && [ $(( $(now_ms) - t0 )) -lt $(( limit * 1000 )) ]; do
+        sleep 1
+    done
+    waited=$(( $(now_ms) - t0 ))
+    cpu=$(awk -v d=$(( $(proc_cpu "$(ferret_pid)") - f0 )) -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", d / hz }')
+    indexed=$(pasted_metric expiry_index_rebuilt_pastes)
+    if [ "$(pasted_metric expiry_index_rebuilds_total)" -gt "$rebuilds0" ]; then
+        put index-rebuild "$size" "$waited" "$waited" - 0 \
+            "$indexed pastes that expire indexed; FerretDB CPU ${cpu}s; a cold read during it: ${cold_ms} ms"
+    else
+        put index-rebuild "$size" - - - 1 "not done within ${limit}s ($indexed indexed); FerretDB CPU ${cpu}s"
+    fi
 
     stop_pasted
     restore "$size"

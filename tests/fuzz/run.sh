@@ -39,8 +39,9 @@ declare -A SOURCES=(
     [fuzz_multipart]="src/http/form.c src/core/text.c"
     [fuzz_paste_record]="src/core/paste.c src/core/text.c src/core/fault.c"
     [fuzz_range]="src/http/headers.c"
+    [fuzz_netaddr]="src/core/netaddr.c src/core/fault.c"
 )
-ALL=(fuzz_head fuzz_chunked fuzz_urlencoded fuzz_multipart fuzz_paste_record fuzz_range)
+ALL=(fuzz_head fuzz_chunked fuzz_urlencoded fuzz_multipart fuzz_paste_record fuzz_range fuzz_netaddr)
 
 MERGE=0
 TARGETS=()

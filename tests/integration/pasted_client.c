@@ -1,7 +1,13 @@
 /* pasted_client.c - see pasted_client.h. */
 #include "pasted_client.h"
 
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,4 +159,56 @@ int gone_subscribers_back(void *arg)
     freeReplyObject(rep);
     redisFree(rc);
     return back;
+}
+
+int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+static int answers_on(void *port)
+{
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", *(int *)port);
+    const char *args[] = { "--retry", "0", url, NULL };
+    http_resp *r = http_run(args, NULL, 0);
+    int ok = r->status == 200;
+    http_free(r);
+    return ok;
+}
+
+pid_t start_pasted(int port, const char *const *env, const char *log_path)
+{
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        char p[16];
+        snprintf(p, sizeof p, "%d", port);
+        setenv("PORT", p, 1);
+        for (int i = 0; env && env[i]; i++)
+            putenv((char *)env[i]);
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, STDERR_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        execl(getenv("PASTED_BIN"), "pasted", "-c", getenv("PASTED_CONF"), (char *)NULL);
+        _exit(127);
+    }
+    int arg = port;
+    if (!wait_until(answers_on, &arg, 15000)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        cr_assert_fail("the second pasted did not start (log %s)", log_path);
+    }
+    return pid;
+}
+
+void stop_pasted(pid_t pid)
+{
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
 }

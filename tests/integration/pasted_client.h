@@ -4,6 +4,7 @@
 #define PASTED_TEST_CLIENT_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #include "harness.h"
@@ -32,6 +33,13 @@ void  remove_temp(char *path);
 void  assert_raw_is(const char *id, const void *bytes, size_t len);
 /* Every worker's subscriber is on pasted:gone (after Redis went away): a wait_until cond. */
 int gone_subscribers_back(void *arg);
+/* A free loopback port (bound, read, closed). */
+int   free_port(void);
+/* A second pasted (PASTED_BIN, PASTED_CONF) on the test's stack, on port,
+ * with env ("NAME=value", NULL-terminated; may be NULL) added, its output in
+ * log_path; returns once /healthz answers (fails the test if it does not). */
+pid_t start_pasted(int port, const char *const *env, const char *log_path);
+void  stop_pasted(pid_t pid);   /* SIGTERM, and wait */
 /* today's UTC date, "YYYY-MM-DD" */
 void today_utc(char out[11]);
 

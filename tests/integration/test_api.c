@@ -125,11 +125,21 @@ Test(api, options_reach_the_paste_and_its_metadata)
               str_of(o, "expires"));
     cr_assert(json_is_true(json_object_get(o, "burn")));
     cr_assert(json_is_true(json_object_get(o, "unlisted")));
+    /* an unread burn paste's metadata: the flag and the expiry, nothing of its content */
     json_t *m = metadata(str_of(o, "id"));
+    cr_assert_str_eq(str_of(m, "expires"), str_of(o, "expires"));
+    cr_assert(json_is_true(json_object_get(m, "burn")));
+    cr_assert_null(json_object_get(m, "title"));
+    json_decref(m);
+    json_decref(o);
+    const char plain[] = "{\"content\": \"SELECT 1;\", \"title\": \"query.sql\", \"lang\": \"SQL\", "
+                         "\"expire\": \"1h\", \"unlisted\": true}";
+    o = create_json(plain, sizeof plain - 1);
+    m = metadata(str_of(o, "id"));
     cr_assert_str_eq(str_of(m, "title"), "query.sql");
     cr_assert_str_eq(str_of(m, "lang"), "sql");
     cr_assert_str_eq(str_of(m, "expires"), str_of(o, "expires"));
-    cr_assert(json_is_true(json_object_get(m, "burn")));
+    cr_assert(json_is_false(json_object_get(m, "burn")));
     cr_assert(json_is_true(json_object_get(m, "unlisted")));
     cr_assert_eq(json_integer_value(json_object_get(m, "size")), 9);
     json_decref(m);

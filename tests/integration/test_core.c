@@ -273,7 +273,7 @@ Test(errors, unknown_but_wellformed_id_is_404)
     long long counter = rep && rep->str ? atoll(rep->str) : 0;
     freeReplyObject(rep);
     redisFree(rc);
-    char id[16];
+    char id[IDS_MAX_LEN + 1];
     ids_encode(&k, (uint64_t)counter + 1000, id);
     char path[64];
     snprintf(path, sizeof path, "/raw/%s", id);

@@ -208,7 +208,7 @@ Test(scale, every_request_path_query_goes_by_id, .timeout = 120)
 
     /* every operation of a request, and of the background's per-paste work */
     paste *got = NULL;
-    char id[16], missing[16], token[SHA256_HEX + 1], wrong[SHA256_HEX + 1];
+    char id[IDS_MAX_LEN + 1], missing[IDS_MAX_LEN + 1], token[SHA256_HEX + 1], wrong[SHA256_HEX + 1];
     ids_encode(&k, 1234, id);
     ids_encode(&k, 999999, missing);
     sha256_hex("right token", 11, token);
@@ -227,7 +227,7 @@ Test(scale, every_request_path_query_goes_by_id, .timeout = 120)
     cr_assert_eq(mongo_find(m, id, &got, &f), -1, "deleted, yet found");
     ids_encode(&k, 77, id);
     cr_assert_eq(mongo_remove(m, id, &f), 0, "%s", f.message);
-    char a[16], b[16];
+    char a[IDS_MAX_LEN + 1], b[IDS_MAX_LEN + 1];
     ids_encode(&k, 78, a);
     ids_encode(&k, 79, b);
     const char *expired[] = { a, b };
@@ -353,45 +353,6 @@ Test(scale, a_frozen_store_gives_503_within_the_deadline, .timeout = 60)
 
 /* --- a stop is bounded ------------------------------------------------------ */
 
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof a;
-    cr_assert(bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-/* A second pasted on the test's stack, its log in log_path. */
-static pid_t start_second_pasted(int port, const char *grace, const char *log_path)
-{
-    pid_t pid = fork();
-    cr_assert(pid >= 0);
-    if (pid == 0) {
-        char p[16];
-        snprintf(p, sizeof p, "%d", port);
-        setenv("PORT", p, 1);
-        setenv("PASTED_SHUTDOWN_GRACE", grace, 1);
-        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, STDERR_FILENO);
-        dup2(fd, STDOUT_FILENO);
-        execl(getenv("PASTED_BIN"), "pasted", "-c", getenv("PASTED_CONF"), (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-static int answers_on(void *port)
-{
-    char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/healthz", *(int *)port);
-    http_resp *r = http_curl(url, NULL);
-    int ok = r->status == 200;
-    http_free(r);
-    return ok;
-}
-
 /* A frozen store can hold a clean stop for the background lane's minute:
  * shutdown_grace bounds it, and a second signal ends it at once. */
 static void stop_is_bounded(int second_signal)
@@ -399,8 +360,8 @@ static void stop_is_bounded(int second_signal)
     int port = free_port();
     char log_path[] = "/tmp/pasted-stop-XXXXXX";
     close(mkstemp(log_path));
-    pid_t pid = start_second_pasted(port, "2", log_path);
-    cr_assert(wait_until(answers_on, &port, 15000), "the second pasted did not start (%s)", log_path);
+    const char *env[] = { "PASTED_SHUTDOWN_GRACE=2", NULL };
+    pid_t pid = start_pasted(port, env, log_path);
     char url[64];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
     http_free(http_curl("--data-binary", "moves the counter", url, NULL));
@@ -695,6 +656,7 @@ Test(scale, the_expiry_index_is_rebuilt_after_redis_lost_it, .timeout = 60)
     cr_assert(has_document(coll, gone), "the sweep deleted a paste its index never listed");
 
     free(create_paste("numbered", 8, ""));   /* so that number 1 is taken */
+    long long rebuilds = metric("pasted_expiry_index_rebuilds_total");
     redisContext *rc = test_redis();
     freeReplyObject(redis_do(rc, "DEL pasted:counter", NULL));   /* Redis lost its data */
     freeReplyObject(redis_do(rc, "DEL pasted:expiring", NULL));
@@ -703,6 +665,7 @@ Test(scale, the_expiry_index_is_rebuilt_after_redis_lost_it, .timeout = 60)
     rebuild_probe probe = { kept, gone, coll };
     cr_assert(wait_until(rebuilt, &probe, 15000),
               "the index was not rebuilt, or the due paste not reclaimed");
+    cr_assert_eq(metric("pasted_expiry_index_rebuilds_total"), rebuilds + 1, "/metrics does not count the rebuild");
     mongoc_collection_destroy(coll);
     mongoc_client_destroy(c);
     free(id);

@@ -184,14 +184,24 @@ Test(terminal, single_field_plus_options_is_still_the_content)
 
 Test(terminal, options_by_query_string)
 {
-    char *url = pasted_url("/?title=My%20notes&lang=c&expire=1h&burn=1&unlisted=1");
+    char *url = pasted_url("/?title=My%20notes&lang=c&expire=1h&unlisted=1");
     http_resp *r = curl_with("int main;\n", 10, "--data-binary", "@-", url, NULL);
     char *id = assert_created(r);
-    char *meta = metadata(id); /* metadata does not burn */
-    const char *keys[] = { "\"title\":\"My notes\"", "\"lang\":\"c\"", "\"burn\":true",
+    char *meta = metadata(id);
+    const char *keys[] = { "\"title\":\"My notes\"", "\"lang\":\"c\"", "\"burn\":false",
                            "\"unlisted\":true", "\"expires\":\"" };
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         cr_assert(strstr(meta, keys[i]), "no %s in %s", keys[i], meta);
+    free(meta);
+    http_free(r);
+    free(id);
+    free(url);
+    /* burn: the metadata (which does not burn it) shows only that, and the expiry */
+    url = pasted_url("/?title=My%20notes&expire=1h&burn=1");
+    r = curl_with("int main;\n", 10, "--data-binary", "@-", url, NULL);
+    id = assert_created(r);
+    meta = metadata(id);
+    cr_assert(strstr(meta, "\"burn\":true") && strstr(meta, "\"expires\":\""), "%s", meta);
     free(meta);
     http_free(r);
     free(id);

@@ -318,7 +318,7 @@ static client *client_new(void)
     c->sfd = sv[1];
     c->slot = g_n_clients++;
     g_clients[c->slot] = c;
-    conn_accept(F.cs, c->sfd);
+    conn_accept(F.cs, c->sfd, NULL);
     return c;
 }
 

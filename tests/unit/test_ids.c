@@ -452,3 +452,42 @@ Test(ids_key, short_hex_is_not_overread) {
         free(h);
     }
 }
+
+/* --- secret ids --------------------------------------------------------------- */
+
+Test(ids_secret, are_22_base62_chars_and_all_different) {
+    char seen[64][IDS_MAX_LEN + 1];
+    for (int i = 0; i < 64; i++) {
+        cr_assert_eq(ids_secret(seen[i]), 0);
+        cr_assert_eq(strlen(seen[i]), IDS_SECRET_LEN);
+        cr_assert(ids_is_secret(seen[i], strlen(seen[i])));
+        cr_assert(ids_is_wellformed(seen[i], strlen(seen[i])));
+        for (int j = 0; j < i; j++)
+            cr_assert_str_neq(seen[i], seen[j]);
+    }
+}
+
+Test(ids_secret, use_every_digit_about_evenly) {
+    static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    int count[62] = { 0 };
+    for (int i = 0; i < 2000; i++) {
+        char s[IDS_MAX_LEN + 1];
+        cr_assert_eq(ids_secret(s), 0);
+        for (const char *c = s; *c; c++)
+            count[strchr(alphabet, *c) - alphabet]++;
+    }
+    /* 44,000 digits, ~710 each: a skewed mapping (byte % 62 over all 256) would
+     * give the first 8 digits ~25 % more */
+    for (int d = 0; d < 62; d++)
+        cr_assert(count[d] > 560 && count[d] < 860, "digit %c appeared %d times", alphabet[d], count[d]);
+}
+
+Test(ids_secret, never_decode_to_a_number) {
+    ids_key k = test_key(3);
+    char s[IDS_MAX_LEN + 1];
+    uint64_t n = 0;
+    cr_assert_eq(ids_secret(s), 0);
+    cr_assert_eq(ids_decode(&k, s, strlen(s), &n), -1);
+    cr_assert_not(ids_is_secret("abc", 3));
+    cr_assert_not(ids_is_secret("AAAAAAAAAAAAAAAAAAAAA-", 22));
+}

@@ -75,7 +75,7 @@ Test(viewbatch, a_full_table_says_so_and_loses_nothing)
 Test(viewbatch, rejects_oversize_keys)
 {
     viewbatch *b = viewbatch_new();
-    cr_assert_eq(viewbatch_add(b, "0123456789abcdefXYZ", "2026-11-23", 1), -1);
+    cr_assert_eq(viewbatch_add(b, "0123456789abcdefghijklmnXYZ", "2026-11-23", 1), -1);
     cr_assert_eq(viewbatch_add(b, "AAAAAAA", "2026-11-23-and-more", 1), -1);
     viewbatch_free(b);
 }
