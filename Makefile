@@ -137,7 +137,7 @@ clean:
 # limit (about 10 minutes; BENCH_SECONDS, BENCH_CONNS, BENCH_ONLY... in tests/bench/run.sh);
 # `make bench-check` counts instructions per hot raw fetch with callgrind and fails when they
 # are more than 10% above tests/bench/baseline.txt.
-.PHONY: bench bench-check bench-scale
+.PHONY: bench bench-check bench-scale soak
 
 bench: deps-bench
 	@$(MAKE) --no-print-directory build/pasted SAN=
@@ -152,3 +152,11 @@ bench-check: deps-bench
 bench-scale: deps-bench
 	@$(MAKE) --no-print-directory build/pasted SAN=
 	@tests/bench/scale.sh
+
+# `make soak`: honest clients and abusive ones (flooders, id guessers, oversize posts, slowloris,
+# wrong-token deletes) against one pasted for SOAK_SECONDS (600) after a quiet phase of the honest
+# load alone (tests/soak/); fails when an honest request fails, the honest p99 is more than 2x the
+# quiet one, an acknowledged paste does not read back byte-identical, or pasted dies.
+soak: deps-bench
+	@$(MAKE) --no-print-directory build/pasted SAN=
+	@tests/soak/soak.sh

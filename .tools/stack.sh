@@ -279,6 +279,10 @@ cmd_run() {
     fi
     export REDIS_URL MONGO_URI
     export PORT=${PORT:-8080}
+    # the embedded store's disk is watched: creates get 507 before it fills
+    if [[ " ${services[*]} " == *" ferretdb "* ]]; then
+        export PASTED_STORE_DATA_DIR=${PASTED_STORE_DATA_DIR:-$state/ferretdb}
+    fi
 
     cleanup() {
         trap - INT TERM HUP EXIT

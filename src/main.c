@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "server/background.h"
 #include "server/looplag.h"
+#include "server/operator.h"
 #include "server/server.h"
 #include "web/assets.h"
 
@@ -77,8 +78,14 @@ static int open_layers(int loops, fault *f)
     if (!srv.store)
         return -1;
     if (store_load_id_key(srv.store, f) != 0 || store_resync_counter(srv.store, f) != 0
-        || app_init(&srv.app, &srv.cfg, srv.store, loops, f) != 0)
+        || store_load_blocklist(srv.store, f) != 0 || app_init(&srv.app, &srv.cfg, srv.store, loops, f) != 0)
         return -1;
+    if (srv.cfg.admin_token_file[0]) {
+        if (operator_token_load(srv.cfg.admin_token_file, srv.app.operator_hash, f) != 0)
+            return -1;
+        srv.app.has_operator = 1;
+        log_info("operator token from %s", srv.cfg.admin_token_file);
+    }
     if (assets_init() != 0)
         return fault_no_memory(f);
     srv.web.app = &srv.app;

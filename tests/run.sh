@@ -95,6 +95,10 @@ export PASTED_STACK="$STACK"     # tests that crash or freeze a service find its
 export PASTED_BIN="$BDIR/pasted"
 export PASTED_LOG="$OUT/pasted.log"
 export PASTED_CONF=""
+# the operator's token (moderation tests read it too): made fresh, readable by us only
+export PASTED_ADMIN_TOKEN_FILE="$OUT/admin.token"
+export PASTED_STORE_DATA_DIR="$STACK/ferretdb"   # its free space is watched (test_safety.c)
+mkdir -p "$OUT" && (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$PASTED_ADMIN_TOKEN_FILE")
 [ -f "$ROOT/tests/pasted-test.conf" ] && PASTED_CONF="$ROOT/tests/pasted-test.conf"
 : >"$PASTED_LOG"
 

@@ -44,6 +44,7 @@ int app_init(app *a, const config *cfg, store *s, int loops, fault *f)
     a->store = s;
     a->ids = store_ids(s);
     store_key(s, "etag", a->etag_key);
+    store_key(s, "blocklist", a->block_key);
     a->loops = loops > 0 ? loops : 1;
     if (limits_parse(cfg, &a->lim, f) != 0
         || options_parse_expire_choices(cfg->expire_choices, &a->expiry, f) != 0)
@@ -120,6 +121,7 @@ void app_store_figures_get(const app *a, app_store_figures *out)
     out->index_rebuilds = atomic_load(&c->index_rebuilds);
     out->index_rebuilt = atomic_load(&c->index_rebuilt);
     out->index_rebuilding = atomic_load(&c->index_rebuilding);
+    out->disk_low = store_disk_low(a->store, &out->free_bytes);
     out->queued = store_jobs_queued(a->store);
     out->id_indexed = store_id_lookups_indexed(a->store);
 }

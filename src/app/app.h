@@ -15,7 +15,7 @@
 #include "core/config.h"
 #include "core/fault.h"
 #include "core/ids.h"
-#include "core/limits.h"
+#include "core/limit.h"
 #include "core/netaddr.h"
 #include "core/options.h"
 #include "core/paste.h"
@@ -49,8 +49,11 @@ typedef struct app {
     struct store   *store;
     const ids_key  *ids;
     uint8_t         etag_key[32];   /* paste_set_etag's, the same on every instance */
+    uint8_t         block_key[32];  /* names blocked content (moderation.c) */
+    uint8_t         operator_hash[32];  /* SHA-256 of the operator's token */
+    int             has_operator;   /* admin_token_file was given */
     expire_choices  expiry;     /* the offered expiries, parsed once */
-    limits          lim;        /* what one client may do (core/limits.h) */
+    limits          lim;        /* what one client may do (core/limit.h) */
     int             loops;      /* the hot cache budget is split between them */
     app_stats       stats;
 } app;
@@ -84,6 +87,8 @@ typedef struct app_store_figures {
     unsigned long long reads, inserts, insert_batches, recoveries;
     unsigned long long index_rebuilds, index_rebuilt;
     int    index_rebuilding;    /* the expiry index is being rebuilt (after a Redis loss) */
+    long long free_bytes;       /* on the store's disk; -1 not watched */
+    int    disk_low;            /* below min_free_space: creates refused */
     size_t queued;              /* MongoDB calls waiting */
     int    id_indexed;          /* lookups by _id use an index: 1, 0, -1 unknown */
 } app_store_figures;

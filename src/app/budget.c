@@ -1,5 +1,5 @@
 /* budget.c - what each use case costs a client, and the 429 when it has
- * spent its budget (the operator's limits: core/limits.c; the budgets, in
+ * spent its budget (the operator's limits: core/limit.c; the budgets, in
  * Redis, shared by every instance: store/limiter.c).
  *
  *   create   1 of "creates", its bytes of "create_bytes" and of the daily
@@ -29,6 +29,7 @@ static const char *const why[LIMIT_KINDS] = {
     [LIMIT_QUOTA] = "your address has used its paste quota for today",
     [LIMIT_LOOKUPS] = "too many lookups of pastes that do not exist from your address",
     [LIMIT_DELETES] = "too many deletes from your address",
+    [LIMIT_REPORTS] = "too many reports from your address",
 };
 
 int app_refusal(app *a, limit_kind k, int64_t wait_ms, fault *f)

@@ -146,6 +146,13 @@ void app_read(app_loop *l, const char *id, unsigned how, const app_client *who, 
     /* a secret id has no number to check: the store answers (by _id) */
     num = 0;
     if (!ids_is_secret(id, strlen(id)) && ids_decode(l->app->ids, id, strlen(id), &num) != 0) {
+        /* never made: a failed lookup like any other (found by make soak:
+         * random 7-character ids mostly land here) */
+        fault refused;
+        if (app_lookups_refused(l, who, &refused) != 0) {
+            cb(arg, NULL, -1, &refused);
+            return;
+        }
         if (who)
             app_charge_lookup(l, who);
         cb(arg, NULL, -1, &not_found);

@@ -8,7 +8,7 @@
  * with its line number and the reason. */
 #include "config.h"
 
-#include "limits.h"
+#include "limit.h"
 #include "log.h"
 #include "options.h"
 #include "text.h"
@@ -70,6 +70,10 @@ static const config_key config_keys[] = {
     STR_KEY("limit_create_bytes", limit_create_bytes),
     STR_KEY("limit_lookups", limit_lookups),
     STR_KEY("limit_deletes", limit_deletes),
+    STR_KEY("limit_reports", limit_reports),
+    STR_KEY("admin_token_file", admin_token_file),
+    STR_KEY("store_data_dir", store_data_dir),
+    SIZE_KEY("min_free_space", min_free_space, 0, 1LL << 50),
     SIZE_KEY("quota_bytes_day", quota_bytes_day, 0, 1LL << 40),
     STR_KEY("trusted_proxies", trusted_proxies),
     STR_KEY("limit_allow", limit_allow),
@@ -97,6 +101,8 @@ void config_defaults(config *cfg)
     strcpy(cfg->limit_create_bytes, "64M/1h");
     strcpy(cfg->limit_lookups, "60/1m");
     strcpy(cfg->limit_deletes, "60/1m");
+    strcpy(cfg->limit_reports, "10/1h");
+    cfg->min_free_space = 512LL << 20;
     cfg->quota_bytes_day = 256LL << 20;
     strcpy(cfg->max_expire, "never");
     cfg->insert_window_us = 1000;

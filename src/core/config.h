@@ -40,11 +40,15 @@ typedef struct config {
     int    sse_max_streams;     /* open /events streams, per process */
     int    sse_keepalive;       /* seconds between keep-alive comments */
     int    recent_count;        /* pastes in the recent list */
-    /* limits per client (core/limits.h): "N/PERIOD" or "off" */
+    /* limits per client (core/limit.h): "N/PERIOD" or "off" */
     char   limit_creates[32];
     char   limit_create_bytes[32];
     char   limit_lookups[32];
     char   limit_deletes[32];
+    char   limit_reports[32];
+    char   admin_token_file[256]; /* the operator's token (moderation); empty = none */
+    char   store_data_dir[256]; /* where the store keeps its files: its free space is watched */
+    size_t min_free_space;      /* below it, creates get 507 */
     size_t quota_bytes_day;     /* bytes one client may paste a UTC day; 0 = no quota */
     char   trusted_proxies[512];/* networks whose forwarding headers are believed */
     char   limit_allow[512];    /* networks no limit applies to */

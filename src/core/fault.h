@@ -26,6 +26,9 @@ typedef enum fault_kind {
     FAULT_GONE,         /* it was there and is not any more: 410 */
     FAULT_EXISTS,       /* a unique key is taken (store) */
     FAULT_LIMITED,      /* over a limit for now (retry_after says how long): 429 */
+    FAULT_BLOCKED,      /* content the operator blocked: 451 */
+    FAULT_UNAUTHORIZED, /* a credential is needed and none was given: 401 */
+    FAULT_NO_SPACE,     /* the store's disk is nearly full: 507 */
     FAULT_UNAVAILABLE,  /* a store or a peer did not answer: 503 */
     FAULT_NO_MEMORY,    /* 503 */
 } fault_kind;

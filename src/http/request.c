@@ -172,6 +172,9 @@ static const char *reason_phrase(int status)
     case 417: return "Expectation Failed";
     case 431: return "Request Header Fields Too Large";
     case 429: return "Too Many Requests";
+    case 401: return "Unauthorized";
+    case 451: return "Unavailable For Legal Reasons";
+    case 507: return "Insufficient Storage";
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";

@@ -21,10 +21,15 @@
  * or the whole set lost with Redis, only delays reclaiming: when Redis lost
  * its data (found by counter.c), the background thread (server/background.c)
  * rebuilds the set from MongoDB (expiry_rebuild_step): one query for the
- * pastes that have an expiry, read REBUILD_BATCH documents a tick on the
+ * pastes that have an expiry, read REBUILD_BATCH documents at a time on the
  * background handle, each batch ZADDed back; the sweep then deletes what is
  * due as usual. That query is the one job that reads every document, and it
- * runs only after a loss, at a bounded pace, on its own connection (with the
+ * runs only after a loss, on its own connection, at a bounded share of the
+ * store's time: after a batch that took t, the next waits 3t (FerretDB
+ * decodes every document it passes, ~0.3 ms each with pasted's bodies, so
+ * unpaced it would take most of a core for minutes at a million pastes;
+ * paced, about a quarter of one, and the rebuild takes four times longer).
+ * (With the
  * append-only file a crash loses about a second of ZADDs, which only delays
  * reclaiming those pastes' documents). */
 #include "state.h"
@@ -33,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 /* ids per sweep round: one MongoDB bulk (FerretDB completes bulks of up to
@@ -40,7 +46,9 @@
 #define SWEEP_BATCH 100
 /* documents the rebuild reads per background tick (a second at most): about
  * 1 MB of (id, expiry) pairs a second at most, from a store of any size */
-#define REBUILD_BATCH 2000
+#define REBUILD_BATCH 1000
+/* the store's share of its time the rebuild may take: it rests 3x what a batch took */
+#define REBUILD_REST_FACTOR 3
 /* a line of progress every this many documents */
 #define REBUILD_REPORT 100000
 
@@ -131,6 +139,7 @@ static int rebuild_begin(store *s, fault *f)
     s->rebuild.batch = calloc(REBUILD_BATCH, sizeof *s->rebuild.batch);
     s->rebuild.walk = s->rebuild.batch ? mongo_walk_expiring(s->mongo_bg, REBUILD_BATCH, f) : NULL;
     s->rebuild.indexed = 0;
+    s->rebuild.resume_ms = 0;
     if (!s->rebuild.walk) {
         if (!s->rebuild.batch)
             fault_no_memory(f);
@@ -183,8 +192,12 @@ int expiry_rebuild_step(store *s, fault *f)
         goto retry;
     if (!s->rebuild.walk)
         return 0;
+    int64_t start = now_ms();
+    if (start < s->rebuild.resume_ms)
+        return 1;   /* resting */
     size_t got = 0;
     int more = mongo_walk_next(s->rebuild.walk, s->rebuild.batch, REBUILD_BATCH, &got, f);
+    s->rebuild.resume_ms = now_ms() + (now_ms() - start) * REBUILD_REST_FACTOR;
     if (more < 0)
         goto retry;
     if (got > 0 && (redis_blocking_keep(&s->sweeper, &s->redis, 2000, f) != 0 ||

@@ -15,6 +15,7 @@
 #define KEY_RECENT       "pasted:recent"     /* zset id by creation ms: recent public pastes */
 #define KEY_RECENT_META  "pasted:rm:"        /* + id: a recent paste's summary (JSON) */
 #define KEY_EXPIRING     "pasted:expiring"   /* zset id by expiry ms: pastes to sweep */
+#define KEY_BLOCKED      "pasted:blocked"    /* set of keyed content hashes the operator blocked */
 #define KEY_LIMIT        "pasted:l:"         /* + kind:client: a client's budget (limiter.c) */
 #define CHANNEL_NEW      "pasted:new"        /* PUBLISH a JSON summary on every public create */
 #define CHANNEL_GONE     "pasted:gone"       /* PUBLISH id on delete, burn, expiry */

@@ -1,7 +1,7 @@
 /* limiter.c - clients' budgets, in Redis, so every instance spends from the
  * same ones.
  *
- * A charge names a budget (core/limits.h), a client (its address or /64,
+ * A charge names a budget (core/limit.h), a client (its address or /64,
  * core/netaddr.c) and a cost. store_limit_charge sends all the charges of
  * one request as one script, which Redis runs atomically: either every
  * budget has enough and all are spent, or none is and the answer names the

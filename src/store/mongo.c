@@ -723,6 +723,139 @@ int mongo_remove(mongo_store *m, const char *id, fault *f)
     return rc;
 }
 
+int mongo_remove_existing(mongo_store *m, const char *id, fault *f)
+{
+    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id));
+    int64_t n = 0;
+    int rc = delete_matching(m, sel, &n, f);
+    bson_destroy(sel);
+    if (rc == 0 && n == 0)
+        return fault_set(f, FAULT_NOT_FOUND, NULL, "no such paste");
+    return rc;
+}
+
+/* --- moderation: reports and the blocklist ----------------------------------- *
+ * Collections "reports" ({_id: random hex, paste, reason, note, client,
+ * created: Date}) and "blocklist" ({_id: keyed content hash, created}). Both
+ * stay small (reports are rate limited; blocks are the operator's), and are
+ * only read by the operator's pages and at start-up. */
+
+static int insert_into(mongo_store *m, const char *collection, bson_t *doc, fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, collection);
+    bson_error_t e;
+    bool ok = mongoc_collection_insert_one(coll, doc, NULL, NULL, &e);
+    if (!ok && e.code != 11000)     /* a block made twice is one block */
+        set_err(f, "insert", &e);
+    mongoc_collection_destroy(coll);
+    give_back(m, c);
+    bson_destroy(doc);
+    return ok || e.code == 11000 ? 0 : -1;
+}
+
+int mongo_report_add(mongo_store *m, const report *r, fault *f)
+{
+    uint8_t raw[12];
+    char id[25];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
+        return fault_set(f, FAULT_UNAVAILABLE, NULL, "no randomness available");
+    hex_encode(raw, sizeof raw, id);
+    return insert_into(m, "reports",
+                       BCON_NEW("_id", BCON_UTF8(id), "paste", BCON_UTF8(r->paste), "reason", BCON_UTF8(r->reason),
+                                "note", BCON_UTF8(r->note), "client", BCON_UTF8(r->client), "created",
+                                BCON_DATE_TIME(r->created_ms)),
+                       f);
+}
+
+static void report_from_doc(const bson_t *doc, report *r)
+{
+    memset(r, 0, sizeof *r);
+    const struct { const char *name; char *out; size_t size; } fields[] = {
+        { "paste", r->paste, sizeof r->paste }, { "reason", r->reason, sizeof r->reason },
+        { "note", r->note, sizeof r->note }, { "client", r->client, sizeof r->client },
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        char *v = dup_utf8_field(doc, fields[i].name);
+        snprintf(fields[i].out, fields[i].size, "%s", v ? v : "");
+        free(v);
+    }
+    r->created_ms = date_field(doc, "created");
+}
+
+/* Every document of a small collection (in opts' order, at most max),
+ * each handed to take with its index. How many, or -1 with f. */
+typedef void (*take_doc_fn)(const bson_t *doc, void *out, size_t i);
+
+static long read_all(mongo_store *m, const char *collection, const bson_t *opts, take_doc_fn take, void *out,
+                     size_t max, const char *what, fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, collection);
+    bson_t *q = bson_new();
+    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(coll, q, opts, NULL);
+    const bson_t *doc;
+    size_t n = 0;
+    while (n < max && mongoc_cursor_next(cur, &doc))
+        take(doc, out, n++);
+    bson_error_t e;
+    long rc = (long)n;
+    if (mongoc_cursor_error(cur, &e))
+        rc = set_err(f, what, &e);
+    mongoc_cursor_destroy(cur);
+    bson_destroy(q);
+    mongoc_collection_destroy(coll);
+    give_back(m, c);
+    return rc;
+}
+
+static void take_report(const bson_t *doc, void *out, size_t i)
+{
+    report_from_doc(doc, &((report *)out)[i]);
+}
+
+long mongo_reports(mongo_store *m, report *out, size_t max, fault *f)
+{
+    bson_t *opts = BCON_NEW("sort", "{", "created", BCON_INT32(-1), "}", "limit", BCON_INT64((int64_t)max));
+    long n = read_all(m, "reports", opts, take_report, out, max, "list reports", f);
+    bson_destroy(opts);
+    return n;
+}
+
+int mongo_reports_forget(mongo_store *m, const char *paste_id, fault *f)
+{
+    mongoc_client_t *c = borrow(m);
+    mongoc_collection_t *coll = mongoc_client_get_collection(c, m->db_name, "reports");
+    bson_t *sel = BCON_NEW("paste", BCON_UTF8(paste_id));
+    bson_error_t e;
+    bool ok = mongoc_collection_delete_many(coll, sel, NULL, NULL, &e);
+    if (!ok)
+        set_err(f, "forget reports", &e);
+    bson_destroy(sel);
+    mongoc_collection_destroy(coll);
+    give_back(m, c);
+    return ok ? 0 : -1;
+}
+
+int mongo_block(mongo_store *m, const char *key_hex, int64_t now_ms, fault *f)
+{
+    return insert_into(m, "blocklist", BCON_NEW("_id", BCON_UTF8(key_hex), "created", BCON_DATE_TIME(now_ms)), f);
+}
+
+/* a malformed key is kept as "" (a SADD of it matches nothing) */
+static void take_block_key(const bson_t *doc, void *out, size_t i)
+{
+    char (*keys)[SHA256_HEX + 1] = out;
+    char *k = dup_utf8_field(doc, "_id");
+    snprintf(keys[i], SHA256_HEX + 1, "%s", k && strlen(k) == SHA256_HEX ? k : "");
+    free(k);
+}
+
+long mongo_blocklist(mongo_store *m, char (*out)[SHA256_HEX + 1], size_t max, fault *f)
+{
+    return read_all(m, "blocklist", NULL, take_block_key, out, max, "read the blocklist", f);
+}
+
 static void fill_removals(mongoc_bulk_operation_t *bulk, const void *arg, size_t n)
 {
     const char *const *ids = arg;

@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/fault.h"
 #include "core/paste.h"
+#include "store.h"
 
 typedef struct mongo_store mongo_store;
 
@@ -66,6 +67,14 @@ int  mongo_find(mongo_store *m, const char *id, paste **out, fault *f);
 int  mongo_delete(mongo_store *m, const char *id, const char *token_hash, fault *f);
 /* Delete unconditionally (burned or expired). */
 int  mongo_remove(mongo_store *m, const char *id, fault *f);
+/* The same, for the operator: FAULT_NOT_FOUND when there was nothing. */
+int  mongo_remove_existing(mongo_store *m, const char *id, fault *f);
+/* Moderation (collections "reports" and "blocklist"; see mongo.c). */
+int  mongo_report_add(mongo_store *m, const report *r, fault *f);
+long mongo_reports(mongo_store *m, report *out, size_t max, fault *f);   /* newest first */
+int  mongo_reports_forget(mongo_store *m, const char *paste_id, fault *f);
+int  mongo_block(mongo_store *m, const char *key_hex, int64_t now_ms, fault *f);
+long mongo_blocklist(mongo_store *m, char (*out)[SHA256_HEX + 1], size_t max, fault *f);
 /* Delete these pastes (their expiry passed: expiry.c), one bulk by _id;
  * *deleted says how many existed. */
 int  mongo_remove_ids(mongo_store *m, const char *const *ids, size_t n, int64_t *deleted, fault *f);

@@ -8,13 +8,18 @@
  * about PING_TIMEOUT_MS + MONITOR_EVERY_MS.
  * Once a minute it also asks how the store would find a paste by _id
  * (explain): a store that scans (stock FerretDB on SQLite) makes every read
- * cost the whole collection, which an operator must hear about. */
+ * cost the whole collection, which an operator must hear about.
+ * Every DISK_CHECK_MS it also looks at the free space where the store keeps
+ * its files (store_data_dir, statvfs): below min_free_space, creates are
+ * refused with a 507 (app/create.c) before the disk fills and the store
+ * fails in worse ways; reads and deletes go on. */
 #include "state.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "core/clock.h"
@@ -23,6 +28,7 @@
 #define MONITOR_EVERY_MS 250
 #define PING_TIMEOUT_MS  700
 #define INDEX_CHECK_MS   60000   /* how often the plan of a lookup by _id is asked */
+#define DISK_CHECK_MS    5000
 
 struct monitor {
     const config   *cfg;
@@ -35,6 +41,9 @@ struct monitor {
     int64_t         since_ms;   /* when ok last changed */
     atomic_int      indexed;    /* lookups by _id use an index: 1, 0, -1 unknown */
     int64_t         next_index_check;
+    int64_t         next_disk_check;
+    atomic_llong    free_bytes;     /* where the store keeps its files; -1 unknown */
+    atomic_int      disk_low;       /* below min_free_space */
     char            why[FAULT_MESSAGE_MAX];
 };
 
@@ -67,6 +76,27 @@ static void ping_once(monitor *m)
     }
 }
 
+static void check_disk(monitor *m)
+{
+    if (!m->cfg->store_data_dir[0] || now_ms() < m->next_disk_check)
+        return;
+    m->next_disk_check = now_ms() + DISK_CHECK_MS;
+    struct statvfs v;
+    if (statvfs(m->cfg->store_data_dir, &v) != 0)
+        return;
+    long long free_bytes = (long long)v.f_bavail * (long long)v.f_frsize;
+    int low = free_bytes < (long long)m->cfg->min_free_space;
+    if (low != atomic_load(&m->disk_low)) {
+        if (low)
+            log_error("store: %lld MB free under %s, below min_free_space: creates are refused (507)",
+                      free_bytes >> 20, m->cfg->store_data_dir);
+        else
+            log_warn("store: %lld MB free again: creates are taken", free_bytes >> 20);
+    }
+    atomic_store(&m->free_bytes, free_bytes);
+    atomic_store(&m->disk_low, low);
+}
+
 static void *monitor_main(void *arg)
 {
     monitor *m = arg;
@@ -74,6 +104,7 @@ static void *monitor_main(void *arg)
     while (!m->stopping) {
         pthread_mutex_unlock(&m->lock);
         ping_once(m);
+        check_disk(m);
         pthread_mutex_lock(&m->lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
@@ -97,6 +128,8 @@ monitor *monitor_start(const config *cfg, fault *f)
     m->cfg = cfg;
     m->ok = 1;              /* the store answered at start-up */
     atomic_init(&m->indexed, -1);
+    atomic_init(&m->free_bytes, -1);
+    check_disk(m);          /* known before the first create */
     m->since_ms = now_ms();
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->wake, NULL);
@@ -121,6 +154,13 @@ void monitor_stop(monitor *m)
     pthread_mutex_destroy(&m->lock);
     pthread_cond_destroy(&m->wake);
     free(m);
+}
+
+int monitor_disk_low(monitor *m, long long *free_bytes)
+{
+    if (free_bytes)
+        *free_bytes = atomic_load(&m->free_bytes);
+    return atomic_load(&m->disk_low);
 }
 
 int monitor_id_lookups_indexed(monitor *m)

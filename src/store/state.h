@@ -72,6 +72,7 @@ struct store {
         mongo_walk            *walk;
         mongo_expiring        *batch;
         long long              indexed;
+        int64_t                resume_ms;   /* the next batch, not before */
     } rebuild;
     flush_state   flusher;
 };
@@ -119,6 +120,9 @@ void     monitor_stop(monitor *m);
 int      monitor_mongo_ok(monitor *m, char *why, size_t whylen);
 /* The last answer of mongo_id_lookups_indexed: 1, 0 or -1. */
 int      monitor_id_lookups_indexed(monitor *m);
+/* 1 when the store's disk is below min_free_space; *free_bytes (may be
+ * NULL): the last measure, -1 unknown. */
+int      monitor_disk_low(monitor *m, long long *free_bytes);
 
 /* inserter.c */
 inserter *inserter_start(store *s, fault *f);

@@ -111,6 +111,11 @@ void store_close(store *s)
     free(s);
 }
 
+int store_disk_low(const store *s, long long *free_bytes)
+{
+    return monitor_disk_low(s->monitor, free_bytes);
+}
+
 int store_id_lookups_indexed(const store *s)
 {
     return monitor_id_lookups_indexed(s->monitor);

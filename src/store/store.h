@@ -24,8 +24,9 @@
 #include "core/config.h"
 #include "core/fault.h"
 #include "core/ids.h"
-#include "core/limits.h"
+#include "core/limit.h"
 #include "core/paste.h"
+#include "core/report.h"
 
 struct event_base;
 typedef struct store store;
@@ -65,6 +66,9 @@ typedef struct store_counts {
 const store_counts *store_counts_of(const store *s);
 /* Does MongoDB find a paste by _id from an index? 1, 0 (it scans), -1 unknown. */
 int store_id_lookups_indexed(const store *s);
+/* Is the store's disk below min_free_space (creates refused)? free_bytes:
+ * the last measure, -1 when not watched (no store_data_dir). */
+int store_disk_low(const store *s, long long *free_bytes);
 
 /* --- a loop ------------------------------------------------------------- */
 
@@ -149,6 +153,24 @@ typedef void (*store_limit_cb)(void *arg, int allowed, limit_kind refused, int64
 /* Spend every charge, or none (one atomic script in Redis). */
 void store_limit_charge(store_loop *sl, const limit_charge *charges, size_t n, int64_t now_ms,
                         store_limit_cb cb, void *arg);
+
+/* --- moderation (moderation.c) -------------------------------------------- */
+
+/* Keep a report (MongoDB, "reports"). */
+void store_report_add(store_loop *sl, const report *r, done_cb cb, void *arg);
+/* The newest reports, at most max; items valid during the call only. */
+typedef void (*store_reports_cb)(void *arg, const report *items, size_t n, const fault *f);
+void store_reports(store_loop *sl, size_t max, store_reports_cb cb, void *arg);
+/* The operator's delete: no token; FAULT_NOT_FOUND when there was none.
+ * The paste's reports go with it; with block_key (64 hex, may be NULL),
+ * its content is blocked first (MongoDB "blocklist", and Redis). */
+void store_paste_delete_as_operator(store_loop *sl, const char *id, const char *block_key, done_cb cb, void *arg);
+/* Is this content (its keyed hash, 64 hex) blocked? 1 or 0 (0 when Redis
+ * does not answer: a create is not refused for an outage). */
+typedef void (*store_blocked_cb)(void *arg, int blocked);
+void store_is_blocked(store_loop *sl, const char *key_hex, store_blocked_cb cb, void *arg);
+/* At start: the blocklist from MongoDB into Redis (it is small). */
+int  store_load_blocklist(store *s, fault *f);
 
 /* --- the background thread (blocking) ----------------------------------- */
 

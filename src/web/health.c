@@ -39,6 +39,8 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
         prefix, st.queued, prefix, st.reads, prefix, st.inserts, prefix, st.insert_batches,
         prefix, st.recoveries, prefix, st.id_indexed, prefix, st.index_rebuilds,
         prefix, st.index_rebuilding, prefix, st.index_rebuilt);
+    evbuffer_add_printf(b, "%sstore_free_bytes %lld\n%sstore_disk_low %d\n", prefix, st.free_bytes, prefix,
+                        st.disk_low);
     for (int k = 0; k < LIMIT_KINDS; k++)
         evbuffer_add_printf(b, "%srefused_total{reason=\"%s\"} %llu\n", prefix, limit_name((limit_kind)k),
                             (unsigned long long)atomic_load(&s->refused[k]));

@@ -237,6 +237,16 @@ static void page_end(struct evbuffer *b)
     put(b, "</main></body></html>\n");
 }
 
+void html_page_start(struct evbuffer *b, const char *title)
+{
+    page_start(b, title, strlen(title), PAGE_PLAIN, NULL);
+}
+
+void html_page_end(struct evbuffer *b)
+{
+    page_end(b);
+}
+
 /* --- lists of pastes ------------------------------------------------------
  * <ol class="paste-list" id="recent-list" data-live="CAP"> of
  *   <li data-id="ID"><a class="title" href="/ID">TITLE</a>
@@ -574,6 +584,8 @@ static struct evbuffer *render_paste_page(const paste *p, int64_t views, const c
         if (text)
             evbuffer_add_printf(b, "<a class=\"button secondary\" href=\"/?from=%s\">"
                                    "New paste from this</a>", p->id);
+        evbuffer_add_printf(b, "<a class=\"button secondary\" href=\"/report/%s\" rel=\"nofollow\">Report</a>",
+                            p->id);
     }
     if (text)
         put(b, "<button type=\"button\" class=\"secondary\" id=\"wrap\" aria-pressed=\"false\" "

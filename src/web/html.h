@@ -26,6 +26,10 @@ typedef struct home_options {
 /* Append s, escaped for HTML text and attribute values. Invalid UTF-8 and
  * NUL bytes become U+FFFD, so the page is always valid UTF-8. */
 void html_escape(struct evbuffer *b, const char *s, size_t len);
+/* The frame every page shares (head, site bar, <main>), for pages made
+ * elsewhere (moderation.c); the title is escaped. */
+void html_page_start(struct evbuffer *b, const char *title);
+void html_page_end(struct evbuffer *b);
 
 struct evbuffer *html_home_page(const home_options *o);
 /* The paste (p->expires_ms, p->burn, p->unlisted are shown). base: "http://host". */

@@ -113,6 +113,9 @@ int fault_status(const fault *f)
     case FAULT_TOO_LARGE:   return 413;
     case FAULT_UNSUPPORTED: return 415;
     case FAULT_LIMITED:     return 429;
+    case FAULT_BLOCKED:     return 451;
+    case FAULT_UNAUTHORIZED: return 401;
+    case FAULT_NO_SPACE:    return 507;
     case FAULT_EXISTS:
     case FAULT_UNAVAILABLE:
     case FAULT_NO_MEMORY:

@@ -73,6 +73,9 @@ static const route routes[] = {
     { ROUTE_PATH("/api/pastes/"),      ROUTE_SEGMENT, READ,       rule_paste_id,  handle_api_paste,  0 },
     { ROUTE_PATH("/api/pastes/"),      ROUTE_SEGMENT, DELETE,     rule_paste_id,  handle_delete,     0 },
     { ROUTE_PATH("/static/"),          ROUTE_PREFIX,  READ,       NULL,           handle_asset,      0 },
+    { ROUTE_PATH("/report/"),          ROUTE_SEGMENT, READ | POST, rule_paste_id, handle_report,     0 },
+    { ROUTE_PATH("/admin/reports"),    ROUTE_EXACT,   READ,       NULL,           handle_admin_reports, 0 },
+    { ROUTE_PATH("/admin/delete/"),    ROUTE_SEGMENT, POST,       rule_paste_id,  handle_admin_delete, 0 },
     /* curl -T FILE URL/ appends the file's name: PUT /name.ext creates */
     { ROUTE_PATH("/"),                 ROUTE_SEGMENT, PUT,        NULL,           handle_create,     1 },
     { ROUTE_PATH("/"),                 ROUTE_SEGMENT, READ,       rule_paste_ref, handle_page,       0 },

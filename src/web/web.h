@@ -78,6 +78,13 @@ void handle_page(request *r, const char *rest);         /* page.c: GET /<id>[.ex
 void handle_api_paste(request *r, const char *rest);    /* page.c: GET /api/pastes/<id> */
 void handle_raw(request *r, const char *rest);          /* raw.c: GET /raw/<id>[.ext] */
 void handle_delete(request *r, const char *rest);       /* remove.c: DELETE /<id>, /api/pastes/<id> */
+void handle_report(request *r, const char *rest);       /* moderation.c: GET, POST /report/<id> */
+void handle_admin_reports(request *r, const char *rest); /* moderation.c: GET /admin/reports */
+void handle_admin_delete(request *r, const char *rest); /* moderation.c: POST /admin/delete/<id> */
+/* moderation.c: 1 for the operator; else 0, and a 401 or 403 was sent. */
+int  operator_only(request *r);
+/* moderation.c: the operator's delete of id (DELETE /<id> with the token). */
+void operator_delete(request *r, const char *id);
 void handle_events(request *r, const char *rest);       /* events.c */
 void handle_health(request *r, const char *rest);       /* health.c */
 void handle_metrics(request *r, const char *rest);      /* health.c */

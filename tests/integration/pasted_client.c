@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -187,6 +188,7 @@ pid_t start_pasted(int port, const char *const *env, const char *log_path)
     pid_t pid = fork();
     cr_assert(pid >= 0);
     if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);   /* a test that fails midway leaves no server behind */
         char p[16];
         snprintf(p, sizeof p, "%d", port);
         setenv("PORT", p, 1);

@@ -262,3 +262,23 @@ Test(limits, max_expire_refuses_longer_expiries, .timeout = 60)
     cr_assert_eq(status[1], 400, "expire=1w over max_expire 1d: %d", status[1]);
     cr_assert_eq(status[2], 400, "expire=never with max_expire 1d: %d", status[2]);
 }
+
+/* ids that could never have been made (they do not decode) cost a lookup
+ * too, and a client out of lookups gets 429 for them (found by make soak) */
+Test(limits, lookups_of_ids_that_never_existed_are_limited_too)
+{
+    char client[64], header[128];
+    fresh_client(client, 8);
+    snprintf(header, sizeof header, "X-Forwarded-For: %s", client);
+    char *never = pasted_url("/raw/zzzzzzz");   /* above 2^40: no 7-character id has it */
+    int got429 = 0;
+    for (int i = 0; i < 10 && !got429; i++) {
+        http_resp *r = http_curl("-H", header, never, NULL);
+        cr_assert(r->status == 404 || r->status == 429, "%d", r->status);
+        got429 = r->status == 429;
+        http_free(r);
+        usleep(50 * 1000);
+    }
+    cr_assert(got429, "ten lookups of an id that never existed, never a 429");
+    free(never);
+}

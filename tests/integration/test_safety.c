@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/text.h"
 #include <hiredis/hiredis.h>
@@ -209,7 +210,7 @@ static long long info_field(redisContext *rc, const char *section, const char *n
 static int durable(const char *key)
 {
     static const char *const exact[] = { "pasted:counter", "pasted:views", "pasted:pending", "pasted:recent",
-                                         "pasted:expiring" };
+                                         "pasted:expiring", "pasted:blocked" };
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
         if (strcmp(key, exact[i]) == 0)
             return 1;
@@ -271,5 +272,38 @@ Test(redis_memory, only_keys_that_can_be_made_again_can_be_evicted, .timeout = 6
     cr_assert_gt(evicted_now, evicted, "nothing was evicted: the squeeze did not squeeze");
     cr_assert_eq(counter, 1, "the counter was evicted");
     cr_assert_eq(status, 201, "a create while Redis is full of cache: %d", status);
+    free(id);
+}
+
+/* --- the store's disk ------------------------------------------------------------- */
+
+Test(disk_space, creates_get_507_before_the_disk_fills_and_reads_go_on, .timeout = 60)
+{
+    char *id = create_paste("readable on a full disk", 23, "");
+    cr_assert_geq(metric("pasted_store_free_bytes"), 1, "the store's disk is not watched");
+    int port = free_port();
+    char log_path[] = "/tmp/pasted-disk-XXXXXX";
+    close(mkstemp(log_path));
+    /* a second instance for which no disk has enough room */
+    const char *env[] = { "PASTED_MIN_FREE_SPACE=1000000G", NULL };
+    pid_t b = start_pasted(port, env, log_path);
+    char url[96];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
+    const char *create[] = { "--data-binary", "no room", url, NULL };
+    http_resp *r = http_run(create, NULL, 0);
+    int created = r->status;
+    char body[256];
+    snprintf(body, sizeof body, "%s", r->body);
+    http_free(r);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/raw/%s", port, id);
+    const char *read[] = { url, NULL };
+    r = http_run(read, NULL, 0);
+    int read_status = r->status;
+    http_free(r);
+    stop_pasted(b);
+    unlink(log_path);
+    cr_assert_eq(created, 507, "a create on a full disk: %d %s", created, body);
+    cr_assert(strstr(body, "full"), "the reason: %s", body);
+    cr_assert_eq(read_status, 200, "a read on a full disk: %d", read_status);
     free(id);
 }

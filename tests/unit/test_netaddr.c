@@ -1,8 +1,8 @@
-/* test_netaddr.c - client addresses and the limits' settings (core/netaddr.c, core/limits.c). */
+/* test_netaddr.c - client addresses and the limits' settings (core/netaddr.c, core/limit.c). */
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "core/limits.h"
+#include "core/limit.h"
 #include "core/netaddr.h"
 
 static netaddr addr(const char *s)

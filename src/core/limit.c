@@ -1,4 +1,4 @@
-/* limits.c - the operator's limits on what one client may do, parsed once.
+/* limit.c - the operator's limits on what one client may do, parsed once.
  *
  * Each budget is a token bucket kept in Redis (store/limiter.c) under the
  * client's name (core/netaddr.c: an IPv4 address, an IPv6 /64), so every
@@ -7,7 +7,7 @@
  * and gets N back over PERIOD. The daily byte quota is a plain count per
  * UTC day. Defaults a small public instance can live with are in
  * config.c; "off" turns a limit off. */
-#include "limits.h"
+#include "limit.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -15,7 +15,7 @@
 #include "options.h"
 
 static const char *const names[LIMIT_KINDS] = {
-    "creates", "create_bytes", "quota", "lookups", "deletes",
+    "creates", "create_bytes", "quota", "lookups", "deletes", "reports",
 };
 
 const char *limit_name(limit_kind k)
@@ -72,6 +72,7 @@ int limits_parse(const config *cfg, limits *out, fault *f)
         { LIMIT_CREATE_BYTES, "limit_create_bytes", offsetof(config, limit_create_bytes) },
         { LIMIT_LOOKUPS, "limit_lookups", offsetof(config, limit_lookups) },
         { LIMIT_DELETES, "limit_deletes", offsetof(config, limit_deletes) },
+        { LIMIT_REPORTS, "limit_reports", offsetof(config, limit_reports) },
     };
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
         const char *v = (const char *)cfg + specs[i].offset;

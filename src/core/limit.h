@@ -1,6 +1,6 @@
-/* limits.h - what one client may do: the operator's limits, parsed. See limits.c. */
-#ifndef PASTED_CORE_LIMITS_H
-#define PASTED_CORE_LIMITS_H
+/* limit.h - what one client may do: the operator's limits, parsed. See limit.c. */
+#ifndef PASTED_CORE_LIMIT_H
+#define PASTED_CORE_LIMIT_H
 
 #include <stdint.h>
 
@@ -21,6 +21,7 @@ typedef enum limit_kind {
     LIMIT_QUOTA,            /* bytes of them per UTC day */
     LIMIT_LOOKUPS,          /* reads of ids that do not exist (404s) */
     LIMIT_DELETES,          /* delete attempts, right token or wrong */
+    LIMIT_REPORTS,          /* reports of pastes to the operator */
     LIMIT_KINDS
 } limit_kind;
 
