@@ -9,8 +9,10 @@
  *   lookup   a read of an id that does not exist costs 1 of "lookups",
  *            after its 404. A client whose budget is spent is put in its
  *            loop's penalty box until it would have one again: its next
- *            reads that miss the hot cache get a 429 without asking the
- *            store. Reads of pastes that exist never cost anything, and a
+ *            reads that miss the hot cache are answered from Redis' cache
+ *            or get a 429, never asking the counter or MongoDB (so a paste
+ *            someone shared still opens). Reads of pastes that exist never
+ *            cost anything, and a
  *            hot read never even looks at the box (app/read.c), so the
  *            limits cost the fast path nothing.
  * A client on the allowlist (limit_allow) spends nothing. */

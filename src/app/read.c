@@ -6,8 +6,9 @@
  *      before any store is asked.
  *   2. This loop's hot cache (core/hotcache.c): memory, no I/O.
  *   3. The store (store/pastes.c): Redis, then the counter, then MongoDB;
- *      but not for a client out of lookups (429, budget.c), and a read of
- *      an id that does not exist costs its client a lookup.
+ *      a client out of lookups (budget.c) gets what Redis has and a 429
+ *      for anything else, and a read of an id that does not exist costs
+ *      its client a lookup.
  * Pastes read from the store enter the hot cache; they are shared
  * (refcounted) and never modified once read.
  * Then, in this order: an expired paste is gone (410) and removed in the
@@ -35,6 +36,8 @@ typedef struct read_job {
     void     *arg;
     app_client who;
     int       has_who;
+    int       boxed;        /* who is out of lookups: Redis only, else refused */
+    fault     refused;      /* the 429 for it */
 } read_job;
 
 static void finish(read_job *j, int64_t views, const fault *f)
@@ -122,7 +125,11 @@ static void on_stored(void *arg, paste *p, int cached, const fault *f)
     app_stats *st = &j->l->app->stats;
     if (!cached)
         atomic_fetch_add_explicit(&st->cache_misses, 1, memory_order_relaxed);
-    if (!p && f->kind == FAULT_NOT_FOUND && j->has_who)
+    if (!p && j->boxed && f->kind == FAULT_NOT_FOUND) {
+        finish(j, -1, &j->refused);     /* not in the cache: the store is not asked for it */
+        return;
+    }
+    if (!p && f->kind == FAULT_NOT_FOUND && j->has_who && !j->boxed)
         app_charge_lookup(j->l, &j->who);
     if (!p) {
         if (f->kind == FAULT_UNAVAILABLE)
@@ -180,9 +187,9 @@ void app_read(app_loop *l, const char *id, unsigned how, const app_client *who, 
         settle(j);
         return;
     }
-    fault refused;
-    if (app_lookups_refused(l, who, &refused) != 0) {
-        finish(j, -1, &refused);
+    if (app_lookups_refused(l, who, &j->refused) != 0) {
+        j->boxed = 1;
+        store_paste_get_cached(l->store, id, on_stored, j);
         return;
     }
     store_paste_get(l->store, id, num, on_stored, j);

@@ -40,6 +40,7 @@ typedef struct job {
     fault       f;
     paste_cb    got;
     done_cb     done;
+    int         cache_only;     /* store_paste_get_cached: a miss is an answer */
     void       *arg;
 } job;
 
@@ -263,6 +264,11 @@ static void on_counter(redisAsyncContext *ac, void *reply_obj, void *priv)
 
 static void on_miss(job *j)
 {
+    if (j->cache_only) {
+        j->got(j->arg, NULL, 0, &not_found);
+        free(j);
+        return;
+    }
     if (j->num <= atomic_load(&j->sl->s->highest_num)
         || rconn_command(j->sl->redis, on_counter, j, "GET %s", KEY_COUNTER) != 0)
         ask_mongo(j);
@@ -302,6 +308,19 @@ void store_paste_get(store_loop *sl, const char *id, uint64_t num, paste_cb cb, 
     }
     j->num = num;
     j->got = cb;
+    if (rconn_command(sl->redis, on_cached, j, "GET %s%s", KEY_PASTE, id) != 0)
+        on_miss(j);
+}
+
+void store_paste_get_cached(store_loop *sl, const char *id, paste_cb cb, void *arg)
+{
+    job *j = job_new(sl, id, arg);
+    if (!j) {
+        cb(arg, NULL, 0, &no_memory);
+        return;
+    }
+    j->got = cb;
+    j->cache_only = 1;
     if (rconn_command(sl->redis, on_cached, j, "GET %s%s", KEY_PASTE, id) != 0)
         on_miss(j);
 }

@@ -94,6 +94,9 @@ typedef void (*paste_cb)(void *arg, paste *p, int cached, const fault *f);
 /* Redis first; on a miss, the counter (an id above it was never issued),
  * then MongoDB, whose answer is cached (a miss as a short tombstone). */
 void store_paste_get(store_loop *sl, const char *id, uint64_t num, paste_cb cb, void *arg);
+/* Redis only (a client out of lookups may still read what is cached): on a
+ * miss, FAULT_NOT_FOUND with cached 0 (a tombstone: cached 1). */
+void store_paste_get_cached(store_loop *sl, const char *id, paste_cb cb, void *arg);
 
 /* Number p (INCR), store it in MongoDB, then cache it and list it where it
  * belongs (recent, expiry). cb's f is NULL on success; then
