@@ -118,6 +118,12 @@ void penalty_box_put(penalty_box *b, const netaddr *a, int64_t until_ms, int64_t
 
 /* --- lookups ------------------------------------------------------------------ */
 
+int app_lookups_boxed(app_loop *l, const app_client *who)
+{
+    return limited(l->app, who, LIMIT_LOOKUPS) && l->box->used > 0
+        && penalty_box_until(l->box, &who->addr, now_ms()) != 0;
+}
+
 int app_lookups_refused(app_loop *l, const app_client *who, fault *f)
 {
     if (!limited(l->app, who, LIMIT_LOOKUPS) || l->box->used == 0)

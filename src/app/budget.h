@@ -17,8 +17,10 @@ size_t app_charges(const app *a, const app_client *who, const limit_kind *kinds,
  * Returns -1. */
 int app_refusal(app *a, limit_kind k, int64_t wait_ms, fault *f);
 
+/* Is who in its loop's penalty box (out of lookups)? Counts nothing. */
+int  app_lookups_boxed(app_loop *l, const app_client *who);
 /* A read that missed the hot cache: 0, or -1 with a 429 when who is in the
- * penalty box (out of lookups). */
+ * penalty box (out of lookups), counted as a refusal. */
 int  app_lookups_refused(app_loop *l, const app_client *who, fault *f);
 /* A read of an id that does not exist: one lookup spent (in the
  * background; a client found out of them goes in the box). */

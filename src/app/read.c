@@ -37,7 +37,6 @@ typedef struct read_job {
     app_client who;
     int       has_who;
     int       boxed;        /* who is out of lookups: Redis only, else refused */
-    fault     refused;      /* the 429 for it */
 } read_job;
 
 static void finish(read_job *j, int64_t views, const fault *f)
@@ -125,8 +124,9 @@ static void on_stored(void *arg, paste *p, int cached, const fault *f)
     app_stats *st = &j->l->app->stats;
     if (!cached)
         atomic_fetch_add_explicit(&st->cache_misses, 1, memory_order_relaxed);
-    if (!p && j->boxed && f->kind == FAULT_NOT_FOUND) {
-        finish(j, -1, &j->refused);     /* not in the cache: the store is not asked for it */
+    fault refused;
+    if (!p && j->boxed && f->kind == FAULT_NOT_FOUND && app_lookups_refused(j->l, &j->who, &refused) != 0) {
+        finish(j, -1, &refused);        /* not in the cache: the store is not asked for it */
         return;
     }
     if (!p && f->kind == FAULT_NOT_FOUND && j->has_who && !j->boxed)
@@ -187,7 +187,7 @@ void app_read(app_loop *l, const char *id, unsigned how, const app_client *who, 
         settle(j);
         return;
     }
-    if (app_lookups_refused(l, who, &j->refused) != 0) {
+    if (app_lookups_boxed(l, who)) {
         j->boxed = 1;
         store_paste_get_cached(l->store, id, on_stored, j);
         return;
