@@ -13,10 +13,10 @@
  *    characters, core/ids.h), inserts it into MongoDB and only then
  *    answers, so an acknowledged paste is never lost; it caches and lists
  *    the paste (store/pastes.c). A public paste is announced on the live
- *    feed of every instance. Before any of that: content the operator
- *    blocked is refused (451, moderation.c), and the client pays for it:
- *    one create, its bytes and its bytes of today's quota (budget.c), or
- *    a 429. */
+ *    feed of every instance. Before any of that the client pays for it:
+ *    one create, its bytes and its bytes of today's quota (budget.c), or a
+ *    429; content the operator blocked is refused (451, moderation.c) in
+ *    the same Redis round trip that numbers the paste. */
 #include "create.h"
 
 #include <ctype.h>
@@ -35,8 +35,7 @@ typedef struct create_job {
     app_loop *l;
     paste    *p;
     char      token[33];  /* the delete token: given once, stored only as a hash */
-    app_client who;       /* who pays for it (when has_who) */
-    int       has_who;
+    char      block_key[SHA256_HEX + 1];  /* the content's name on the blocklist */
     char      base[300];
     create_cb cb;
     void     *arg;
@@ -156,7 +155,7 @@ static void on_charged(void *arg, int allowed, limit_kind refused, int64_t wait_
 {
     create_job *c = arg;
     if (allowed) {
-        store_paste_add(c->l->store, c->p, on_stored, c);
+        store_paste_add(c->l->store, c->p, c->block_key, on_stored, c);
         return;
     }
     fault f;
@@ -164,29 +163,6 @@ static void on_charged(void *arg, int allowed, limit_kind refused, int64_t wait_
     c->cb(c->arg, NULL, NULL, &f);
     paste_free(c->p);
     free(c);
-}
-
-/* Not blocked content: the client pays (budget.c), then it is stored. */
-static void on_block_checked(void *arg, int blocked)
-{
-    create_job *c = arg;
-    if (blocked) {
-        fault f;
-        fault_set(&f, FAULT_BLOCKED, NULL, "this content was removed for abuse and cannot be pasted again");
-        c->cb(c->arg, NULL, NULL, &f);
-        paste_free(c->p);
-        free(c);
-        return;
-    }
-    static const limit_kind kinds[] = { LIMIT_CREATES, LIMIT_CREATE_BYTES, LIMIT_QUOTA };
-    const uint64_t costs[] = { 1, c->p->size, c->p->size };
-    char key[NETADDR_KEY_MAX];
-    limit_charge charges[3];
-    size_t n = app_charges(c->l->app, c->has_who ? &c->who : NULL, kinds, costs, 3, key, charges);
-    if (n > 0)
-        store_limit_charge(c->l->store, charges, n, now_ms(), on_charged, c);
-    else
-        store_paste_add(c->l->store, c->p, on_stored, c);
 }
 
 void app_create(app_loop *l, paste *p, const char *base, const app_client *who, create_cb cb, void *arg)
@@ -220,10 +196,14 @@ void app_create(app_loop *l, paste *p, const char *base, const app_client *who, 
         free(c);
         return;
     }
-    if (who)
-        c->who = *who;
-    c->has_who = who != NULL;
-    char block_key[SHA256_HEX + 1];
-    app_block_key(l->app, p, block_key);
-    store_is_blocked(l->store, block_key, on_block_checked, c);
+    app_block_key(l->app, p, c->block_key);
+    static const limit_kind kinds[] = { LIMIT_CREATES, LIMIT_CREATE_BYTES, LIMIT_QUOTA };
+    const uint64_t costs[] = { 1, p->size, p->size };
+    char key[NETADDR_KEY_MAX];
+    limit_charge charges[3];
+    size_t n = app_charges(l->app, who, kinds, costs, 3, key, charges);
+    if (n > 0)
+        store_limit_charge(l->store, charges, n, now_ms(), on_charged, c);
+    else
+        store_paste_add(l->store, p, c->block_key, on_stored, c);
 }

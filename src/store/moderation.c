@@ -4,7 +4,8 @@
  * Reports and blocks are kept in MongoDB (mongo.c, collections "reports"
  * and "blocklist"): nothing the operator decided is lost with Redis. The
  * blocklist is also a Redis set (KEY_BLOCKED), loaded from MongoDB at
- * start, so a create asks one SISMEMBER, not the store. Its members are
+ * start, so a create is checked against it by the script that numbers it
+ * (pastes.c, store_paste_add), not by the store. Its members are
  * keyed hashes of content (app/moderation.c makes them): the list says
  * nothing of what was blocked to whoever reads it.
  * MongoDB calls run on the pool, like every request's (pastes.c); their
@@ -173,35 +174,6 @@ void store_paste_delete_as_operator(store_loop *sl, const char *id, const char *
     if (start(j, operator_delete_work, operator_delete_done) != 0) {
         cb(arg, &busy);
         free(j);
-    }
-}
-
-typedef struct blocked_ask {
-    store_blocked_cb cb;
-    void            *arg;
-} blocked_ask;
-
-static void on_blocked(redisAsyncContext *ac, void *reply_obj, void *priv)
-{
-    (void)ac;
-    blocked_ask *a = priv;
-    redisReply *rep = reply_obj;
-    a->cb(a->arg, rep && rep->type == REDIS_REPLY_INTEGER && rep->integer == 1);
-    free(a);
-}
-
-void store_is_blocked(store_loop *sl, const char *key_hex, store_blocked_cb cb, void *arg)
-{
-    blocked_ask *a = malloc(sizeof *a);
-    if (!a) {
-        cb(arg, 0);
-        return;
-    }
-    a->cb = cb;
-    a->arg = arg;
-    if (rconn_command(sl->redis, on_blocked, a, "SISMEMBER %s %s", KEY_BLOCKED, key_hex) != 0) {
-        free(a);
-        cb(arg, 0);
     }
 }
 

@@ -77,6 +77,8 @@ static const fault unavailable = { .kind = FAULT_UNAVAILABLE, .message = "storag
 static const fault unsaved = { .kind = FAULT_UNAVAILABLE, .message = "storage unavailable, paste not saved; try again" };
 static const fault no_memory = { .kind = FAULT_NO_MEMORY, .message = "out of memory" };
 static const fault not_found = { .kind = FAULT_NOT_FOUND, .message = "no such paste" };
+static const fault blocked = { .kind = FAULT_BLOCKED,
+                               .message = "this content was removed for abuse and cannot be pasted again" };
 
 /* --- read ------------------------------------------------------------------- */
 
@@ -349,6 +351,11 @@ static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
     (void)ac;
     job *j = priv;
     redisReply *rep = reply_obj;
+    if (rep && rep->type == REDIS_REPLY_INTEGER && rep->integer == -1) {
+        j->done(j->arg, &blocked);
+        free(j);
+        return;
+    }
     if (!rep || rep->type != REDIS_REPLY_INTEGER || rep->integer < 1) {
         log_error("create: INCR %s failed: %s", KEY_COUNTER,
                   rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
@@ -381,7 +388,12 @@ static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
     }
 }
 
-void store_paste_add(store_loop *sl, paste *p, done_cb cb, void *arg)
+/* KEYS: the counter, the blocklist; ARGV: the content's key. -1: blocked. */
+static const char number_script[] =
+    "if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return -1 end "
+    "return redis.call('INCR', KEYS[1])";
+
+void store_paste_add(store_loop *sl, paste *p, const char *block_key, done_cb cb, void *arg)
 {
     job *j = job_new(sl, NULL, arg);
     if (!j) {
@@ -390,7 +402,10 @@ void store_paste_add(store_loop *sl, paste *p, done_cb cb, void *arg)
     }
     j->p = p;
     j->done = cb;
-    if (rconn_command(sl->redis, on_number, j, "INCR %s", KEY_COUNTER) != 0) {
+    int rc = block_key ? rconn_command(sl->redis, on_number, j, "EVAL %s 2 %s %s %s", number_script, KEY_COUNTER,
+                                       KEY_BLOCKED, block_key)
+                       : rconn_command(sl->redis, on_number, j, "INCR %s", KEY_COUNTER);
+    if (rc != 0) {
         fault_set(&j->f, FAULT_UNAVAILABLE, NULL, "cannot number the paste: redis unavailable; try again");
         cb(arg, &j->f);
         free(j);

@@ -101,9 +101,11 @@ void store_paste_get_cached(store_loop *sl, const char *id, paste_cb cb, void *a
 /* Number p (INCR), store it in MongoDB, then cache it and list it where it
  * belongs (recent, expiry). cb's f is NULL on success; then
  * p->num and p->id are set. A number the store already has (Redis lost its
- * counter) moves the counter past the store's and takes the next one. */
+ * counter) moves the counter past the store's and takes the next one.
+ * block_key (64 hex, may be NULL): content on the blocklist is refused
+ * (FAULT_BLOCKED), asked in the same round trip as the number. */
 typedef void (*done_cb)(void *arg, const fault *f);
-void store_paste_add(store_loop *sl, paste *p, done_cb cb, void *arg);
+void store_paste_add(store_loop *sl, paste *p, const char *block_key, done_cb cb, void *arg);
 /* Tell every instance's live feed about a new public paste. */
 void store_announce(store_loop *sl, const char *json);
 
@@ -168,10 +170,6 @@ void store_reports(store_loop *sl, size_t max, store_reports_cb cb, void *arg);
  * The paste's reports go with it; with block_key (64 hex, may be NULL),
  * its content is blocked first (MongoDB "blocklist", and Redis). */
 void store_paste_delete_as_operator(store_loop *sl, const char *id, const char *block_key, done_cb cb, void *arg);
-/* Is this content (its keyed hash, 64 hex) blocked? 1 or 0 (0 when Redis
- * does not answer: a create is not refused for an outage). */
-typedef void (*store_blocked_cb)(void *arg, int blocked);
-void store_is_blocked(store_loop *sl, const char *key_hex, store_blocked_cb cb, void *arg);
 /* At start: the blocklist from MongoDB into Redis (it is small). */
 int  store_load_blocklist(store *s, fault *f);
 
