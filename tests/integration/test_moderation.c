@@ -187,3 +187,33 @@ Test(moderation, a_page_elsewhere_cannot_make_the_operator_delete)
     free(del);
     free(id);
 }
+
+/* The blocklist lives in MongoDB: Redis' copy, lost, comes back at the next start. */
+Test(moderation, the_blocklist_comes_back_after_redis_lost_it, .timeout = 60)
+{
+    char body[64];
+    snprintf(body, sizeof body, "blocked then forgotten %d", (int)getpid());
+    char *id = create_paste(body, strlen(body), "");
+    char *auth = bearer(operator_token());
+    char *target = url_of("/%s?block=1", id);
+    cr_assert_eq(status_of(http_curl("-X", "DELETE", "-H", auth, target, NULL)), 204);
+    redisContext *rc = test_redis();
+    redisReply *rep = redisCommand(rc, "DEL pasted:blocked");
+    freeReplyObject(rep);
+    redisFree(rc);
+    cr_assert_eq(status_of(http_post("/", "text/plain", body, strlen(body))), 201,
+                 "with Redis' copy gone the content is taken (this test would prove nothing otherwise)");
+    /* an instance starting loads the blocklist from MongoDB into Redis */
+    int port = free_port();
+    char log_path[] = "/tmp/pasted-block-XXXXXX";
+    close(mkstemp(log_path));
+    pid_t b = start_pasted(port, NULL, log_path);
+    stop_pasted(b);
+    unlink(log_path);
+    http_resp *r = http_post("/", "text/plain", body, strlen(body));
+    cr_assert_eq(r->status, 451, "after a start the blocked content is refused again: %d", r->status);
+    http_free(r);
+    free(target);
+    free(auth);
+    free(id);
+}
