@@ -51,8 +51,8 @@ static int limited(const app *a, const app_client *who, limit_kind k)
     return who && !who->unlimited && a->lim.rates[k].burst > 0;
 }
 
-size_t app_charges(const app *a, const app_client *who, const limit_kind *kinds, const uint64_t *costs,
-                   size_t n, char key[NETADDR_KEY_MAX], limit_charge *out)
+static size_t charges_of(const app *a, const app_client *who, const limit_kind *kinds, const uint64_t *costs,
+                         size_t n, char key[NETADDR_KEY_MAX], limit_charge *out)
 {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
@@ -67,6 +67,18 @@ size_t app_charges(const app *a, const app_client *who, const limit_kind *kinds,
         k++;
     }
     return k;
+}
+
+void app_charge(app_loop *l, const app_client *who, const limit_kind *kinds, const uint64_t *costs, size_t n,
+                store_limit_cb cb, void *arg)
+{
+    char key[NETADDR_KEY_MAX];
+    limit_charge charges[LIMIT_CHARGES_MAX];
+    size_t k = charges_of(l->app, who, kinds, costs, n < LIMIT_CHARGES_MAX ? n : LIMIT_CHARGES_MAX, key, charges);
+    if (k > 0)
+        store_limit_charge(l->store, charges, k, now_ms(), cb, arg);
+    else
+        cb(arg, 1, LIMIT_KINDS, 0);
 }
 
 /* --- the penalty box: clients out of lookups, per loop ---------------------- */
@@ -118,18 +130,23 @@ void penalty_box_put(penalty_box *b, const netaddr *a, int64_t until_ms, int64_t
 
 /* --- lookups ------------------------------------------------------------------ */
 
+/* The end of who's term in the box, or 0 (an empty box costs one compare). */
+static int64_t boxed_until(app_loop *l, const app_client *who, int64_t now)
+{
+    if (!limited(l->app, who, LIMIT_LOOKUPS) || l->box->used == 0)
+        return 0;
+    return penalty_box_until(l->box, &who->addr, now);
+}
+
 int app_lookups_boxed(app_loop *l, const app_client *who)
 {
-    return limited(l->app, who, LIMIT_LOOKUPS) && l->box->used > 0
-        && penalty_box_until(l->box, &who->addr, now_ms()) != 0;
+    return boxed_until(l, who, now_ms()) != 0;
 }
 
 int app_lookups_refused(app_loop *l, const app_client *who, fault *f)
 {
-    if (!limited(l->app, who, LIMIT_LOOKUPS) || l->box->used == 0)
-        return 0;
     int64_t now = now_ms();
-    int64_t until = penalty_box_until(l->box, &who->addr, now);
+    int64_t until = boxed_until(l, who, now);
     return until ? app_refusal(l->app, LIMIT_LOOKUPS, until - now, f) : 0;
 }
 
@@ -153,14 +170,10 @@ void app_charge_lookup(app_loop *l, const app_client *who)
 {
     static const limit_kind kinds[] = { LIMIT_LOOKUPS };
     static const uint64_t costs[] = { 1 };
-    char key[NETADDR_KEY_MAX];
-    limit_charge charge[1];
-    if (app_charges(l->app, who, kinds, costs, 1, key, charge) == 0)
-        return;
-    lookup_charge *c = malloc(sizeof *c);
+    lookup_charge *c = limited(l->app, who, LIMIT_LOOKUPS) ? malloc(sizeof *c) : NULL;
     if (!c)
         return;
     c->l = l;
     c->addr = who->addr;
-    store_limit_charge(l->store, charge, 1, now_ms(), on_lookup_charged, c);
+    app_charge(l, who, kinds, costs, 1, on_lookup_charged, c);
 }

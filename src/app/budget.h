@@ -8,11 +8,11 @@
 #include "app.h"
 #include "store/store.h"
 
-/* The charges of these kinds and costs that apply to who (none on the
- * allowlist or for a limit that is off), into out, naming the client in key
- * (which must outlive out). Returns how many. */
-size_t app_charges(const app *a, const app_client *who, const limit_kind *kinds, const uint64_t *costs,
-                   size_t n, char key[NETADDR_KEY_MAX], limit_charge *out);
+/* Charge who these kinds and costs (at most LIMIT_CHARGES_MAX), all or
+ * none; only those that apply (none on the allowlist, none for a limit
+ * that is off, none for who NULL: then cb says allowed at once). */
+void app_charge(app_loop *l, const app_client *who, const limit_kind *kinds, const uint64_t *costs, size_t n,
+                store_limit_cb cb, void *arg);
 /* The 429 fault for budget k, empty for wait_ms more (counted in /metrics).
  * Returns -1. */
 int app_refusal(app *a, limit_kind k, int64_t wait_ms, fault *f);

@@ -199,11 +199,5 @@ void app_create(app_loop *l, paste *p, const char *base, const app_client *who, 
     app_block_key(l->app, p, c->block_key);
     static const limit_kind kinds[] = { LIMIT_CREATES, LIMIT_CREATE_BYTES, LIMIT_QUOTA };
     const uint64_t costs[] = { 1, p->size, p->size };
-    char key[NETADDR_KEY_MAX];
-    limit_charge charges[3];
-    size_t n = app_charges(l->app, who, kinds, costs, 3, key, charges);
-    if (n > 0)
-        store_limit_charge(l->store, charges, n, now_ms(), on_charged, c);
-    else
-        store_paste_add(l->store, p, c->block_key, on_stored, c);
+    app_charge(l, who, kinds, costs, 3, on_charged, c);
 }

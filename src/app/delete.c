@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "budget.h"
-#include "core/clock.h"
 #include "core/text.h"
 #include "store/store.h"
 
@@ -56,11 +55,6 @@ void app_delete(app_loop *l, const char *id, const char *token, const app_client
         cb(arg, &f);
         return;
     }
-    static const limit_kind kinds[] = { LIMIT_DELETES };
-    static const uint64_t costs[] = { 1 };
-    char key[NETADDR_KEY_MAX];
-    limit_charge charge[1];
-    size_t n = app_charges(l->app, who, kinds, costs, 1, key, charge);
     delete_job *j = calloc(1, sizeof *j);
     if (!j) {
         fault_no_memory(&f);
@@ -72,8 +66,7 @@ void app_delete(app_loop *l, const char *id, const char *token, const app_client
     sha256_hex(token, len, j->hash);
     j->cb = cb;
     j->arg = arg;
-    if (n > 0)
-        store_limit_charge(l->store, charge, n, now_ms(), on_charged, j);
-    else
-        on_charged(j, 1, LIMIT_KINDS, 0);
+    static const limit_kind kinds[] = { LIMIT_DELETES };
+    static const uint64_t costs[] = { 1 };
+    app_charge(l, who, kinds, costs, 1, on_charged, j);
 }

@@ -80,13 +80,7 @@ static void on_reported_paste(void *arg, paste *p, int64_t views, const fault *f
     paste_free(p);
     static const limit_kind kinds[] = { LIMIT_REPORTS };
     static const uint64_t costs[] = { 1 };
-    char key[NETADDR_KEY_MAX];
-    limit_charge charge[1];
-    size_t n = app_charges(j->l->app, &j->who, kinds, costs, 1, key, charge);
-    if (n > 0)
-        store_limit_charge(j->l->store, charge, n, now_ms(), on_report_charged, j);
-    else
-        on_report_charged(j, 1, LIMIT_KINDS, 0);
+    app_charge(j->l, &j->who, kinds, costs, 1, on_report_charged, j);
 }
 
 int app_report_check(const char *reason, const char *note, fault *f)

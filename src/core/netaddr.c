@@ -39,6 +39,18 @@ static int strip_port(const char *s, size_t len, char out[WRITTEN_MAX])
     return 0;
 }
 
+/* out->bytes hold an IPv6 address: an IPv4-mapped one (::ffff:a.b.c.d) is
+ * the IPv4 client it maps. */
+static void from_ipv6(netaddr *out)
+{
+    static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    out->v6 = memcmp(out->bytes, mapped, sizeof mapped) != 0;
+    if (!out->v6) {
+        memmove(out->bytes, out->bytes + 12, 4);
+        memset(out->bytes + 4, 0, 12);
+    }
+}
+
 int netaddr_parse(const char *s, size_t len, netaddr *out)
 {
     char text[WRITTEN_MAX];
@@ -49,13 +61,7 @@ int netaddr_parse(const char *s, size_t len, netaddr *out)
         return 0;
     if (inet_pton(AF_INET6, text, out->bytes) != 1)
         return -1;
-    static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-    if (memcmp(out->bytes, mapped, sizeof mapped) == 0) {
-        memmove(out->bytes, out->bytes + 12, 4);
-        memset(out->bytes + 4, 0, 12);
-        return 0;
-    }
-    out->v6 = 1;
+    from_ipv6(out);
     return 0;
 }
 
@@ -65,10 +71,8 @@ void netaddr_from_sockaddr(const struct sockaddr *sa, netaddr *out)
     if (sa && sa->sa_family == AF_INET) {
         memcpy(out->bytes, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
     } else if (sa && sa->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)(const void *)sa;
-        char text[INET6_ADDRSTRLEN];
-        inet_ntop(AF_INET6, &s6->sin6_addr, text, sizeof text);
-        netaddr_parse(text, strlen(text), out);    /* which also unmaps ::ffff:a.b.c.d */
+        memcpy(out->bytes, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+        from_ipv6(out);
     }
 }
 

@@ -714,24 +714,26 @@ int mongo_delete(mongo_store *m, const char *id, const char *token_hash, fault *
     return rc;
 }
 
-int mongo_remove(mongo_store *m, const char *id, fault *f)
+static int remove_by_id(mongo_store *m, const char *id, int64_t *removed, fault *f)
 {
     bson_t *sel = BCON_NEW("_id", BCON_UTF8(id));
-    int64_t n = 0;
-    int rc = delete_matching(m, sel, &n, f);
+    int rc = delete_matching(m, sel, removed, f);
     bson_destroy(sel);
     return rc;
 }
 
+int mongo_remove(mongo_store *m, const char *id, fault *f)
+{
+    int64_t n = 0;
+    return remove_by_id(m, id, &n, f);
+}
+
 int mongo_remove_existing(mongo_store *m, const char *id, fault *f)
 {
-    bson_t *sel = BCON_NEW("_id", BCON_UTF8(id));
     int64_t n = 0;
-    int rc = delete_matching(m, sel, &n, f);
-    bson_destroy(sel);
-    if (rc == 0 && n == 0)
-        return fault_set(f, FAULT_NOT_FOUND, NULL, "no such paste");
-    return rc;
+    if (remove_by_id(m, id, &n, f) != 0)
+        return -1;
+    return n == 0 ? fault_set(f, FAULT_NOT_FOUND, NULL, "no such paste") : 0;
 }
 
 /* --- moderation: reports and the blocklist ----------------------------------- *

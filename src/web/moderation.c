@@ -285,10 +285,10 @@ void handle_admin_delete(request *r, const char *rest)
         block = f && f->value_len == 1 && f->value[0] == '1';
     }
     form_free(&fm);
-    char *q = query_param(r, "block");
-    block = block || (q && strcmp(q, "1") == 0);
-    free(q);
-    app_operator_delete(loop_of(r)->app, rest, block, on_operator_deleted, r);
+    if (block)
+        app_operator_delete(loop_of(r)->app, rest, 1, on_operator_deleted, r);
+    else
+        operator_delete(r, rest);   /* ?block=1 works here too */
 }
 
 void operator_delete(request *r, const char *id)
