@@ -7,8 +7,10 @@
 #          sqlite3 (stack.sh index), curl (stack.sh run waits for /healthz with it), FerretDB,
 #          and the npm packages of assets/ (embedded into the binary)
 #   test   run's + libcriterion-dev, chromium, clang and libclang-rt-14-dev (libFuzzer and the
-#          sanitizer runtimes of `clang -fsanitize=fuzzer,address`), and the npm packages of
-#          tests/browser and tests/openapi
+#          sanitizer runtimes of `clang -fsanitize=fuzzer,address`), the npm packages of
+#          tests/browser and tests/openapi, and the pastebin clients of tests/clients/run.sh:
+#          pastebinit and netcat-openbsd (Debian), haste-client (PyPI) and rustypaste-cli
+#          (crates.io)
 #   bench  run's + wrk, nginx-light, valgrind (callgrind, callgrind_annotate), iproute2 (ss)
 #          and procps (pgrep): what tests/bench/run.sh and tests/bench/check.sh use
 #   all    every one of the above
@@ -20,9 +22,15 @@
 #        ${XDG_CACHE_HOME:-$HOME/.cache}/pasted/ferretdb-v1.24.2
 #      (FERRETDB_BIN=/path/to/ferretdb overrides it, if that binary says v1.24.2)
 #   3. npm packages of the profile's folders (see above), when they have a package.json
+#   4. (test, all) the clients that are not Debian packages, pinned in .tools/clients.sh, into
+#      the same cache:
+#        haste-client 1.0.3   a venv made by `python3 -m venv`, pip install of pinned versions:
+#                             .../pasted/haste-client-1.0.3/bin/haste
+#        rustypaste-cli       `cargo install --locked` of a pinned version (needs cargo; about
+#                             2 minutes on 2 cores): .../pasted/rustypaste-cli-VERSION/bin/rpaste
 #
 # The no-op path runs on every `make run` / `make test`: it only asks dpkg-query, stats
-# a few files and runs `ferretdb --version`; no apt-get and no go.
+# a few files and runs `ferretdb --version`; no apt-get, no go, no pip and no cargo.
 set -euo pipefail
 
 # CI may run without HOME; the cache lives under it
@@ -48,16 +56,19 @@ APT_RUN=(
 )
 # clang -fsanitize=fuzzer links libclang_rt.fuzzer*.a (and .asan*, .ubsan*), which Debian 12
 # ships in libclang-rt-14-dev; clang itself only recommends it.
-APT_TEST=(libcriterion-dev curl chromium clang libclang-rt-14-dev)
+# tests/clients/run.sh drives pastebinit and nc (netcat-openbsd: -N, and its "wait for the
+# server after EOF on stdin" default); python3 for its JSON checks and haste-client's venv.
+APT_TEST=(libcriterion-dev curl chromium clang libclang-rt-14-dev pastebinit netcat-openbsd)
 APT_BENCH=(wrk nginx-light valgrind iproute2 procps)
 NPM_RUN=(assets)
 NPM_TEST=(tests/browser tests/openapi)
 
+CLIENTS=0         # 1: step 4, haste-client and rustypaste-cli
 case $PROFILE in
     run)   APT_PACKAGES=("${APT_RUN[@]}");                                      NPM_DIRS=("${NPM_RUN[@]}") ;;
-    test)  APT_PACKAGES=("${APT_RUN[@]}" "${APT_TEST[@]}");                     NPM_DIRS=("${NPM_TEST[@]}" "${NPM_RUN[@]}") ;;
+    test)  APT_PACKAGES=("${APT_RUN[@]}" "${APT_TEST[@]}");                     NPM_DIRS=("${NPM_TEST[@]}" "${NPM_RUN[@]}"); CLIENTS=1 ;;
     bench) APT_PACKAGES=("${APT_RUN[@]}" "${APT_BENCH[@]}");                    NPM_DIRS=("${NPM_RUN[@]}") ;;
-    all)   APT_PACKAGES=("${APT_RUN[@]}" "${APT_TEST[@]}" "${APT_BENCH[@]}");   NPM_DIRS=("${NPM_TEST[@]}" "${NPM_RUN[@]}") ;;
+    all)   APT_PACKAGES=("${APT_RUN[@]}" "${APT_TEST[@]}" "${APT_BENCH[@]}");   NPM_DIRS=("${NPM_TEST[@]}" "${NPM_RUN[@]}"); CLIENTS=1 ;;
     *)     usage ;;
 esac
 # one of each, in order
@@ -105,6 +116,10 @@ for d in "${NPM_DIRS[@]}"; do
 done
 if [ "$need_npm" = 1 ] && ! command -v npm >/dev/null; then
     mapfile -t -O "${#missing[@]}" missing < <(apt_missing nodejs npm)
+fi
+# haste-client's venv needs a python3 (the machine's own, else Debian's with its venv module)
+if [ "$CLIENTS" = 1 ] && ! command -v python3 >/dev/null; then
+    mapfile -t -O "${#missing[@]}" missing < <(apt_missing python3 python3-venv)
 fi
 
 # Go: only needed when FerretDB must be built; checked below.
@@ -267,10 +282,89 @@ for d in "${NPM_DIRS[@]}"; do
     esac
 done
 
+# ---------------------------------------------------------------- clients
+# shellcheck source=SCRIPTDIR/clients.sh
+. "$ROOT/.tools/clients.sh"   # HASTE_* and RPASTE_*: versions and cache paths
+
+# haste-client: a venv in its final place (the scripts' #! lines name its python, so it cannot
+# be made elsewhere and moved); .pasted-installed, written last, marks it complete, so an
+# interrupted install is redone. The python3 symlink dangles when that python went away.
+haste_ok() { [ -f "$HASTE_DIR/.pasted-installed" ] && [ -x "$HASTE_BIN" ] && [ -x "$HASTE_DIR/bin/python3" ]; }
+install_haste() {
+    local python log
+    python=$(command -v python3) || die "no python3 for haste-client's venv"
+    log=$(mktemp)
+    say "haste-client $HASTE_VERSION: python3 -m venv + pip install into $HASTE_DIR"
+    rm -rf "$HASTE_DIR"
+    if ! "$python" -m venv "$HASTE_DIR" >"$log" 2>&1; then
+        # Debian's python3 has no venv module without python3-venv
+        rm -rf "$HASTE_DIR"
+        [ "$python" = /usr/bin/python3 ] || { tail -n 20 "$log" >&2; rm -f "$log"; die "$python -m venv failed (log above)"; }
+        apt_install python3-venv
+        "$python" -m venv "$HASTE_DIR" >"$log" 2>&1 || { tail -n 20 "$log" >&2; rm -f "$log"; die "$python -m venv failed (log above)"; }
+    fi
+    # haste-client and docopt are source distributions: built by the venv's own setuptools
+    # (Python 3.11's venv has one), not by whatever setuptools is newest on PyPI today.
+    if ! PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
+            "$HASTE_DIR/bin/python3" -m pip install --no-build-isolation "${HASTE_PIP[@]}" >>"$log" 2>&1 \
+            || [ ! -x "$HASTE_BIN" ]; then
+        tail -n 30 "$log" >&2; rm -f "$log"
+        die "pip install ${HASTE_PIP[*]} failed (log above)"
+    fi
+    printf '%s\n' "${HASTE_PIP[@]}" >"$HASTE_DIR/.pasted-installed"
+    rm -f "$log"
+    did_something=1
+}
+
+rpaste_ok() { [ -x "$RPASTE_BIN" ]; }
+find_cargo() {   # a cargo binary: $CARGO, else PATH, else rustup's place
+    if [ -n "${CARGO:-}" ]; then echo "$CARGO"; return; fi
+    if command -v cargo >/dev/null; then command -v cargo; return; fi
+    if [ -x "$HOME/.cargo/bin/cargo" ]; then echo "$HOME/.cargo/bin/cargo"; return; fi
+    return 1
+}
+install_rpaste() {
+    local cargo work
+    cargo=$(find_cargo) || die "rustypaste-cli $RPASTE_VERSION (rpaste, for tests/clients/run.sh) is built with cargo, and there is none (not on PATH, not in ~/.cargo/bin): install Rust (rustup) or set CARGO=/path/to/cargo"
+    work=$(mktemp -d "$CACHE_DIR/rpaste.XXXXXX")
+    # shellcheck disable=SC2064
+    trap "rm -rf '$work'" EXIT
+    say "building rustypaste-cli $RPASTE_VERSION with $("$cargo" --version | awk '{print $1, $2}') (takes about 2 minutes; log: $work/build.log)"
+    # run in $work: no rust-toolchain.toml of a surrounding folder picks the toolchain
+    if ! (cd "$work" && "$cargo" install --locked --root "$work/root" rustypaste-cli --version "$RPASTE_VERSION") \
+            >"$work/build.log" 2>&1 || [ ! -x "$work/root/bin/rpaste" ]; then
+        tail -n 30 "$work/build.log" >&2
+        die "cargo install rustypaste-cli $RPASTE_VERSION failed (log above)"
+    fi
+    rm -rf "$RPASTE_DIR"
+    mv "$work/root" "$RPASTE_DIR"     # same filesystem: the finished install appears at once
+    rm -rf "$work"
+    trap - EXIT
+    did_something=1
+}
+
+clients_from=""
+if [ "$CLIENTS" = 1 ]; then
+    if ! haste_ok || ! rpaste_ok; then
+        mkdir -p "$CACHE_DIR"
+        # two runs at once would build twice: serialise, then re-check
+        exec 9>"$CACHE_DIR/.clients.lock"
+        if ! flock -n 9; then
+            say "waiting for another install of the clients to finish"
+            flock 9
+        fi
+        haste_ok || install_haste
+        rpaste_ok || install_rpaste
+        exec 9>&-
+    fi
+    clients_from="haste-client $HASTE_VERSION, rustypaste-cli $RPASTE_VERSION in $CACHE_DIR"
+fi
+
 # ---------------------------------------------------------------- done
 if [ "$did_something" = 0 ]; then
-    say "ok ($PROFILE; FerretDB: $ferretdb_from)"
+    say "ok ($PROFILE; FerretDB: $ferretdb_from${clients_from:+; clients: $clients_from})"
 else
     say "FerretDB: $ferretdb_from"
+    [ -z "$clients_from" ] || say "clients: $clients_from"
     say "done ($PROFILE)"
 fi

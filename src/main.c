@@ -162,8 +162,11 @@ int main(int argc, char **argv)
         log_error("%s", workers ? f.message : "out of memory");
         return 1;
     }
-    log_info("pasted listening on %s:%d with %d workers, redis %s, mongodb %s/%s", srv.cfg.listen,
-             srv.cfg.port, n, srv.cfg.redis_url, srv.cfg.mongo_database, srv.cfg.mongo_collection);
+    char nc[32] = "off";
+    if (srv.cfg.nc_port)
+        snprintf(nc, sizeof nc, "port %d", srv.cfg.nc_port);
+    log_info("pasted listening on %s:%d with %d workers, nc %s, redis %s, mongodb %s/%s", srv.cfg.listen,
+             srv.cfg.port, n, nc, srv.cfg.redis_url, srv.cfg.mongo_database, srv.cfg.mongo_collection);
 
     wait_for_signal();
     start_shutdown_watchdog();

@@ -17,10 +17,13 @@
 #        layers       tests/layers.sh               (which source layer may include which)
 #        fuzz         tests/fuzz/run.sh             (short libFuzzer runs; gets B and
 #                                                    FUZZ_SECONDS, default 3)
+#        clients      tests/clients/run.sh          (real pastebin clients: haste, rpaste,
+#                                                    pastebinit, nc; needs the server)
 #   4. one closing line over everything: "N passed, N failed"; exit 1 if anything failed,
 #      crashed, was missing, or left a sanitizer report (suites' or the server's)
 #
-# The suites get: PASTED_URL REDIS_URL MONGO_URI PASTED_LOG PASTED_BIN PASTED_CONF.
+# The suites get: PASTED_URL REDIS_URL MONGO_URI PASTED_LOG PASTED_BIN PASTED_CONF, and
+# NC_PORT: the port of the server's netcat listener (given to pasted as PASTED_NC_PORT too).
 # TEST_FILTER (while working on one test): only the integration tests matching this Criterion
 # pattern run, e.g. TEST_FILTER='scale/*' tests/run.sh; the other suites are skipped.
 set -uo pipefail
@@ -79,7 +82,8 @@ mkdir -p "$OUT"
 .tools/stack.sh stop "$STACK" >/dev/null 2>&1   # leftovers of a killed run
 rm -rf "$STACK"
 # the checks below: NAME:SCRIPT (relative to the root)
-CHECKS=(openapi:tests/openapi/validate.sh layers:tests/layers.sh fuzz:tests/fuzz/run.sh)
+CHECKS=(openapi:tests/openapi/validate.sh layers:tests/layers.sh fuzz:tests/fuzz/run.sh
+        clients:tests/clients/run.sh)
 for n in pasted unit unit-upper integration browser "${CHECKS[@]%%:*}"; do rm -f "$OUT/$n.log"; done
 if ! .tools/stack.sh start "$STACK"; then
     say "could not start Redis + FerretDB"
@@ -110,7 +114,12 @@ start_server() {
         port=$(free_port) || { note "server: no free port"; return 1; }
         export PORT=$port
         export PASTED_URL="http://127.0.0.1:$port"
-        printf -- '--- test: starting %s %s with PORT=%s\n' "$PASTED_BIN" "${args[*]}" "$port" >>"$PASTED_LOG"
+        # the netcat listener's port, another free one: NC_PORT for the suites, and
+        # PASTED_NC_PORT, the server's nc_port setting from the environment
+        NC_PORT=$(free_port) || { note "server: no free port"; return 1; }
+        while [ "$NC_PORT" = "$port" ]; do NC_PORT=$(free_port) || { note "server: no free port"; return 1; }; done
+        export NC_PORT PASTED_NC_PORT=$NC_PORT
+        printf -- '--- test: starting %s %s with PORT=%s NC_PORT=%s\n' "$PASTED_BIN" "${args[*]}" "$port" "$NC_PORT" >>"$PASTED_LOG"
         "$PASTED_BIN" "${args[@]}" >>"$PASTED_LOG" 2>&1 </dev/null &
         SERVER_PID=$!
         local deadline=$((SECONDS + HEALTH_TIMEOUT))
@@ -145,6 +154,7 @@ start_server() {
 
 if [ ! -x "$PASTED_BIN" ]; then
     export PASTED_URL="http://127.0.0.1:1"      # nothing there: the HTTP tests fail fast
+    export NC_PORT=1
     note "server: $B/pasted does not exist"
 elif start_server; then
     SERVER_UP=1

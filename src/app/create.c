@@ -5,7 +5,12 @@
  *    string, the JSON API: the web layer hands a lookup function), are all
  *    validated before anything is written: empty -> invalid, too big ->
  *    too large, a bad title, lang, expiry or flag -> invalid, naming the
- *    field. Expiries are the operator's choices (core/options.c).
+ *    field. Expiries are the operator's choices (core/options.c), or any
+ *    length up to max_expire when another client's habit gave one (the
+ *    hints: rustypaste's expire header, 0x0's expires). A short link is a
+ *    paste whose body is its target URL, normalised (core/link.c): it is
+ *    numbered, stored, cached, counted, expired and deleted like any paste,
+ *    and like an unlisted one never listed nor announced.
  * 2. app_create: a delete token is drawn (only its hash is kept); the store
  *    numbers the paste with Redis INCR (the public id is the keyed
  *    permutation of the number, except for a paste its link alone
@@ -29,6 +34,7 @@
 #include "moderation.h"
 #include "core/clock.h"
 #include "core/format.h"
+#include "core/link.h"
 #include "store/store.h"
 
 typedef struct create_job {
@@ -44,12 +50,24 @@ typedef struct create_job {
 /* lookup() a value, "" when absent; NULL only when out of memory */
 static char *get_option(option_lookup lookup, void *ctx, const char *name)
 {
-    char *v = lookup(ctx, name);
+    char *v = lookup ? lookup(ctx, name) : NULL;
     return v ? v : strdup("");
 }
 
+/* A lifetime given as a length (a hint) rather than a choice: any length
+ * up to max_expire. 0 ok, -1 with f set. */
+static int expire_within_max(const app *a, int64_t in_ms, paste *p, fault *f)
+{
+    if (a->lim.max_expire_s && in_ms > a->lim.max_expire_s * 1000)
+        return fault_set(f, FAULT_INVALID, "expire", "expire: longer than the longest allowed here (%s)",
+                         a->cfg->max_expire);
+    p->expires_ms = now_ms() + in_ms;
+    return 0;
+}
+
 /* expire, burn, unlisted; 0 ok, -1 with f set. */
-static int apply_flags(const app *a, option_lookup lookup, void *ctx, paste *p, fault *f)
+static int apply_flags(const app *a, option_lookup lookup, void *ctx, const create_hints *h, paste *p,
+                       fault *f)
 {
     char *expire = get_option(lookup, ctx, "expire"), *burn = get_option(lookup, ctx, "burn");
     char *unlisted = get_option(lookup, ctx, "unlisted");
@@ -60,11 +78,16 @@ static int apply_flags(const app *a, option_lookup lookup, void *ctx, paste *p, 
         goto done;
     }
     const char *ex = expire[0] ? expire : a->cfg->default_expire;
-    if (options_parse_expire(&a->expiry, ex, strlen(ex), &secs, f) != 0
-        || options_parse_bool("burn", burn, strlen(burn), &p->burn, f) != 0
+    if ((expire[0] || h->expire_in_ms <= 0) && options_parse_expire(&a->expiry, ex, strlen(ex), &secs, f) != 0)
+        goto done;
+    if (options_parse_bool("burn", burn, strlen(burn), &p->burn, f) != 0
         || options_parse_bool("unlisted", unlisted, strlen(unlisted), &p->unlisted, f) != 0)
         goto done;
     p->expires_ms = secs ? now_ms() + secs * 1000 : 0;
+    if (!expire[0] && h->expire_in_ms > 0 && expire_within_max(a, h->expire_in_ms, p, f) != 0)
+        goto done;
+    p->burn |= h->burn;
+    p->unlisted |= h->secret;
     rc = 0;
 done:
     free(expire);
@@ -73,32 +96,59 @@ done:
     return rc;
 }
 
-paste *create_build(const app *a, const char *content, size_t content_len, option_lookup lookup,
-                    void *ctx, const char *default_title, fault *f)
+/* The body of a link: its target, normalised; 0 ok, -1 with f set. */
+static int link_body(const create_hints *h, const char *content, size_t len, paste *p, fault *f)
 {
-    if (content_len == 0) {
-        fault_set(f, FAULT_INVALID, "content", "empty paste");
-        return NULL;
-    }
-    if (content_len > a->cfg->max_paste_size) {
+    char target[LINK_MAX + 1];
+    if (link_normalise(content, len, target, f) != 0)
+        return -1;
+    if (h->self_base && link_is_to(target, h->self_base))
+        return fault_set(f, FAULT_INVALID, "url", "url: a link to this pastebin itself is refused");
+    p->size = strlen(target);
+    p->body = (uint8_t *)strdup(target);
+    p->link = 1;
+    return p->body ? 0 : fault_no_memory(f);
+}
+
+/* The content as the paste's body, checked for size; 0 ok, -1 with f set. */
+static int paste_body(const app *a, const char *content, size_t len, paste *p, fault *f)
+{
+    if (len == 0)
+        return fault_set(f, FAULT_INVALID, "content", "empty paste");
+    if (len > a->cfg->max_paste_size) {
         char limit[32];
         format_size(a->cfg->max_paste_size, limit);
-        fault_set(f, FAULT_TOO_LARGE, "content", "paste is larger than the %s limit", limit);
-        return NULL;
+        return fault_set(f, FAULT_TOO_LARGE, "content", "paste is larger than the %s limit", limit);
     }
+    p->body = malloc(len);
+    if (!p->body)
+        return fault_no_memory(f);
+    memcpy(p->body, content, len);
+    p->size = len;
+    return 0;
+}
+
+paste *create_build(const app *a, const char *content, size_t content_len, option_lookup lookup,
+                    void *ctx, const create_hints *hints, fault *f)
+{
+    static const create_hints none;
+    const create_hints *h = hints ? hints : &none;
     paste *p = paste_new();
     if (!p) {
         fault_no_memory(f);
         return NULL;
     }
+    if ((h->link ? link_body(h, content, content_len, p, f) : paste_body(a, content, content_len, p, f)) != 0) {
+        paste_free(p);
+        return NULL;
+    }
     p->title = get_option(lookup, ctx, "title");
     p->lang = get_option(lookup, ctx, "lang");
-    p->body = malloc(content_len ? content_len : 1);
-    if (p->title && !p->title[0] && default_title) {
+    if (p->title && !p->title[0] && h->default_title) {
         free(p->title);
-        p->title = strdup(default_title);
+        p->title = strdup(h->default_title);
     }
-    if (!p->title || !p->lang || !p->body) {
+    if (!p->title || !p->lang) {
         paste_free(p);
         fault_no_memory(f);
         return NULL;
@@ -107,12 +157,10 @@ paste *create_build(const app *a, const char *content, size_t content_len, optio
         *c = (char)tolower((unsigned char)*c);
     if (paste_check_title(p->title, strlen(p->title), f) != 0
         || paste_check_lang(p->lang, strlen(p->lang), f) != 0
-        || apply_flags(a, lookup, ctx, p, f) != 0) {
+        || apply_flags(a, lookup, ctx, h, p, f) != 0) {
         paste_free(p);
         return NULL;
     }
-    memcpy(p->body, content, content_len);
-    p->size = content_len;
     paste_hash_body(p);
     return p;
 }
@@ -139,7 +187,7 @@ static void on_stored(void *arg, const fault *f)
 {
     create_job *c = arg;
     if (!f) {
-        if (!c->p->unlisted && !c->p->burn)
+        if (!c->p->unlisted && !c->p->burn && !c->p->link)
             announce(c);
         atomic_fetch_add_explicit(&c->l->app->stats.created, 1, memory_order_relaxed);
     } else if (f->kind == FAULT_UNAVAILABLE) {

@@ -54,6 +54,8 @@ static const config_key config_keys[] = {
     INT_KEY("header_timeout", header_timeout, 1, 3600),
     INT_KEY("body_timeout", body_timeout, 1, 3600),
     INT_KEY("keepalive_timeout", keepalive_timeout, 1, 3600),
+    INT_KEY("nc_port", nc_port, 0, 65535),
+    INT_KEY("nc_idle", nc_idle, 1, 60),
     SIZE_KEY("max_header_size", max_header_size, 1024, 1 << 20),
     INT_KEY("view_flush_ms", view_flush_ms, 50, 3600000),
     INT_KEY("view_batch_ms", view_batch_ms, 0, 10000),
@@ -115,6 +117,8 @@ void config_defaults(config *cfg)
     cfg->header_timeout = 10;
     cfg->body_timeout = 60;
     cfg->keepalive_timeout = 20;
+    cfg->nc_port = 9999;        /* termbin's */
+    cfg->nc_idle = 2;
     cfg->max_header_size = 8 << 10;
     cfg->view_flush_ms = 60000;
     cfg->view_batch_ms = 1000;
@@ -326,6 +330,9 @@ static int is_name(const char *s)
 
 int config_validate(const config *cfg, fault *f)
 {
+    if (cfg->nc_port && cfg->nc_port == cfg->port)
+        return fault_set(f, FAULT_INVALID, "nc_port", "nc_port and port are the same (%d): set nc_port 0 to turn nc off",
+                         cfg->port);
     if (!is_name(cfg->mongo_database) || !is_name(cfg->mongo_collection))
         return fault_set(f, FAULT_INVALID, "mongo_database",
                          "mongo_database and mongo_collection must be letters, digits, '_' or '-'");

@@ -28,6 +28,8 @@ typedef struct config {
     int    header_timeout;      /* seconds */
     int    body_timeout;        /* seconds */
     int    keepalive_timeout;   /* seconds */
+    int    nc_port;             /* termbin's `cmd | nc host PORT`; 0 = off */
+    int    nc_idle;             /* seconds of silence that end an nc paste */
     size_t max_header_size;     /* bytes */
     int    view_flush_ms;       /* how often buffered view counts reach MongoDB */
     int    view_batch_ms;       /* how often a worker sends its raw views to Redis; 0 = at once */

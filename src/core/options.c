@@ -37,6 +37,51 @@ int64_t options_duration_seconds(const char *s, size_t len)
     return -1;
 }
 
+int64_t options_free_duration_seconds(const char *s, size_t len)
+{
+    static const struct { const char *u; int64_t secs; } units[] = {
+        { "s", 1 }, { "sec", 1 }, { "secs", 1 }, { "second", 1 }, { "seconds", 1 },
+        { "m", 60 }, { "min", 60 }, { "mins", 60 }, { "minute", 60 }, { "minutes", 60 },
+        { "h", 3600 }, { "hr", 3600 }, { "hrs", 3600 }, { "hour", 3600 }, { "hours", 3600 },
+        { "d", 86400 }, { "day", 86400 }, { "days", 86400 },
+        { "w", 604800 }, { "week", 604800 }, { "weeks", 604800 },
+        { "M", 2592000 }, { "mo", 2592000 }, { "month", 2592000 }, { "months", 2592000 },
+        { "y", 31536000 }, { "year", 31536000 }, { "years", 31536000 },
+    };
+    const int64_t cap = INT64_C(100) * 31536000;    /* a century: past any max_expire */
+    int64_t total = 0;
+    size_t i = 0, parts = 0;
+    for (;;) {
+        while (i < len && s[i] == ' ')
+            i++;
+        if (i == len)
+            break;
+        int64_t n = 0;
+        size_t digits = 0;
+        while (i < len && isdigit((unsigned char)s[i])) {
+            if (++digits > 9)
+                return -1;
+            n = n * 10 + (s[i++] - '0');
+        }
+        while (i < len && s[i] == ' ')
+            i++;
+        size_t u = i;
+        while (i < len && isalpha((unsigned char)s[i]))
+            i++;
+        int64_t unit = 0;
+        for (size_t k = 0; k < sizeof units / sizeof units[0] && digits; k++)
+            if (strlen(units[k].u) == i - u && memcmp(s + u, units[k].u, i - u) == 0)
+                unit = units[k].secs;
+        if (!unit)
+            return -1;
+        total += n * unit;
+        if (total > cap)
+            return -1;
+        parts++;
+    }
+    return parts && total > 0 ? total : -1;
+}
+
 int options_parse_expire_choices(const char *text, expire_choices *out, fault *f)
 {
     memset(out, 0, sizeof *out);

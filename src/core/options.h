@@ -27,6 +27,13 @@ typedef struct expire_choices {
  * duration. */
 int64_t options_duration_seconds(const char *s, size_t len);
 
+/* A duration as rustypaste's clients write one (humantime): numbers with
+ * units, one or more, spaces allowed between: "30s" "10min" "1h30m"
+ * "2 days" "1week" "3months" "1y". Units: s sec(s) second(s), m min(s)
+ * minute(s), h hr(s) hour(s), d day(s), w week(s), M mo month(s) (30 days),
+ * y year(s) (365 days). -> seconds > 0, or -1 if not such a duration. */
+int64_t options_free_duration_seconds(const char *s, size_t len);
+
 /* Parse "10m 1h 1d 1w 1mo never" (spaces or commas): each a number with a
  * unit (s, m, h, d, w, mo) or "never". 0 ok; -1 with f set. */
 int options_parse_expire_choices(const char *text, expire_choices *out, fault *f);

@@ -8,7 +8,8 @@
  * layers above see the same struct.
  *
  * Cache record layout (little endian):
- *   "PST1" | u64 num | i64 created | i64 expires | i64 views | u8 flags |
+ *   "PST1" | u64 num | i64 created | i64 expires | i64 views |
+ *   u8 flags (1 burn, 2 unlisted, 4 link) |
  *   u8 id_len | id | u16 title_len | title | u8 lang_len | lang |
  *   hash[64] | u32 size | body */
 #include "paste.h"
@@ -107,7 +108,7 @@ uint8_t *paste_encode(const paste *p, size_t *len)
     put_u64(&w, (uint64_t)p->created_ms);
     put_u64(&w, (uint64_t)p->expires_ms);
     put_u64(&w, (uint64_t)p->views);
-    *w.p++ = (uint8_t)((p->burn ? 1 : 0) | (p->unlisted ? 2 : 0));
+    *w.p++ = (uint8_t)((p->burn ? 1 : 0) | (p->unlisted ? 2 : 0) | (p->link ? 4 : 0));
     *w.p++ = (uint8_t)id_len;
     put_bytes(&w, p->id, id_len);
     *w.p++ = (uint8_t)(title_len & 0xff);
@@ -172,6 +173,7 @@ paste *paste_decode(const uint8_t *buf, size_t len)
     unsigned flags = (unsigned)get_uint(&r, 1);
     p->burn = flags & 1;
     p->unlisted = (flags >> 1) & 1;
+    p->link = (flags >> 2) & 1;
     size_t id_len = (size_t)get_uint(&r, 1);
     const uint8_t *id = id_len < sizeof p->id ? take(&r, id_len) : NULL;
     if (id)

@@ -25,6 +25,7 @@ typedef struct paste {
     int64_t  expires_ms;        /* Unix ms; 0 = never */
     int      burn;              /* burn after reading */
     int      unlisted;
+    int      link;              /* a short link: body is the target URL (core/link.h) */
     int64_t  views;             /* total views known when this record was read */
     char     hash[PASTE_HASH_HEX + 1];  /* SHA-256 of the body: never shown */
     char     etag[PASTE_ETAG_HEX + 1];  /* what is shown of it: keyed (paste_set_etag) */

@@ -1,4 +1,5 @@
-/* listen.c - bind a loop's listener and hand accepted sockets to conn.c. */
+/* listen.c - bind a loop's listener and hand accepted sockets to conn.c
+ * (or, through tcp_listen, to another protocol's code: web/netcat.c). */
 #include "listen.h"
 
 #include <event2/event.h>
@@ -31,6 +32,12 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 struct evconnlistener *http_listen(struct event_base *base, const char *host, int port,
                                    struct conns *cs, fault *f)
 {
+    return tcp_listen(base, host, port, on_accept, cs, f);
+}
+
+struct evconnlistener *tcp_listen(struct event_base *base, const char *host, int port,
+                                  evconnlistener_cb cb, void *arg, fault *f)
+{
     char addr[128];
     struct sockaddr_storage ss;
     int sslen = sizeof ss;
@@ -42,7 +49,7 @@ struct evconnlistener *http_listen(struct event_base *base, const char *host, in
         fault_set(f, FAULT_INVALID, "listen", "cannot parse listen address %s", addr);
         return NULL;
     }
-    struct evconnlistener *l = evconnlistener_new_bind(base, on_accept, cs,
+    struct evconnlistener *l = evconnlistener_new_bind(base, cb, arg,
         LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
         4096, (struct sockaddr *)&ss, sslen);
     if (!l) {

@@ -158,6 +158,7 @@ static const char *reason_phrase(int status)
     case 201: return "Created";
     case 204: return "No Content";
     case 206: return "Partial Content";
+    case 302: return "Found";
     case 303: return "See Other";
     case 304: return "Not Modified";
     case 400: return "Bad Request";

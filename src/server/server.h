@@ -27,6 +27,7 @@ typedef struct worker {
     struct event_base *base;
     struct conns *conns;
     struct evconnlistener *listener;
+    struct netcat         *netcat;   /* nc_port's listener and sessions, or NULL */
     app_loop *app;
     web_loop web;
     struct looplag *looplag;

@@ -2,7 +2,8 @@
  *
  * pasted runs N worker threads. Each owns an event_base, its own
  * SO_REUSEPORT listener on the shared port (the kernel spreads connections
- * across workers), its connections (http/conn.c), its part of the store
+ * across workers), its connections (http/conn.c), termbin's nc listener
+ * (web/netcat.c), its part of the store
  * (an async Redis connection and subscriber: store/store.c) and of the
  * application (a hot cache: app/app.c), and the web layer's live-feed
  * streams. Nothing is shared between workers except the read-only server
@@ -38,7 +39,11 @@ static int worker_init(worker *w, fault *f)
     if (!w->conns)
         return fault_no_memory(f);
     w->listener = http_listen(w->base, srv.cfg.listen, srv.cfg.port, w->conns, f);
-    return w->listener ? 0 : -1;
+    if (!w->listener)
+        return -1;
+    if (srv.cfg.nc_port)
+        w->netcat = netcat_listen(&w->web, w->base, f);
+    return !srv.cfg.nc_port || w->netcat ? 0 : -1;
 }
 
 int workers_start(worker *workers, int n, fault *f)
@@ -75,6 +80,7 @@ void workers_free(worker *workers, int n)
         worker *w = &workers[i];
         if (w->listener)
             evconnlistener_free(w->listener);
+        netcat_free(w->netcat);
         conns_free(w->conns);           /* closes the live-feed streams: before web */
         web_loop_free(&w->web);
         app_loop_free(w->app);

@@ -3,6 +3,7 @@
  * Document shape (collection from the config, "pastes" by default):
  *   { _id: <public id>, num: <counter, int64>, body: BinData(exact bytes),
  *     title, lang, size, created: Date, expires: Date|null, burn, unlisted,
+ *     link: true (a short link, its body the target; absent otherwise),
  *     hash: <sha256 hex>, views: int64, last_view: Date, days: { "YYYY-MM-DD": n } }
  * Every lookup is by _id, the public id: FerretDB v1 (SQLite) pushes only
  * _id filters down to SQLite, and with the expression index that
@@ -350,6 +351,8 @@ static void paste_document(const paste *p, bson_t *doc)
         BSON_APPEND_NULL(doc, "expires");
     BSON_APPEND_BOOL(doc, "burn", p->burn);
     BSON_APPEND_BOOL(doc, "unlisted", p->unlisted);
+    if (p->link)
+        BSON_APPEND_BOOL(doc, "link", 1);
     BSON_APPEND_UTF8(doc, "hash", p->hash);
     BSON_APPEND_UTF8(doc, "token_hash", p->token_hash);
     BSON_APPEND_INT64(doc, "views", 0);
@@ -554,6 +557,8 @@ static paste *paste_from_doc(const bson_t *doc)
         p->burn = bson_iter_bool(&it);
     if (bson_iter_init_find(&it, doc, "unlisted") && BSON_ITER_HOLDS_BOOL(&it))
         p->unlisted = bson_iter_bool(&it);
+    if (bson_iter_init_find(&it, doc, "link") && BSON_ITER_HOLDS_BOOL(&it))
+        p->link = bson_iter_bool(&it);
     char *hash = dup_utf8_field(doc, "hash");
     snprintf(p->hash, sizeof p->hash, "%s", hash ? hash : "");
     free(hash);

@@ -21,7 +21,7 @@
 
 void recent_add(store_loop *sl, const paste *p)
 {
-    if (p->unlisted || p->burn)
+    if (p->unlisted || p->burn || p->link)
         return;
     int64_t ttl = paste_seconds_left(p, now_ms());
     if (ttl > META_MAX_TTL)

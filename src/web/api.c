@@ -3,7 +3,9 @@
  * POST /api/pastes, Content-Type: application/json (else 415), body:
  *   {"content": str (required), "title": str, "lang": str, "expire": str,
  *    "burn": bool, "unlisted": bool, "encoding": "utf-8" | "base64"}
- * Any field but content may be null (= absent); unknown fields are refused.
+ * or, for a short link, {"url": str, ...} in place of content (and
+ * encoding). Any field but content and url may be null (= absent);
+ * unknown fields are refused.
  *
  * Flow: jansson parses the body (duplicate keys refused, "\u0000" allowed in
  * content only) -> every field is type-checked here -> base64 content is
@@ -12,7 +14,7 @@
  * from the JSON object through json_option() (booleans become "1"/"0") ->
  * app_create() numbers, stores, caches and announces the paste, and the
  * answer is 201 with JSON {id, url, raw_url, delete_token, expires, burn,
- * unlisted}. Every error is JSON {"error", "field"} (render_error under
+ * unlisted} (and for a link kind "link" and its normalised target). Every error is JSON {"error", "field"} (render_error under
  * /api/): 400 bad JSON, type or value; 413 too large; 415 not JSON.
  *
  * GET /api/openapi.json serves assets/openapi.json from the binary. Reading
@@ -38,7 +40,7 @@ static const struct {
     const char *name;
     field_kind  kind;
 } api_fields[] = {
-    { "content", F_CONTENT }, { "title", F_TEXT }, { "lang", F_TEXT }, { "expire", F_TEXT },
+    { "content", F_CONTENT }, { "url", F_CONTENT }, { "title", F_TEXT }, { "lang", F_TEXT }, { "expire", F_TEXT },
     { "burn", F_BOOL },       { "unlisted", F_BOOL }, { "encoding", F_TEXT },
 };
 #define N_FIELDS (sizeof api_fields / sizeof api_fields[0])
@@ -109,8 +111,8 @@ static int check_fields(json_t *o, api_fault *e)
             char what[80] = "unknown field";
             if (shown)
                 snprintf(what, sizeof what, "unknown field %s", shown);
-            return fail(e, FAULT_INVALID, shown, "%s: use content, title, lang, expire, burn, unlisted, "
-                        "encoding", what);
+            return fail(e, FAULT_INVALID, shown, "%s: use content (or url), title, lang, expire, burn, "
+                        "unlisted, encoding", what);
         }
         switch (api_fields[i].kind) {
         case F_CONTENT:
@@ -131,8 +133,12 @@ static int check_fields(json_t *o, api_fault *e)
             break;
         }
     }
-    if (!json_object_get(o, "content"))
-        return fail(e, FAULT_INVALID, "content", "%s is required", "content");
+    int content = json_object_get(o, "content") != NULL, url = json_object_get(o, "url") != NULL;
+    if (content == url)
+        return fail(e, FAULT_INVALID, "content", "%s", content ? "send content or url, not both"
+                                                              : "content (or url, for a short link) is required");
+    if (url && json_object_get(o, "encoding"))
+        return fail(e, FAULT_INVALID, "encoding", "%s", "a url has no encoding");
     return 0;
 }
 
@@ -140,6 +146,8 @@ static int check_fields(json_t *o, api_fault *e)
 static int content_bytes(json_t *o, const char **data, size_t *len, uint8_t **owned, api_fault *e)
 {
     json_t *c = json_object_get(o, "content");
+    if (!c)
+        c = json_object_get(o, "url");
     json_t *enc = json_object_get(o, "encoding");
     const char *how = json_is_string(enc) ? json_string_value(enc) : "utf-8";
     *owned = NULL;
@@ -194,7 +202,11 @@ static void on_created(void *arg, const paste *p, const char *token, const fault
                           "unlisted", p->unlisted);
     if (o)
         json_object_set_new(o, "expires", expires[0] ? json_string(expires) : json_null());
-    set_header(r, "X-Delete-Token", token);
+    if (o && p->link) {
+        json_object_set_new(o, "kind", json_string("link"));
+        json_object_set_new(o, "target", json_stringn((const char *)p->body, p->size));
+    }
+    set_created_headers(r, p, token);
     set_header(r, "Location", url);
     reply_json(r, 201, o);
 }
@@ -223,7 +235,10 @@ void handle_api_create(request *r, const char *rest)
         const char *data = NULL;
         size_t n = 0;
         if (content_bytes(o, &data, &n, &decoded, &e) == 0) {
-            p = create_build(app_of(r), data, n, json_option, o, NULL, &e.f);
+            char self[300];
+            base_url(r, self, sizeof self);
+            create_hints h = { .link = json_object_get(o, "url") != NULL, .self_base = self };
+            p = create_build(app_of(r), data, n, json_option, o, &h, &e.f);
             if (!p && e.f.field) {   /* the field name lives in the JSON: keep a copy */
                 snprintf(e.field, sizeof e.field, "%s", e.f.field);
                 e.f.field = e.field;

@@ -28,3 +28,9 @@ void client_of(request *r, app_client *out)
     }
     out->unlimited = lim->allow.n && netset_has(&lim->allow, &out->addr);
 }
+
+void client_at(const app *a, const netaddr *peer, app_client *out)
+{
+    out->addr = *peer;
+    out->unlimited = a->lim.allow.n && netset_has(&a->lim.allow, peer);
+}

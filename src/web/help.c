@@ -11,6 +11,7 @@
 #include "web.h"
 
 #include <event2/buffer.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -59,6 +60,7 @@ static const char help_text[] =
 "READING\n"
 "    $URL/ID                 the page, highlighted\n"
 "    $URL/ID.EXT             the same; EXT is the language if none was given\n"
+"    $URL/ID?EXT             the same (sprunge's way): $URL/ID?py\n"
 "    $URL/raw/ID             the exact bytes (also $URL/raw/ID.EXT)\n"
 "    $URL/raw/ID?download=1  the same, as a file to save\n"
 "        curl $URL/raw/ID\n"
@@ -72,6 +74,28 @@ static const char help_text[] =
 "        curl --data-binary @notes.txt '$URL/?verbose=1'\n"
 "        curl -X DELETE -H 'X-Delete-Token: TOKEN' $URL/ID\n"
 "    204: deleted. 403: wrong or missing token, nothing deleted.\n"
+"\n"
+"SHORT LINKS\n"
+"    A link to shorten instead of a paste (http and https only):\n"
+"        curl -F 'url=https://example.org/a/long/address' $URL/\n"
+"        curl -F 'shorten=https://example.org/' $URL/      (0x0.st's name)\n"
+"        curl --json '{\"url\": \"https://example.org/\"}' $URL/api/pastes\n"
+"    $URL/ID answers 302 to it, counted as a click; $URL/ID+ shows where it\n"
+"    leads without going there. Expiry, burn=1 (works once) and delete\n"
+"    tokens work as for pastes.\n"
+"\n"
+"OTHER CLIENTS\n"
+"    Programs made for other pastebins work here unchanged:\n"
+"    nc (termbin)      $NC\n"
+"    haste-client      server_url = $URL in ~/.hastec; POST $URL/documents\n"
+"    rpaste            address = \"$URL\" in its config.toml; -o burns after\n"
+"                      reading, -u shortens a link, -e 10min sets the expiry\n"
+"    pastebinit        curl -s $URL/pastebinit.conf -o ~/.pastebin.d/pasted.conf\n"
+"                      then: pastebinit -b $HOST FILE\n"
+"    dpaste's API      curl -F 'content=<-' -F lexer=python -F format=url $URL/api/\n"
+"    0x0.st's fields   -F expires=HOURS (or Unix time in ms), -F secret= (a\n"
+"                      long unguessable id); answers carry X-Token and\n"
+"                      X-Expires; delete: curl -F token=TOKEN -F delete= $URL/ID\n"
 "\n"
 "API\n"
 "    POST $URL/api/pastes with Content-Type: application/json:\n"
@@ -108,11 +132,19 @@ static const char help_text[] =
 /* Append help_text with its $NAMEs filled in. */
 static void expand(request *r, struct evbuffer *b, const char *base)
 {
-    char max[32];
+    char max[32], nc[340];
     format_size(cfg_of(r)->max_paste_size, max);
+    const char *host = strstr(base, "://") ? strstr(base, "://") + 3 : base;
+    char host_only[300];
+    snprintf(host_only, sizeof host_only, "%.*s", (int)(host[0] == '[' ? strcspn(host, "]") + 1
+                                                                          : strcspn(host, ":")), host);
+    if (cfg_of(r)->nc_port)
+        snprintf(nc, sizeof nc, "cmd | nc %s %d", host_only, cfg_of(r)->nc_port);
+    else
+        snprintf(nc, sizeof nc, "(turned off on this server)");
     const struct { const char *name; const char *value; } vars[] = {
         { "$URL", base }, { "$MAX", max }, { "$EXPIRE", app_of(r)->expiry.list },
-        { "$DEFAULT", cfg_of(r)->default_expire },
+        { "$DEFAULT", cfg_of(r)->default_expire }, { "$NC", nc }, { "$HOST", host },
     };
     const char *s = help_text;
     for (;;) {

@@ -416,6 +416,13 @@ struct evbuffer *html_home_page(const home_options *o)
     else
         put(b, "this-site");
     put(b, "</span></code></p>");
+    /* no JavaScript needed: a plain form post, answered with the link's preview */
+    put(b, "<form class=\"shorten-form\" id=\"shorten\" method=\"post\" action=\"/\" "
+           "enctype=\"multipart/form-data\"><h2>Shorten a link</h2>"
+           "<label class=\"field-label\" for=\"shorten-url\">Link to shorten</label>"
+           "<div class=\"shorten-row\"><input type=\"url\" id=\"shorten-url\" name=\"url\" required "
+           "maxlength=\"2048\" placeholder=\"https://example.org/a/long/address\" autocomplete=\"off\">"
+           "<button type=\"submit\">Shorten</button></div></form>");
     page_end(b);
     return b;
 }
@@ -493,6 +500,26 @@ static const char *lang_label(const char *lang)
     return lang;
 }
 
+/* The meta items of a paste's life: created, then burn (labelled), its expiry or never. */
+static void put_lifetime(struct evbuffer *b, const paste *p, int64_t now, const char *burn_label)
+{
+    put(b, "<li>Created ");
+    put_age(b, p->created_ms, now);
+    put(b, "</li>");
+    if (p->burn) {
+        evbuffer_add_printf(b, "<li class=\"badge burn\">%s</li>", burn_label);
+    } else if (p->expires_ms) {
+        char d[32], in[48];
+        format_duration(p->expires_ms - now, d);
+        snprintf(in, sizeof in, strcmp(d, "just now") == 0 ? "in under a minute" : "in %s", d);
+        put(b, "<li class=\"expires\">Expires ");
+        put_time(b, p->expires_ms, in);
+        put(b, "</li>");
+    } else {
+        put(b, "<li>Never expires</li>");
+    }
+}
+
 static void put_title(struct evbuffer *b, const paste *p)
 {
     if (p->title && p->title[0])
@@ -550,21 +577,7 @@ static struct evbuffer *render_paste_page(const paste *p, int64_t views, const c
         size_t lines = count_lines(p->body, p->size);
         evbuffer_add_printf(b, "<li>%zu line%s</li>", lines, lines == 1 ? "" : "s");
     }
-    put(b, "<li>Created ");
-    put_age(b, p->created_ms, now);
-    put(b, "</li>");
-    if (p->burn) {
-        put(b, "<li class=\"badge burn\">Burned after reading</li>");
-    } else if (p->expires_ms) {
-        char d[32], in[48];
-        format_duration(p->expires_ms - now, d);
-        snprintf(in, sizeof in, strcmp(d, "just now") == 0 ? "in under a minute" : "in %s", d);
-        put(b, "<li class=\"expires\">Expires ");
-        put_time(b, p->expires_ms, in);
-        put(b, "</li>");
-    } else {
-        put(b, "<li>Never expires</li>");
-    }
+    put_lifetime(b, p, now, "Burned after reading");
     if (views_at)
         *views_at = evbuffer_get_length(b);
     else
@@ -663,6 +676,38 @@ struct evbuffer *html_created_burn_page(const paste *p, const char *base)
         put_time(b, p->expires_ms, in);
     }
     put(b, "</p><p><a href=\"/\">Make another paste</a></p></article>");
+    page_end(b);
+    return b;
+}
+
+struct evbuffer *html_link_page(const paste *p, int64_t views, const char *base)
+{
+    struct evbuffer *b = evbuffer_new();
+    if (!b)
+        return NULL;
+    int64_t now = now_ms();
+    page_start(b, "Short link", 10, PAGE_PLAIN, NULL);
+    put(b, "<article class=\"paste link\"><header class=\"paste-head\"><h1>Short link ");
+    put_esc(b, p->id);
+    put(b, "</h1><ul class=\"meta\" aria-label=\"About this link\">");
+    put_lifetime(b, p, now, "Works once");
+    evbuffer_add_printf(b, "<li>%lld click%s</li></ul></header>", (long long)views, views == 1 ? "" : "s");
+    /* the target is shown, never followed: it is whatever a stranger typed.
+     * A one-shot link's is not shown: only the visit that uses it sees it. */
+    if (p->burn) {
+        put(b, "<p class=\"notice burn\"><strong>It works once.</strong> The first visit to the "
+               "short link goes on to where it leads and deletes the link; until then, nobody "
+               "is shown where that is. Send it on without opening it.</p>");
+    } else {
+        put(b, "<p>This link leads to:</p><p class=\"link-target mono\"><a rel=\"nofollow noopener noreferrer\" href=\"");
+        html_escape(b, (const char *)p->body, p->size);
+        put(b, "\">");
+        html_escape(b, (const char *)p->body, p->size);
+        put(b, "</a></p>");
+    }
+    put_share(b, base, p->id);
+    evbuffer_add_printf(b, "<p><a href=\"/report/%s\" rel=\"nofollow\">Report this link</a> · "
+                           "<a href=\"/#shorten\">Shorten another link</a></p></article>", p->id);
     page_end(b);
     return b;
 }

@@ -42,6 +42,8 @@ typedef struct html_parts {
 } html_parts;
 int  html_paste_page_parts(const paste *p, const char *base, html_parts *out);
 void html_views_item(struct evbuffer *b, int64_t views);
+/* A short link's preview (GET /<id>+): where it leads, shown, not followed. */
+struct evbuffer *html_link_page(const paste *p, int64_t views, const char *base);
 /* After creating a burn-after-reading paste: the link, without showing (burning) it. */
 struct evbuffer *html_created_burn_page(const paste *p, const char *base);
 struct evbuffer *html_recent_page(const paste_summary *items, size_t n, int64_t now_ms);

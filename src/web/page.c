@@ -6,8 +6,12 @@
  * into a reply. A page GET counts a view and shows the new total; HEAD and
  * the API show the total without counting. A burn-after-reading paste's
  * creator, sent here with ?created=1 after the form, gets the link, not
- * the text (showing it would burn it). /<id>.<ext> passes ext as the page's
- * language when the paste has none.
+ * the text (showing it would burn it). /<id>.<ext>, and sprunge's
+ * /<id>?<lang> (a query that is one bare word), pass that language to the
+ * page when the paste has none.
+ * A short link (app/create.c) answers its page GET with 302 to its target,
+ * counted as a click (a view); /<id>+ is its preview, where the target is
+ * shown and not followed, nothing counted and a one-shot link not used up.
  * A hot paste's page is rendered once and kept with the paste (the
  * "expires in" text may lag by PAGE_MAX_AGE_MS); each view adds only its
  * count between the two parts. */
@@ -23,6 +27,7 @@
 #include "app/read.h"
 #include "core/clock.h"
 #include "core/format.h"
+#include "core/link.h"
 #include "html.h"
 #include "paste_ref.h"
 
@@ -32,6 +37,7 @@ typedef struct page_req {
     request *r;
     char     lang_hint[PASTE_LANG_MAX + 1]; /* from /<id>.<ext>; "" for none */
     int      creator;                       /* ?created=1 */
+    int      preview;                       /* /<id>+ */
 } page_req;
 
 typedef struct page_cache {
@@ -105,15 +111,50 @@ static void serve_creator_landing(request *r, const paste *p)
     reply_html(r, 200, html_created_burn_page(p, base));
 }
 
+/* A short link followed: 302 to where it leads. */
+static void serve_redirect(request *r, const paste *p)
+{
+    char target[LINK_MAX + 1];
+    size_t n = p->size < LINK_MAX ? p->size : LINK_MAX;
+    memcpy(target, p->body, n);
+    target[n] = '\0';
+    set_header(r, "Location", target);
+    set_header(r, "Cache-Control", "no-store");     /* every click reaches us, and is counted */
+    set_header(r, "Referrer-Policy", "no-referrer");
+    reply_text(r, 302, target);
+}
+
+static void serve_link_preview(request *r, const paste *p, int64_t views)
+{
+    char base[300];
+    base_url(r, base, sizeof base);
+    set_header(r, "Cache-Control", "no-cache");
+    if (!wants_html(r) && p->burn) {
+        reply_text(r, 200, "a one-shot link: only the visit that uses it up sees where it leads");
+        return;
+    }
+    if (!wants_html(r)) {
+        char line[LINK_MAX + 1];
+        size_t n = p->size < LINK_MAX ? p->size : LINK_MAX;
+        memcpy(line, p->body, n);
+        line[n] = '\0';
+        reply_text(r, 200, line);
+        return;
+    }
+    reply_html(r, 200, html_link_page(p, views, base));
+}
+
 static void on_page_read(void *arg, paste *p, int64_t views, const fault *f)
 {
     page_req *q = arg;
     if (!p)
         reply_fault(q->r, f);
-    else if (p->burn && q->creator)
-        serve_creator_landing(q->r, p);
     else if (p->burn && q->r->method == M_HEAD)
         reply_burn_unread(q->r);
+    else if (p->link)
+        q->preview ? serve_link_preview(q->r, p, views) : serve_redirect(q->r, p);
+    else if (p->burn && (q->creator || q->preview))
+        serve_creator_landing(q->r, p);
     else
         serve_page(q, p, views);
     paste_free(p);
@@ -141,22 +182,35 @@ static int query_flag(request *r, const char *name)
     return yes;
 }
 
+/* sprunge's /<id>?py: a query of one bare word names the language. */
+static const char *sprunge_lang(const request *r)
+{
+    const char *q = r->query;
+    if (!q || !q[0] || strlen(q) > PASTE_LANG_MAX || strpbrk(q, "=&"))
+        return NULL;
+    return q;
+}
+
 void handle_page(request *r, const char *rest)
 {
-    char id[IDS_MAX_LEN + 1];
+    char id[IDS_MAX_LEN + 1], ref[IDS_MAX_LEN + 24];
     const char *ext;
     page_req *q = calloc(1, sizeof *q);
-    if (!q || paste_ref_parse(rest, id, &ext) != 0) {
+    size_t n = strlen(rest);
+    int preview = n > 1 && n < sizeof ref && rest[n - 1] == '+';
+    snprintf(ref, sizeof ref, "%.*s", (int)(preview ? n - 1 : n), rest);
+    if (!q || paste_ref_parse(ref, id, &ext) != 0) {
         free(q);
         reply_error(r, q ? 404 : 503, q ? "no such paste" : "out of memory");
         return;
     }
     q->r = r;
-    set_lang_hint(q, ext);
+    q->preview = preview;
+    set_lang_hint(q, ext ? ext : sprunge_lang(r));
     unsigned how = READ_TOTAL;
     if (r->method == M_GET) {
         q->creator = query_flag(r, "created");
-        how |= q->creator ? READ_SPARE_BURN : READ_COUNT | READ_CONSUME;
+        how |= q->creator || q->preview ? READ_SPARE_BURN : READ_COUNT | READ_CONSUME;
     }
     app_client who;
     client_of(r, &who);
@@ -188,6 +242,9 @@ static void on_api_read(void *arg, paste *p, int64_t views, const fault *f)
         if (p->expires_ms)
             format_rfc3339(p->expires_ms, expires);
         json_object_set_new(o, "expires", p->expires_ms ? json_string(expires) : json_null());
+        json_object_set_new(o, "kind", json_string(p->link ? "link" : "paste"));
+        if (p->link && !p->burn)
+            json_object_set_new(o, "target", json_stringn((const char *)p->body, p->size));
     }
     paste_free(p);
     set_header(r, "Cache-Control", "no-cache");

@@ -3,10 +3,18 @@
  * (nothing deleted), 404 no such paste. The application checks the token
  * and forgets the paste everywhere (app/delete.c). With an Authorization
  * header instead, it is the operator's delete (moderation.c; ?block=1
- * blocks the content too). */
+ * blocks the content too).
+ * POST /<id> with the form fields token and delete is the same delete the
+ * way 0x0.st's users write it: curl -F token=TOKEN -F delete= HOST/ID. */
 #include "web.h"
 
+#include <event2/buffer.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
 #include "app/delete.h"
+#include "http/form.h"
 
 static void on_deleted(void *arg, const fault *f)
 {
@@ -27,4 +35,40 @@ void handle_delete(request *r, const char *rest)
     app_client who;
     client_of(r, &who);
     app_delete(loop_of(r)->app, rest, get_header(r, "X-Delete-Token"), &who, on_deleted, r);
+}
+
+static void on_managed(void *arg, const fault *f)
+{
+    request *r = arg;
+    if (f)
+        reply_fault(r, f);
+    else
+        reply_text(r, 200, "deleted");
+}
+
+void handle_manage(request *r, const char *rest)
+{
+    size_t len = evbuffer_get_length(r->body);
+    const char *data = len ? (const char *)evbuffer_pullup(r->body, -1) : "";
+    const char *ctype = get_header(r, "Content-Type");
+    form fm = { 0 };
+    int parsed = ctype && strncasecmp(ctype, "multipart/form-data", 19) == 0
+        ? form_parse_multipart(ctype, data, len, &fm) : form_parse_urlencoded(data, len, &fm);
+    const form_field *token = parsed == 0 ? form_get(&fm, "token") : NULL;
+    char *t = token ? strndup(token->value, token->value_len) : NULL;
+    int wants_delete = parsed == 0 && form_get(&fm, "delete") != NULL;
+    form_free(&fm);
+    if (!token || !wants_delete) {
+        free(t);
+        reply_error(r, 400, "POST /<id> deletes a paste: send the fields token (its delete token) and delete");
+        return;
+    }
+    if (!t) {
+        reply_error(r, 503, "out of memory");
+        return;
+    }
+    app_client who;
+    client_of(r, &who);
+    app_delete(loop_of(r)->app, rest, t, &who, on_managed, r);
+    free(t);
 }

@@ -47,6 +47,17 @@ void web_loop_free(web_loop *wl)
     events_loop_free(wl);
 }
 
+void set_created_headers(request *r, const paste *p, const char *token)
+{
+    set_header(r, "X-Delete-Token", token);
+    set_header(r, "X-Token", token);
+    if (p->expires_ms) {
+        char ms[24];
+        snprintf(ms, sizeof ms, "%lld", (long long)p->expires_ms);
+        set_header(r, "X-Expires", ms);
+    }
+}
+
 /* Host header characters we are willing to echo back into links. */
 static int host_is_safe(const char *h)
 {
@@ -149,9 +160,10 @@ void reply_json(request *r, int status, struct json_t *o)
     reply(r, status, "application/json", b);
 }
 
+/* pasted's JSON API; /api/ itself is dpaste's, whose errors are text */
 static int is_api(const request *r)
 {
-    return r->path && strncmp(r->path, "/api/", 5) == 0;
+    return r->path && strncmp(r->path, "/api/", 5) == 0 && r->path[5];
 }
 
 void render_error(request *r, int status, const char *message, const char *field)

@@ -6,7 +6,7 @@
  * 405 with an Allow header. Paste ids are checked for shape by the rows'
  * rules (core/ids.c), so a malformed id is a 404 before any handler or
  * store sees it. /<id>.<ext> and /raw/<id>.<ext> are the paste <id> (read
- * only); ext is a language hint. */
+ * only); ext is a language hint; /<id>+ is a short link's preview. */
 #include "web.h"
 
 #include <ctype.h>
@@ -51,6 +51,18 @@ static int rule_paste_ref(const char *rest)  /* ...a paste id, maybe with .ext *
     return paste_ref_parse(rest, id, &ext) == 0;
 }
 
+static int rule_paste_page(const char *rest) /* ...that, or a short link's preview: <id>+ */
+{
+    char ref[IDS_MAX_LEN + 24];
+    size_t n = strlen(rest);
+    if (n > 1 && n < sizeof ref && rest[n - 1] == '+') {
+        memcpy(ref, rest, n - 1);
+        ref[n - 1] = '\0';
+        return rule_paste_ref(ref);
+    }
+    return rule_paste_ref(rest);
+}
+
 #define READ    METHODS_READ
 #define POST    METHOD_BIT(M_POST)
 #define PUT     METHOD_BIT(M_PUT)
@@ -76,10 +88,16 @@ static const route routes[] = {
     { ROUTE_PATH("/report/"),          ROUTE_SEGMENT, READ | POST, rule_paste_id, handle_report,     0 },
     { ROUTE_PATH("/admin/reports"),    ROUTE_EXACT,   READ,       NULL,           handle_admin_reports, 0 },
     { ROUTE_PATH("/admin/delete/"),    ROUTE_SEGMENT, POST,       rule_paste_id,  handle_admin_delete, 0 },
+    /* other pastebins' ways in, for their clients (README "Clients") */
+    { ROUTE_PATH("/documents"),        ROUTE_EXACT,   POST,       NULL,           handle_haste_create, 0 },
+    { ROUTE_PATH("/documents/"),       ROUTE_SEGMENT, READ,       rule_paste_id,  handle_haste_read, 0 },
+    { ROUTE_PATH("/api/"),             ROUTE_EXACT,   POST,       NULL,           handle_dpaste,     0 },
+    { ROUTE_PATH("/pastebinit.conf"),  ROUTE_EXACT,   READ,       NULL,           handle_pastebinit, 0 },
     /* curl -T FILE URL/ appends the file's name: PUT /name.ext creates */
     { ROUTE_PATH("/"),                 ROUTE_SEGMENT, PUT,        NULL,           handle_create,     1 },
-    { ROUTE_PATH("/"),                 ROUTE_SEGMENT, READ,       rule_paste_ref, handle_page,       0 },
+    { ROUTE_PATH("/"),                 ROUTE_SEGMENT, READ,       rule_paste_page, handle_page,      0 },
     { ROUTE_PATH("/"),                 ROUTE_SEGMENT, DELETE,     rule_paste_id,  handle_delete,     0 },
+    { ROUTE_PATH("/"),                 ROUTE_SEGMENT, POST,       rule_paste_id,  handle_manage,     0 },
 };
 
 static void not_found(request *r)

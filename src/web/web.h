@@ -55,6 +55,12 @@ void reply_html(request *r, int status, struct evbuffer *page);
 /* Who the request comes from, for the limits (client.c: trusted proxies,
  * the allowlist). */
 void client_of(request *r, app_client *out);
+/* The headers of every create answer: the delete token (X-Delete-Token,
+ * and X-Token as 0x0.st names it) and, when the paste expires, X-Expires
+ * (Unix ms, as 0x0.st gives it). */
+void set_created_headers(request *r, const paste *p, const char *token);
+/* The same for a client known only by its address (netcat.c: no headers). */
+void client_at(const app *a, const netaddr *peer, app_client *out);
 /* A HEAD of a burn-after-reading paste not read yet (reply.c says why). */
 void reply_burn_unread(request *r);
 /* A JSON object (taken over, may be NULL: out of memory), compact, one line. */
@@ -72,6 +78,11 @@ void render_error(request *r, int status, const char *message, const char *field
 void handle_root(request *r, const char *rest);         /* home.c: GET / (or /help for curl) */
 void handle_recent(request *r, const char *rest);       /* home.c */
 void handle_create(request *r, const char *rest);       /* post.c: POST /, PUT /, PUT /name */
+void handle_manage(request *r, const char *rest);       /* remove.c: POST /<id> token=&delete= (0x0) */
+void handle_haste_create(request *r, const char *rest); /* haste.c: POST /documents */
+void handle_haste_read(request *r, const char *rest);   /* haste.c: GET /documents/<id> */
+void handle_dpaste(request *r, const char *rest);       /* dpaste.c: POST /api/ */
+void handle_pastebinit(request *r, const char *rest);   /* pastebinit.c: GET /pastebinit.conf */
 void handle_api_create(request *r, const char *rest);   /* api.c: POST /api/pastes */
 void handle_openapi(request *r, const char *rest);      /* api.c */
 void handle_page(request *r, const char *rest);         /* page.c: GET /<id>[.ext] */
@@ -85,11 +96,21 @@ void handle_admin_delete(request *r, const char *rest); /* moderation.c: POST /a
 int  operator_only(request *r);
 /* moderation.c: the operator's delete of id (DELETE /<id> with the token). */
 void operator_delete(request *r, const char *id);
-void handle_events(request *r, const char *rest);       /* events.c */
+void handle_events(request *r, const char *rest);       /* netcat.c: termbin's `cmd | nc host nc_port`, a listener of this loop */
+struct netcat;
+struct netcat *netcat_listen(web_loop *wl, struct event_base *base, fault *f);
+void           netcat_free(struct netcat *n);
+/* events.c */
 void handle_health(request *r, const char *rest);       /* health.c */
 void handle_metrics(request *r, const char *rest);      /* health.c */
 void handle_help(request *r, const char *rest);         /* help.c */
 void handle_asset(request *r, const char *rest);        /* assets.c */
+
+/* post.c: number, store and announce p (taken over) for request r, then
+ * answer(r, p, url, token, arg) with the create headers set; a fault
+ * (429, 451, 503...) is answered here. Every way in that posts uses it. */
+typedef void (*web_created_fn)(request *r, const paste *p, const char *url, const char *token, void *arg);
+void web_create(request *r, paste *p, web_created_fn answer, void *arg);
 
 /* home.c: what every paste form shows (the expiries, links to this host) */
 struct home_options;
@@ -98,6 +119,10 @@ void home_form(request *r, struct home_options *o, char *base, size_t base_len);
 void serve_copy_form(request *r, const char *id);
 /* help.c: curl or wget asking for / gets the help text */
 int  help_is_for_terminal(request *r);
+/* netcat.c: termbin's `cmd | nc host nc_port`, a listener of this loop */
+struct netcat;
+struct netcat *netcat_listen(web_loop *wl, struct event_base *base, fault *f);
+void           netcat_free(struct netcat *n);
 /* events.c */
 int  events_loop_init(web_loop *wl);
 void events_loop_free(web_loop *wl);

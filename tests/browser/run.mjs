@@ -160,6 +160,23 @@ test('form_without_js', async ({ page }) => {
   check(bg !== bg1, 'without JS, :target does not mark #L2');
 }, { context: { javaScriptEnabled: false } });
 
+test('shorten_link_without_js', async ({ page }) => {
+  const target = `https://example.org/${unique('path')}?q=1&x="<b>"`;
+  await page.goto(`${BASE}/`);
+  await page.fill('#shorten-url', target);
+  await Promise.all([page.waitForURL(/\/[A-Za-z0-9]+\+$/), page.click('#shorten button[type=submit]')]);
+  const shown = 'https://example.org/' + target.slice(20).replace(/"/g, '%22').replace(/</g, '%3C').replace(/>/g, '%3E');
+  eq(await page.textContent('.link-target a'), shown, 'the target, shown as text');
+  eq(await page.getAttribute('.link-target a', 'href'), shown, 'the target, as the link');
+  const short = await page.inputValue('#share-url');
+  check(/\/[A-Za-z0-9]+$/.test(short) && page.url() === short + '+', `share ${short} vs page ${page.url()}`);
+  const r = await page.request.get(short, { maxRedirects: 0 });
+  eq(r.status(), 302, 'the short link redirects');
+  eq(r.headers()['location'], shown, 'to the target');
+  check(/1 click\b/.test(await (await page.request.get(short + '+', { headers: { Accept: 'text/html' } })).text()),
+        'the click was counted, the previews were not');
+}, { context: { javaScriptEnabled: false } });
+
 test('highlighted', async ({ page }) => {
   const p = await makePaste({ content: SAMPLE_PY, title: 'highlight me', lang: 'python' });
   await page.goto(p.url);

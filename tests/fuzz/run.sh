@@ -40,8 +40,9 @@ declare -A SOURCES=(
     [fuzz_paste_record]="src/core/paste.c src/core/text.c src/core/fault.c"
     [fuzz_range]="src/http/headers.c"
     [fuzz_netaddr]="src/core/netaddr.c src/core/fault.c"
+    [fuzz_link]="src/core/link.c src/core/text.c src/core/fault.c"
 )
-ALL=(fuzz_head fuzz_chunked fuzz_urlencoded fuzz_multipart fuzz_paste_record fuzz_range fuzz_netaddr)
+ALL=(fuzz_head fuzz_chunked fuzz_urlencoded fuzz_multipart fuzz_paste_record fuzz_range fuzz_netaddr fuzz_link)
 
 MERGE=0
 TARGETS=()

@@ -192,6 +192,7 @@ pid_t start_pasted(int port, const char *const *env, const char *log_path)
         char p[16];
         snprintf(p, sizeof p, "%d", port);
         setenv("PORT", p, 1);
+        unsetenv("PASTED_NC_PORT");         /* the test server's nc port is its own */
         for (int i = 0; env && env[i]; i++)
             putenv((char *)env[i]);
         int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
