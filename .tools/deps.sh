@@ -9,8 +9,8 @@
 #   test   run's + libcriterion-dev, chromium, clang and libclang-rt-14-dev (libFuzzer and the
 #          sanitizer runtimes of `clang -fsanitize=fuzzer,address`), the npm packages of
 #          tests/browser and tests/openapi, and the pastebin clients of tests/clients/run.sh:
-#          pastebinit and netcat-openbsd (Debian), haste-client (PyPI) and rustypaste-cli
-#          (crates.io)
+#          pastebinit and netcat-openbsd (Debian), haste-client and pbincli (PyPI) and
+#          rustypaste-cli (crates.io)
 #   bench  run's + wrk, nginx-light, valgrind (callgrind, callgrind_annotate), iproute2 (ss)
 #          and procps (pgrep): what tests/bench/run.sh and tests/bench/check.sh use
 #   all    every one of the above
@@ -24,8 +24,10 @@
 #   3. npm packages of the profile's folders (see above), when they have a package.json
 #   4. (test, all) the clients that are not Debian packages, pinned in .tools/clients.sh, into
 #      the same cache:
-#        haste-client 1.0.3   a venv made by `python3 -m venv`, pip install of pinned versions:
+#        haste-client 1.0.3   a venv made by `python3 -m venv`, pip install of pinned versions
+#                             (wheel 0.45.1 first, to build the source distributions):
 #                             .../pasted/haste-client-1.0.3/bin/haste
+#        pbincli 0.3.7        the same way: .../pasted/pbincli-0.3.7/bin/pbincli
 #        rustypaste-cli       `cargo install --locked` of a pinned version (needs cargo; about
 #                             2 minutes on 2 cores): .../pasted/rustypaste-cli-VERSION/bin/rpaste
 #
@@ -63,7 +65,7 @@ APT_BENCH=(wrk nginx-light valgrind iproute2 procps)
 NPM_RUN=(assets)
 NPM_TEST=(tests/browser tests/openapi)
 
-CLIENTS=0         # 1: step 4, haste-client and rustypaste-cli
+CLIENTS=0         # 1: step 4, haste-client, pbincli and rustypaste-cli
 case $PROFILE in
     run)   APT_PACKAGES=("${APT_RUN[@]}");                                      NPM_DIRS=("${NPM_RUN[@]}") ;;
     test)  APT_PACKAGES=("${APT_RUN[@]}" "${APT_TEST[@]}");                     NPM_DIRS=("${NPM_TEST[@]}" "${NPM_RUN[@]}"); CLIENTS=1 ;;
@@ -117,7 +119,8 @@ done
 if [ "$need_npm" = 1 ] && ! command -v npm >/dev/null; then
     mapfile -t -O "${#missing[@]}" missing < <(apt_missing nodejs npm)
 fi
-# haste-client's venv needs a python3 (the machine's own, else Debian's with its venv module)
+# haste-client's and pbincli's venvs need a python3 (the machine's own, else Debian's with
+# its venv module)
 if [ "$CLIENTS" = 1 ] && ! command -v python3 >/dev/null; then
     mapfile -t -O "${#missing[@]}" missing < <(apt_missing python3 python3-venv)
 fi
@@ -284,37 +287,51 @@ done
 
 # ---------------------------------------------------------------- clients
 # shellcheck source=SCRIPTDIR/clients.sh
-. "$ROOT/.tools/clients.sh"   # HASTE_* and RPASTE_*: versions and cache paths
+. "$ROOT/.tools/clients.sh"   # HASTE_*, PBINCLI_* and RPASTE_*: versions and cache paths
 
-# haste-client: a venv in its final place (the scripts' #! lines name its python, so it cannot
-# be made elsewhere and moved); .pasted-installed, written last, marks it complete, so an
-# interrupted install is redone. The python3 symlink dangles when that python went away.
-haste_ok() { [ -f "$HASTE_DIR/.pasted-installed" ] && [ -x "$HASTE_BIN" ] && [ -x "$HASTE_DIR/bin/python3" ]; }
-install_haste() {
+# haste-client and pbincli: each a venv in its final place (the scripts' #! lines name its
+# python, so it cannot be made elsewhere and moved); .pasted-installed, written last, marks it
+# complete, so an interrupted install is redone. The python3 symlink dangles when that python
+# went away.
+venv_ok() {   # venv_ok DIR BIN
+    [ -f "$1/.pasted-installed" ] && [ -x "$2" ] && [ -x "$1/bin/python3" ]
+}
+haste_ok()   { venv_ok "$HASTE_DIR" "$HASTE_BIN"; }
+pbincli_ok() { venv_ok "$PBINCLI_DIR" "$PBINCLI_BIN"; }
+install_venv() {   # install_venv NAME VERSION DIR BIN BUILD_PIP_ARRAY PIP_ARRAY
+    local name=$1 version=$2 dir=$3 bin=$4
+    local -n pre_pkgs=$5 pkgs=$6
     local python log
-    python=$(command -v python3) || die "no python3 for haste-client's venv"
+    python=$(command -v python3) || die "no python3 for $name's venv"
     log=$(mktemp)
-    say "haste-client $HASTE_VERSION: python3 -m venv + pip install into $HASTE_DIR"
-    rm -rf "$HASTE_DIR"
-    if ! "$python" -m venv "$HASTE_DIR" >"$log" 2>&1; then
+    say "$name $version: python3 -m venv + pip install into $dir"
+    rm -rf "$dir"
+    if ! "$python" -m venv "$dir" >"$log" 2>&1; then
         # Debian's python3 has no venv module without python3-venv
-        rm -rf "$HASTE_DIR"
+        rm -rf "$dir"
         [ "$python" = /usr/bin/python3 ] || { tail -n 20 "$log" >&2; rm -f "$log"; die "$python -m venv failed (log above)"; }
         apt_install python3-venv
-        "$python" -m venv "$HASTE_DIR" >"$log" 2>&1 || { tail -n 20 "$log" >&2; rm -f "$log"; die "$python -m venv failed (log above)"; }
+        "$python" -m venv "$dir" >"$log" 2>&1 || { tail -n 20 "$log" >&2; rm -f "$log"; die "$python -m venv failed (log above)"; }
     fi
-    # haste-client and docopt are source distributions: built by the venv's own setuptools
-    # (Python 3.11's venv has one), not by whatever setuptools is newest on PyPI today.
-    if ! PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
-            "$HASTE_DIR/bin/python3" -m pip install --no-build-isolation "${HASTE_PIP[@]}" >>"$log" 2>&1 \
-            || [ ! -x "$HASTE_BIN" ]; then
+    # source distributions (haste-client, docopt, sjcl) are built by the venv's own setuptools
+    # (Python 3.11's venv has one) with the pinned wheel that BUILD_PIP installs first, not by
+    # whatever setuptools is newest on PyPI today.
+    local -x PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
+    if ! "$dir/bin/python3" -m pip install "${pre_pkgs[@]}" >>"$log" 2>&1; then
         tail -n 30 "$log" >&2; rm -f "$log"
-        die "pip install ${HASTE_PIP[*]} failed (log above)"
+        die "pip install ${pre_pkgs[*]} failed (log above)"
     fi
-    printf '%s\n' "${HASTE_PIP[@]}" >"$HASTE_DIR/.pasted-installed"
+    if ! "$dir/bin/python3" -m pip install --no-build-isolation "${pkgs[@]}" >>"$log" 2>&1 \
+            || [ ! -x "$bin" ]; then
+        tail -n 30 "$log" >&2; rm -f "$log"
+        die "pip install ${pkgs[*]} failed (log above)"
+    fi
+    printf '%s\n' "${pre_pkgs[@]}" "${pkgs[@]}" >"$dir/.pasted-installed"
     rm -f "$log"
     did_something=1
 }
+install_haste()   { install_venv haste-client "$HASTE_VERSION" "$HASTE_DIR" "$HASTE_BIN" HASTE_BUILD_PIP HASTE_PIP; }
+install_pbincli() { install_venv pbincli "$PBINCLI_VERSION" "$PBINCLI_DIR" "$PBINCLI_BIN" PBINCLI_BUILD_PIP PBINCLI_PIP; }
 
 rpaste_ok() { [ -x "$RPASTE_BIN" ]; }
 find_cargo() {   # a cargo binary: $CARGO, else PATH, else rustup's place
@@ -345,7 +362,7 @@ install_rpaste() {
 
 clients_from=""
 if [ "$CLIENTS" = 1 ]; then
-    if ! haste_ok || ! rpaste_ok; then
+    if ! haste_ok || ! pbincli_ok || ! rpaste_ok; then
         mkdir -p "$CACHE_DIR"
         # two runs at once would build twice: serialise, then re-check
         exec 9>"$CACHE_DIR/.clients.lock"
@@ -354,10 +371,11 @@ if [ "$CLIENTS" = 1 ]; then
             flock 9
         fi
         haste_ok || install_haste
+        pbincli_ok || install_pbincli
         rpaste_ok || install_rpaste
         exec 9>&-
     fi
-    clients_from="haste-client $HASTE_VERSION, rustypaste-cli $RPASTE_VERSION in $CACHE_DIR"
+    clients_from="haste-client $HASTE_VERSION, pbincli $PBINCLI_VERSION, rustypaste-cli $RPASTE_VERSION in $CACHE_DIR"
 fi
 
 # ---------------------------------------------------------------- done

@@ -8,6 +8,10 @@
  *   - paste page: #code highlighted with highlight.js (window.hljs), line
  *     marks for #L12 and #L12-L20 (on load, on hashchange, click and
  *     shift-click on line numbers), and a line-wrap toggle.
+ *   - encrypted pastes (PrivateBin v2, see "encrypted pastes" below): the
+ *     home form's #encrypt encrypts in the browser and posts ciphertext only;
+ *     a page with #encrypted-paste decrypts with the key after # (and a
+ *     password when needed), then fills #code and goes on as above.
  * Data from the server or the feed reaches the DOM only as text
  * (textContent, attribute values); highlight.js output is parsed in an inert
  * <template> and copied over as <span class> elements and text only. */
@@ -61,6 +65,7 @@
   /* ----------------------------------------------------------------- copy */
 
   function codeText() {
+    if (decryptedText !== null) return decryptedText;
     var table = byId('code');
     if (!table) return '';
     var cells = table.querySelectorAll('td.lc');
@@ -88,23 +93,28 @@
     });
   }
 
-  function setupCopy() {
+  function setupCopyButton(btn) {
+    var label = btn.textContent;
+    btn.hidden = false;
+    btn.addEventListener('click', function () {
+      var from = btn.getAttribute('data-copy');
+      var text = from === 'code' ? codeText() : (byId(from) || {}).value || '';
+      copyText(text).then(function () {
+        btn.textContent = 'Copied';
+        btn.classList.add('done');
+      }, function () {
+        btn.textContent = 'Copy failed';
+      }).then(function () {
+        setTimeout(function () { btn.textContent = label; btn.classList.remove('done'); }, 1600);
+      });
+    });
+  }
+
+  /* encrypted: the code's copy button waits until the text is decrypted */
+  function setupCopy(encrypted) {
     var buttons = doc.querySelectorAll('button[data-copy]');
     Array.prototype.forEach.call(buttons, function (btn) {
-      var label = btn.textContent;
-      btn.hidden = false;
-      btn.addEventListener('click', function () {
-        var from = btn.getAttribute('data-copy');
-        var text = from === 'code' ? codeText() : (byId(from) || {}).value || '';
-        copyText(text).then(function () {
-          btn.textContent = 'Copied';
-          btn.classList.add('done');
-        }, function () {
-          btn.textContent = 'Copy failed';
-        }).then(function () {
-          setTimeout(function () { btn.textContent = label; btn.classList.remove('done'); }, 1600);
-        });
-      });
+      if (!(encrypted && btn.getAttribute('data-copy') === 'code')) setupCopyButton(btn);
     });
   }
 
@@ -116,8 +126,8 @@
     form.addEventListener('keydown', function (e) {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.altKey) {
         e.preventDefault();
-        if (form.requestSubmit) form.requestSubmit();
-        else if (form.reportValidity()) form.submit();
+        if (form.requestSubmit) form.requestSubmit();           /* fires 'submit': encrypts if asked */
+        else if (form.reportValidity() && !(form.encryptAndSend && form.encryptAndSend())) form.submit();
       }
     });
     if (/Mac|iPhone|iPad/.test(navigator.platform || '')) {
@@ -300,6 +310,19 @@
 
   /* ----------------------------------------------------------- line marks */
 
+  /* The line mark in the address: #L3 or #L3-L7; on an encrypted paste's
+   * page the key comes first (#KEY&L3) and stays when a mark is set. */
+  function lineHash() {
+    var h = location.hash;
+    if (keyPart === null) return h;
+    var amp = h.indexOf('&');
+    return amp < 0 ? '' : '#' + h.slice(amp + 1);
+  }
+
+  function setLineHash(hash) {
+    history.replaceState(null, '', keyPart === null ? hash : '#' + keyPart + '&' + hash.slice(1));
+  }
+
   function parseRange(hash) {
     var m = /^#L(\d+)(?:-L?(\d+))?$/.exec(hash || '');
     if (!m) return null;
@@ -333,9 +356,9 @@
   function setupLines() {
     var table = byId('code');
     if (!table) return;
-    markLines(parseRange(location.hash), true);
+    markLines(parseRange(lineHash()), true);
     window.addEventListener('hashchange', function () {
-      markLines(parseRange(location.hash), true);
+      markLines(parseRange(lineHash()), true);
     });
     table.addEventListener('click', function (e) {
       var a = e.target.closest && e.target.closest('td.ln a');
@@ -346,7 +369,7 @@
       var range = e.shiftKey && anchorLine ? [Math.min(anchorLine, n), Math.max(anchorLine, n)]
                                            : [n, n];
       var hash = range[0] === range[1] ? '#L' + n : '#L' + range[0] + '-L' + range[1];
-      history.replaceState(null, '', hash);
+      setLineHash(hash);
       var keep = range[0] === range[1] ? n : anchorLine;
       markLines(range, false);
       anchorLine = keep;
@@ -364,17 +387,500 @@
     });
   }
 
+  /* ----------------------------------------------------- encrypted pastes */
+
+  /* PrivateBin's v2 format, so that PrivateBin's own clients (pbincli) and
+   * pasted read each other's pastes:
+   *   key     32 random bytes, in the link after # as base58 (Bitcoin alphabet)
+   *   adata   [[b64(iv 16), b64(salt 8), 100000, 256, 128, "aes", "gcm", "zlib"|"none"],
+   *            formatter, opendiscussion 0|1, burnafterreading 0|1]
+   *   AES-256-GCM key = PBKDF2-HMAC-SHA256(key bytes + UTF-8(password), salt, 100000)
+   *   the sealed text = UTF-8 of JSON {"paste": TEXT} (pasted adds "lang" when one was
+   *   chosen; PrivateBin ignores it), raw-deflated when "zlib"; additional data =
+   *   JSON.stringify(adata); ct = b64(ciphertext + 128-bit tag).
+   * WebCrypto and (De)CompressionStream only; written without newer syntax, so
+   * that a browser without them still runs the rest of this file. The text and
+   * the key never leave the browser: the server gets adata and ct only. */
+
+  var B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+  var KDF_ITERATIONS = 100000;
+  var MAX_ITERATIONS = 10000000;           /* a stored document asking for more is refused */
+  var MAX_PLAIN = 64 * 1024 * 1024;        /* inflated bytes accepted (a deflate bomb stops here) */
+  var EXPIRE_NAMES = { '10m': '10min', '1h': '1hour', '1d': '1day', '1w': '1week',
+                       '1mo': '1month', 'never': 'never' };
+  var decryptedText = null;                /* the text of a decrypted paste, for copy and download */
+  var keyPart = null;                      /* on an encrypted page: the key, kept in front of #L marks */
+
+  function cryptoReady() {
+    if (!(window.crypto && window.crypto.subtle && window.crypto.getRandomValues &&
+          typeof CompressionStream === 'function' && typeof DecompressionStream === 'function' &&
+          typeof TextEncoder === 'function' && typeof TextDecoder === 'function' &&
+          typeof Blob === 'function' && Blob.prototype.stream && window.Promise))
+      return false;
+    try {                                  /* 'deflate-raw' came later than the streams */
+      new CompressionStream('deflate-raw');
+      new DecompressionStream('deflate-raw');
+    } catch (e) {
+      return false;
+    }
+    return true;
+  }
+
+  function b58encode(bytes) {
+    var digits = [];                       /* base 58, least significant first */
+    for (var i = 0; i < bytes.length; i++) {
+      var carry = bytes[i];
+      for (var j = 0; j < digits.length; j++) {
+        carry += digits[j] * 256;
+        digits[j] = carry % 58;
+        carry = Math.floor(carry / 58);
+      }
+      while (carry) { digits.push(carry % 58); carry = Math.floor(carry / 58); }
+    }
+    var out = '';
+    for (var k = 0; k < bytes.length && bytes[k] === 0; k++) out += '1';
+    for (var m = digits.length - 1; m >= 0; m--) out += B58.charAt(digits[m]);
+    return out;
+  }
+
+  /* Bytes, or null for a character outside the alphabet. */
+  function b58decode(s) {
+    var bytes = [];                        /* base 256, least significant first */
+    for (var i = 0; i < s.length; i++) {
+      var carry = B58.indexOf(s.charAt(i));
+      if (carry < 0) return null;
+      for (var j = 0; j < bytes.length; j++) {
+        carry += bytes[j] * 58;
+        bytes[j] = carry & 255;
+        carry >>= 8;
+      }
+      while (carry) { bytes.push(carry & 255); carry >>= 8; }
+    }
+    var zeros = 0;
+    while (zeros < s.length && s.charAt(zeros) === '1') zeros++;
+    var out = new Uint8Array(zeros + bytes.length);
+    for (var k = 0; k < bytes.length; k++) out[zeros + k] = bytes[bytes.length - 1 - k];
+    return out;
+  }
+
+  function b64encode(bytes) {
+    var s = '';
+    for (var i = 0; i < bytes.length; i += 0x8000)
+      s += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }
+
+  /* Bytes, or null when it is not base64. */
+  function b64decode(s) {
+    if (typeof s !== 'string') return null;
+    var bin;
+    try { bin = atob(s); } catch (e) { return null; }
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  function utf8(s) { return new TextEncoder().encode(s); }
+
+  function randomBytes(n) {
+    var b = new Uint8Array(n);
+    window.crypto.getRandomValues(b);
+    return b;
+  }
+
+  function concatBytes(a, b) {
+    var out = new Uint8Array(a.length + b.length);
+    out.set(a, 0);
+    out.set(b, a.length);
+    return out;
+  }
+
+  /* Bytes through a (De)CompressionStream; more than `limit` bytes out is an error. */
+  function transformBytes(bytes, transform, limit) {
+    var reader = new Blob([bytes]).stream().pipeThrough(transform).getReader();
+    var chunks = [], total = 0;
+    function next() {
+      return reader.read().then(function (r) {
+        if (r.done) {
+          var out = new Uint8Array(total), at = 0;
+          for (var i = 0; i < chunks.length; i++) { out.set(chunks[i], at); at += chunks[i].length; }
+          return out;
+        }
+        total += r.value.length;
+        if (total > limit) {
+          reader.cancel().catch(function () {});
+          throw new CryptError('damaged', 'too large');
+        }
+        chunks.push(r.value);
+        return next();
+      });
+    }
+    return next();
+  }
+
+  function CryptError(kind, detail) {
+    this.kind = kind;                      /* 'key': wrong key or password; 'damaged': bad document */
+    this.message = detail || kind;
+  }
+
+  function sayToUser(text) {
+    var e = new Error(text);
+    e.forUser = true;
+    return e;
+  }
+
+  function deriveKey(key, password, salt, iterations, bits, usage) {
+    var secret = password ? concatBytes(key, utf8(password)) : key;
+    var subtle = window.crypto.subtle;
+    return subtle.importKey('raw', secret, 'PBKDF2', false, ['deriveKey']).then(function (base) {
+      return subtle.deriveKey({ name: 'PBKDF2', salt: salt, iterations: iterations, hash: 'SHA-256' },
+                              base, { name: 'AES-GCM', length: bits }, false, [usage]);
+    });
+  }
+
+  /* Resolves { adata, ct, key } (key: the 32 bytes for the link). */
+  function encryptText(text, password, formatter, burn, lang) {
+    var key = randomBytes(32), iv = randomBytes(16), salt = randomBytes(8);
+    var adata = [[b64encode(iv), b64encode(salt), KDF_ITERATIONS, 256, 128, 'aes', 'gcm', 'zlib'],
+                 formatter, 0, burn ? 1 : 0];
+    var message = { paste: text };
+    if (lang) message.lang = lang;
+    return Promise.all([
+      deriveKey(key, password, salt, KDF_ITERATIONS, 256, 'encrypt'),
+      transformBytes(utf8(JSON.stringify(message)), new CompressionStream('deflate-raw'), Infinity)
+    ]).then(function (r) {
+      return window.crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv: iv, additionalData: utf8(JSON.stringify(adata)), tagLength: 128 },
+        r[0], r[1]);
+    }).then(function (sealed) {
+      return { adata: adata, ct: b64encode(new Uint8Array(sealed)), key: key };
+    });
+  }
+
+  /* Resolves the message ({paste: TEXT, ...}); rejects with a CryptError. */
+  function decryptDocument(stored, key, password) {
+    var spec = stored && stored.v === 2 && Array.isArray(stored.adata) && Array.isArray(stored.adata[0])
+      ? stored.adata[0] : null;
+    var iv = spec && b64decode(spec[0]), salt = spec && b64decode(spec[1]);
+    var ct = stored && b64decode(stored.ct);
+    if (!spec || !iv || !iv.length || !salt || !ct ||
+        typeof spec[2] !== 'number' || spec[2] < 1 || spec[2] > MAX_ITERATIONS || spec[2] % 1 ||
+        [128, 192, 256].indexOf(spec[3]) < 0 || [96, 104, 112, 120, 128].indexOf(spec[4]) < 0 ||
+        spec[5] !== 'aes' || spec[6] !== 'gcm' || (spec[7] !== 'zlib' && spec[7] !== 'none'))
+      return Promise.reject(new CryptError('damaged', 'not a PrivateBin v2 document'));
+    return deriveKey(key, password, salt, spec[2], spec[3], 'decrypt').then(function (k) {
+      return window.crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: iv, additionalData: utf8(JSON.stringify(stored.adata)), tagLength: spec[4] },
+        k, ct).then(null, function () { throw new CryptError('key'); });
+    }).then(function (plain) {
+      plain = new Uint8Array(plain);
+      return spec[7] === 'zlib'
+        ? transformBytes(plain, new DecompressionStream('deflate-raw'), MAX_PLAIN) : plain;
+    }).then(function (bytes) {
+      var message;
+      try { message = JSON.parse(new TextDecoder().decode(bytes)); } catch (e) { message = null; }
+      if (!message || typeof message !== 'object') throw new CryptError('damaged', 'not JSON');
+      if (typeof message.paste !== 'string') message.paste = '';
+      return message;
+    }, function (e) {
+      throw e instanceof CryptError ? e : new CryptError('damaged', String(e && e.message));
+    });
+  }
+
+  /* The key of this page's link: { bytes } or { missing } or { damaged }.
+   * The fragment is KEY, KEY&L3 or KEY&L3-L7 (a line mark after the key);
+   * a leading "-" (PrivateBin's "load on click" links) is dropped. */
+  function linkKey() {
+    var h = location.hash.replace(/^#-?/, '');
+    var amp = h.indexOf('&');
+    var k = amp < 0 ? h : h.slice(0, amp);
+    if (!k || /^L\d+(-L?\d+)?$/.test(k)) return { missing: true };
+    var bytes = /^[1-9A-HJ-NP-Za-km-z]{30,}$/.test(k) ? b58decode(k) : null;
+    if (!bytes || bytes.length > 32) return { damaged: true };
+    if (bytes.length < 32) bytes = concatBytes(new Uint8Array(32 - bytes.length), bytes);
+    return { bytes: bytes, text: k };
+  }
+
+  /* Rows exactly as html.c's put_code() writes them. */
+  function fillCode(table, text, lang) {
+    var wrap = table.parentNode;
+    if (wrap && !wrap.classList.contains('code-wrap')) {   /* the plain page's scrolling frame */
+      var div = el('div', 'code-wrap');
+      wrap.insertBefore(div, table);
+      div.appendChild(table);
+    }
+    var body = table.tBodies[0] || table.appendChild(doc.createElement('tbody'));
+    while (body.firstChild) body.removeChild(body.firstChild);
+    var n = text.length, at = 0, line = 1, crlf = false, lf = false;
+    do {
+      var nl = text.indexOf('\n', at);
+      var end = nl < 0 ? n : nl;
+      var s = text.slice(at, end);
+      if (nl >= 0) {
+        if (s.charAt(s.length - 1) === '\r') { s = s.slice(0, -1); crlf = true; } else lf = true;
+      }
+      var tr = doc.createElement('tr');
+      tr.id = 'L' + line;
+      var ln = el('td', 'ln'), a = el('a', null, String(line));
+      a.setAttribute('href', '#L' + line);
+      ln.appendChild(a);
+      tr.appendChild(ln);
+      tr.appendChild(el('td', 'lc', s));
+      body.appendChild(tr);
+      line++;
+      at = end + 1;
+    } while (at < n);
+    table.setAttribute('data-lang', lang || '');
+    if (crlf && !lf) table.setAttribute('data-eol', 'crlf'); else table.removeAttribute('data-eol');
+    if (n && text.charAt(n - 1) === '\n') table.setAttribute('data-final-eol', '');
+    else table.removeAttribute('data-final-eol');
+  }
+
+  function pasteIdOfPage() {
+    var m = /^\/([A-Za-z0-9_-]+)/.exec(location.pathname) ||
+            /^\?(?:pasteid=)?([A-Za-z0-9_-]+)/.exec(location.search);
+    return m ? m[1] : 'paste';
+  }
+
+  function downloadText(text, name) {
+    var url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+    var a = doc.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.className = 'offscreen';
+    doc.body.appendChild(a);
+    a.click();
+    doc.body.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+  }
+
+  /* The paste page of an encrypted paste (#encrypted-paste holds the stored
+   * document): decrypt with the link's key, ask for a password when that
+   * fails, then show the text like any paste. Returns whether this is one. */
+  function setupEncrypted() {
+    var data = byId('encrypted-paste'), table = byId('code');
+    if (!data || !table) return false;
+    var status = byId('decrypt-status'), form = byId('decrypt-password'), input = byId('paste-password');
+    function say(text, isError) {
+      if (!status) return;
+      status.textContent = text;
+      status.classList.toggle('error', !!isError);
+    }
+    if (!cryptoReady()) {
+      say('This browser cannot decrypt the paste: it needs a recent browser and a secure (HTTPS) connection.', true);
+      return true;
+    }
+    var stored;
+    try { stored = JSON.parse(data.textContent); } catch (e) { stored = null; }
+    var key = null, done = false, tried = false, busy = false;
+    /* the key from the link; false when there is none to try */
+    function readKey() {
+      key = linkKey();
+      if (form) form.hidden = true;
+      if (key.missing) say('This link has no key (the part after #): the paste cannot be decrypted.', true);
+      else if (key.damaged) say('This link\'s key (the part after #) is damaged: the paste cannot be decrypted.', true);
+      if (!key.bytes) return false;
+      keyPart = key.text;
+      return true;
+    }
+    /* a key typed or pasted into the address later: the page does not reload */
+    window.addEventListener('hashchange', function () {
+      var next = linkKey();
+      if (done || busy || (next.text && next.text === keyPart)) return;
+      tried = false;
+      if (readKey()) attempt('');
+    });
+
+    function shown(message) {
+      done = true;
+      decryptedText = message.paste;
+      var lang = typeof message.lang === 'string' && /^[A-Za-z0-9+#._-]{1,32}$/.test(message.lang)
+        ? message.lang.toLowerCase() : '';
+      fillCode(table, decryptedText, lang);
+      if (form) form.hidden = true;
+      say(message.attachment_name
+        ? 'This paste also has an attached file, which this page does not show.' : '');
+      if (status && !status.textContent) status.hidden = true;
+      var copy = byId('copy');
+      if (copy) setupCopyButton(copy);
+      var dl = byId('download-decrypted');
+      if (dl) {
+        dl.hidden = false;
+        dl.addEventListener('click', function () {
+          downloadText(decryptedText, 'paste-' + pasteIdOfPage() + '.txt');
+        });
+      }
+      setupWrap();
+      highlight();
+      setupLines();
+    }
+    function failed(e) {
+      busy = false;
+      if (e && e.kind === 'key') {
+        if (form && !tried) {
+          form.hidden = false;
+          say('This paste has a password. If you were given none, the link is damaged or incomplete.');
+          if (input) input.focus();
+        } else {
+          say('Wrong password, or a damaged link: the paste cannot be decrypted.', true);
+          if (input) { input.focus(); input.select(); }
+        }
+      } else {
+        say('This paste\'s data is damaged: it cannot be decrypted.', true);
+      }
+    }
+    function attempt(password) {
+      busy = true;
+      say('Decrypting…');
+      decryptDocument(stored, key.bytes, password).then(shown, failed);
+    }
+    if (form) {
+      form.addEventListener('submit', function (e) {
+        e.preventDefault();
+        if (busy) return;
+        tried = true;
+        attempt(input ? input.value : '');
+      });
+    }
+    if (readKey()) attempt('');
+    return true;
+  }
+
+  /* The home form's "Encrypt in the browser": the text is encrypted here and
+   * only the ciphertext is posted, as PrivateBin's JSON API; the link gets
+   * the key after #. Without this file the checkbox stays hidden, and the
+   * server refuses a form post that asks for encryption. */
+  function setupEncryptForm() {
+    var form = byId('paste-form'), box = form && form.querySelector('.encrypt-options');
+    var check = byId('encrypt'), pass = byId('encrypt-password');
+    if (!form || !check) return;
+    if (box) {
+      box.hidden = false;
+      var inner = box.querySelectorAll('[hidden]');
+      for (var i = 0; i < inner.length; i++) inner[i].hidden = false;
+    }
+    check.hidden = false;
+    var ready = cryptoReady();
+    if (!ready) {
+      check.checked = false;
+      check.disabled = true;
+      check.title = 'Needs a recent browser and a secure (HTTPS) connection';
+    }
+    /* a title would be stored as it is: an encrypted paste has none */
+    var title = byId('title'), titleHint = title ? title.title : '';
+    function sync() {
+      if (pass) pass.disabled = !check.checked;
+      if (title) {
+        title.disabled = check.checked;
+        title.title = check.checked ? 'An encrypted paste has no title (it would be stored unencrypted)' : titleHint;
+      }
+    }
+    check.addEventListener('change', sync);
+    sync();
+
+    var button = form.querySelector('button[type=submit]');
+    var error = null, busy = false;
+    function showError(text) {
+      if (!error) {
+        error = el('p', 'form-error');
+        error.id = 'encrypt-error';
+        error.setAttribute('role', 'alert');
+        var at = button && button.parentNode ? button.parentNode : form;
+        at.appendChild(error);
+      }
+      error.textContent = text;
+      error.hidden = !text;
+    }
+
+    function send() {
+      if (busy) return;
+      var content = form.elements.content;
+      var text = content ? content.value : '';
+      if (!ready) { showError('This browser cannot encrypt: it needs a recent browser and HTTPS.'); return; }
+      if (!text) { showError('There is nothing to encrypt.'); return; }
+      busy = true;
+      showError('');
+      if (button) button.disabled = true;
+      var expire = form.elements.expire ? form.elements.expire.value : '';
+      var burn = !!(form.elements.burn && form.elements.burn.checked);
+      var langEl = form.elements.lang;
+      var lang = langEl && langEl.value ? langEl.value : '';
+      var views = form.elements.views_left ? String(form.elements.views_left.value || '').trim() : '';
+      var key58;
+      Promise.resolve().then(function () {
+        return encryptText(text, pass && !pass.disabled ? pass.value : '',
+                           lang && lang !== 'plaintext' ? 'syntaxhighlighting' : 'plaintext', burn, lang);
+      })
+        .then(function (sealed) {
+          key58 = b58encode(sealed.key);
+          var req = { v: 2, adata: sealed.adata, ct: sealed.ct, meta: {} };
+          if (expire) req.meta.expire = EXPIRE_NAMES.hasOwnProperty(expire) ? EXPIRE_NAMES[expire] : expire;
+          if (views) req.views_left = /^\d+$/.test(views) ? parseInt(views, 10) : views;
+          return fetch('/', {
+            method: 'POST',
+            headers: { 'X-Requested-With': 'JSONHttpRequest', 'Content-Type': 'application/json' },
+            body: JSON.stringify(req),
+            credentials: 'same-origin',
+            cache: 'no-store'
+          }).then(null, function () { throw sayToUser('The server could not be reached; nothing was saved.'); });
+        })
+        .then(function (res) {
+          return res.text().then(function (body) {
+            var j = null;
+            try { j = JSON.parse(body); } catch (e) { j = null; }
+            if (j && j.status === 0 && typeof j.id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(j.id))
+              return j;
+            throw sayToUser(j && typeof j.message === 'string' && j.message
+              ? 'Not saved: ' + j.message : 'Not saved: the server answered HTTP ' + res.status + '.');
+          });
+        })
+        .then(function (j) {
+          /* a paste limited to one read (or N) must not be read by its maker:
+           * ?created=1 is the page with the link only, as for plain pastes */
+          var limited = burn || (views && views !== '0');
+          location.assign('/' + j.id + (limited ? '?created=1' : '') + '#' + key58);
+        })
+        .then(null, function (e) {
+          busy = false;
+          if (button) button.disabled = false;
+          showError(e && e.forUser ? e.message : 'The paste could not be encrypted; nothing was sent.');
+        });
+    }
+
+    form.addEventListener('submit', function (e) {
+      if (!check.checked) return;
+      e.preventDefault();
+      send();
+    });
+    form.encryptAndSend = function () { if (check.checked) { send(); return true; } return false; };
+  }
+
+  /* The "your paste is ready" page of a burn (or view-limited) encrypted
+   * paste: the link to share needs the key the form put after #. */
+  function setupCreatedLink() {
+    var share = byId('share-url');
+    if (!share || !doc.querySelector('article.created')) return;
+    var key = linkKey();
+    if (!key.bytes) return;
+    share.value = share.value.replace(/#.*$/, '') + '#' + key.text;
+  }
+
   /* ------------------------------------------------------------------ go */
 
   function start() {
     refreshTimes();
     setInterval(refreshTimes, 30000);
-    setupCopy();
+    var encrypted = setupEncrypted();   /* decrypts, then shows the code as below */
+    setupCopy(encrypted);
     setupForm();
+    setupEncryptForm();
+    setupCreatedLink();
     setupLive();
-    setupWrap();
-    highlight();
-    setupLines();
+    if (!encrypted) {
+      setupWrap();
+      highlight();
+      setupLines();
+    }
   }
 
   if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', start);

@@ -23,7 +23,8 @@
 #      crashed, was missing, or left a sanitizer report (suites' or the server's)
 #
 # The suites get: PASTED_URL REDIS_URL MONGO_URI PASTED_LOG PASTED_BIN PASTED_CONF, and
-# NC_PORT: the port of the server's netcat listener (given to pasted as PASTED_NC_PORT too).
+# NC_PORT: the port of the server's netcat listener (given to pasted as PASTED_NC_PORT too),
+# and PBINCLI: the path of pbincli, PrivateBin's command-line client (.tools/clients.sh).
 # TEST_FILTER (while working on one test): only the integration tests matching this Criterion
 # pattern run, e.g. TEST_FILTER='scale/*' tests/run.sh; the other suites are skipped.
 set -uo pipefail
@@ -161,6 +162,11 @@ elif start_server; then
     # the _id index FerretDB's own queries can use (see .tools/stack.sh); test_store checks it
     .tools/stack.sh index "$STACK" || note "stack: could not index the FerretDB collections"
 fi
+# PBINCLI: PrivateBin's command-line client (pbincli, from .tools/deps.sh test), for the suites
+# that drive it (clients, browser); the path is given even when nothing is installed there
+# shellcheck source=SCRIPTDIR/../.tools/clients.sh
+. "$ROOT/.tools/clients.sh"
+export PBINCLI=$PBINCLI_BIN
 
 # ------------------------------------------------------------------ suites
 # count_sanitizer NAME LOG FAILURES: a sanitizer report counts as a failure even where the

@@ -65,7 +65,26 @@ static int expire_within_max(const app *a, int64_t in_ms, paste *p, fault *f)
     return 0;
 }
 
-/* expire, burn, unlisted; 0 ok, -1 with f set. */
+/* views_left=N: readable N times (1 to PASTE_VIEWS_MAX). 0 ok, -1 with f set. */
+static int views_limit(option_lookup lookup, void *ctx, paste *p, fault *f)
+{
+    char *v = get_option(lookup, ctx, "views_left");
+    if (!v)
+        return fault_no_memory(f);
+    int n = 0;
+    size_t i = 0;
+    for (; v[i] >= '0' && v[i] <= '9' && n <= PASTE_VIEWS_MAX; i++)
+        n = n * 10 + (v[i] - '0');
+    int bad = v[0] && (v[i] || n < 1 || n > PASTE_VIEWS_MAX);
+    free(v);
+    if (bad)
+        return fault_set(f, FAULT_INVALID, "views_left", "views_left: a number of reads from 1 to %d",
+                         PASTE_VIEWS_MAX);
+    p->views_max = p->burn ? 0 : n;     /* burn after reading is one read already */
+    return 0;
+}
+
+/* expire, burn, unlisted, views_left; 0 ok, -1 with f set. */
 static int apply_flags(const app *a, option_lookup lookup, void *ctx, const create_hints *h, paste *p,
                        fault *f)
 {
@@ -88,7 +107,7 @@ static int apply_flags(const app *a, option_lookup lookup, void *ctx, const crea
         goto done;
     p->burn |= h->burn;
     p->unlisted |= h->secret;
-    rc = 0;
+    rc = views_limit(lookup, ctx, p, f);
 done:
     free(expire);
     free(burn);
@@ -110,12 +129,17 @@ static int link_body(const create_hints *h, const char *content, size_t len, pas
     return p->body ? 0 : fault_no_memory(f);
 }
 
-/* The content as the paste's body, checked for size; 0 ok, -1 with f set. */
-static int paste_body(const app *a, const char *content, size_t len, paste *p, fault *f)
+/* The content as the paste's body, checked for size; 0 ok, -1 with f set.
+ * An encrypted paste's document is base64 and JSON around the ciphertext:
+ * it may be a third larger (and a little more) than the paste inside. */
+static int paste_body(const app *a, const create_hints *h, const char *content, size_t len, paste *p, fault *f)
 {
+    size_t max = a->cfg->max_paste_size;
+    if (h->encrypted)
+        max = max / 3 * 4 + 4096;
     if (len == 0)
         return fault_set(f, FAULT_INVALID, "content", "empty paste");
-    if (len > a->cfg->max_paste_size) {
+    if (len > max) {
         char limit[32];
         format_size(a->cfg->max_paste_size, limit);
         return fault_set(f, FAULT_TOO_LARGE, "content", "paste is larger than the %s limit", limit);
@@ -138,10 +162,11 @@ paste *create_build(const app *a, const char *content, size_t content_len, optio
         fault_no_memory(f);
         return NULL;
     }
-    if ((h->link ? link_body(h, content, content_len, p, f) : paste_body(a, content, content_len, p, f)) != 0) {
+    if ((h->link ? link_body(h, content, content_len, p, f) : paste_body(a, h, content, content_len, p, f)) != 0) {
         paste_free(p);
         return NULL;
     }
+    p->encrypted = h->encrypted;
     p->title = get_option(lookup, ctx, "title");
     p->lang = get_option(lookup, ctx, "lang");
     if (p->title && !p->title[0] && h->default_title) {
@@ -187,7 +212,7 @@ static void on_stored(void *arg, const fault *f)
 {
     create_job *c = arg;
     if (!f) {
-        if (!c->p->unlisted && !c->p->burn && !c->p->link)
+        if (!c->p->unlisted && !paste_is_limited(c->p) && !c->p->link && !c->p->encrypted)
             announce(c);
         atomic_fetch_add_explicit(&c->l->app->stats.created, 1, memory_order_relaxed);
     } else if (f->kind == FAULT_UNAVAILABLE) {
@@ -230,7 +255,7 @@ void app_create(app_loop *l, paste *p, const char *base, const app_client *who, 
     snprintf(c->base, sizeof c->base, "%s", base);
     p->id[0] = '\0';
     if (paste_new_token(c->token, p->token_hash) != 0
-        || ((p->unlisted || p->burn) && ids_secret(p->id) != 0)) {
+        || ((p->unlisted || paste_is_limited(p) || p->encrypted) && ids_secret(p->id) != 0)) {
         fault_set(&f, FAULT_UNAVAILABLE, NULL, "no randomness available");
         cb(arg, NULL, NULL, &f);
         paste_free(p);

@@ -19,6 +19,7 @@ typedef struct create_hints {
     int         burn;           /* burn after reading, whatever the burn option says */
     int         secret;         /* an unguessable id (as unlisted) */
     int         link;           /* content is a URL to shorten (core/link.h) */
+    int         encrypted;      /* content is a PrivateBin v2 document (web/privatebin.c) */
     const char *self_base;      /* "http://host": a link to it is refused (no loops) */
 } create_hints;
 

@@ -12,9 +12,10 @@
  * Pastes read from the store enter the hot cache; they are shared
  * (refcounted) and never modified once read.
  * Then, in this order: an expired paste is gone (410) and removed in the
- * background; a burn-after-reading paste read for its content is claimed
- * in Redis (SET NX: one reader wins, everywhere), removed, and served to
- * that one reader; a view is counted (views are batched per loop, and the
+ * background; a limited paste (burn after reading: one read; views_left:
+ * N) read for its content has that read claimed in Redis (an atomic count:
+ * exactly N readers win, everywhere, however many ask at once), is served
+ * to the winners and removed after the last; a view is counted (views are batched per loop, and the
  * page asks for the new total); the caller gets the paste. */
 #include "read.h"
 
@@ -79,18 +80,19 @@ static void deliver(read_job *j)
     }
 }
 
-static void on_burn_claim(void *arg, int won)
+static void on_view_claim(void *arg, int result)
 {
     read_job *j = arg;
-    if (won < 0) {
-        fail(j, FAULT_UNAVAILABLE, "cannot open a burn-after-reading paste while redis is down");
+    if (result < 0) {
+        fail(j, FAULT_UNAVAILABLE, "cannot open a paste with limited reads while redis is down");
         return;
     }
-    if (!won) {
-        fail(j, FAULT_NOT_FOUND, "no such paste");  /* someone else read it first */
+    if (result == 0) {
+        fail(j, FAULT_NOT_FOUND, "no such paste");  /* others took its reads first */
         return;
     }
-    store_paste_remove(j->l->store, j->id);
+    if (result == 2)
+        store_paste_remove(j->l->store, j->id);   /* the last one */
     deliver(j);
 }
 
@@ -101,7 +103,7 @@ static void settle(read_job *j)
         fail(j, FAULT_GONE, "paste expired");
         return;
     }
-    if (j->p->burn) {
+    if (paste_is_limited(j->p)) {
         if (j->how & READ_NO_BURN) {
             fail(j, FAULT_NOT_FOUND, "no such paste");
             return;
@@ -111,7 +113,12 @@ static void settle(read_job *j)
             return;
         }
         if (j->how & READ_CONSUME) {
-            store_claim_burn(j->l->store, j->id, on_burn_claim, j);
+            /* the count must outlive every copy of the paste; a paste that never
+             * expires has its count kept a year (a key with no end would never
+             * leave Redis: README, "What a crash can lose") */
+            int64_t left = paste_seconds_left(j->p, now_ms());
+            store_claim_view(j->l->store, j->id, paste_read_limit(j->p),
+                             left == INT64_MAX ? 365 * 86400 : left + 86400, on_view_claim, j);
             return;
         }
     }

@@ -8,10 +8,11 @@
  * layers above see the same struct.
  *
  * Cache record layout (little endian):
- *   "PST1" | u64 num | i64 created | i64 expires | i64 views |
- *   u8 flags (1 burn, 2 unlisted, 4 link) |
+ *   "PST2" | u64 num | i64 created | i64 expires | i64 views |
+ *   u8 flags (1 burn, 2 unlisted, 4 link, 8 encrypted) | u16 views_max |
  *   u8 id_len | id | u16 title_len | title | u8 lang_len | lang |
- *   hash[64] | u32 size | body */
+ *   hash[64] | u32 size | body
+ * "PST1" records (written before view limits) have no views_max. */
 #include "paste.h"
 
 #include <event2/buffer.h>
@@ -97,18 +98,20 @@ uint8_t *paste_encode(const paste *p, size_t *len)
 {
     size_t id_len = strlen(p->id), title_len = strlen(p->title ? p->title : "");
     size_t lang_len = strlen(p->lang ? p->lang : "");
-    size_t total = 4 + 8 * 4 + 1 + 1 + id_len + 2 + title_len + 1 + lang_len
+    size_t total = 4 + 8 * 4 + 1 + 2 + 1 + id_len + 2 + title_len + 1 + lang_len
                  + PASTE_HASH_HEX + 4 + p->size;
     uint8_t *buf = malloc(total);
     if (!buf)
         return NULL;
     writer w = { buf };
-    put_bytes(&w, "PST1", 4);
+    put_bytes(&w, "PST2", 4);
     put_u64(&w, p->num);
     put_u64(&w, (uint64_t)p->created_ms);
     put_u64(&w, (uint64_t)p->expires_ms);
     put_u64(&w, (uint64_t)p->views);
-    *w.p++ = (uint8_t)((p->burn ? 1 : 0) | (p->unlisted ? 2 : 0) | (p->link ? 4 : 0));
+    *w.p++ = (uint8_t)((p->burn ? 1 : 0) | (p->unlisted ? 2 : 0) | (p->link ? 4 : 0) | (p->encrypted ? 8 : 0));
+    *w.p++ = (uint8_t)(p->views_max & 0xff);
+    *w.p++ = (uint8_t)((p->views_max >> 8) & 0xff);
     *w.p++ = (uint8_t)id_len;
     put_bytes(&w, p->id, id_len);
     *w.p++ = (uint8_t)(title_len & 0xff);
@@ -161,7 +164,8 @@ paste *paste_decode(const uint8_t *buf, size_t len)
 {
     reader r = { buf, buf + len, 0 };
     const uint8_t *magic = take(&r, 4);
-    if (!magic || memcmp(magic, "PST1", 4) != 0)
+    int v1 = magic && memcmp(magic, "PST1", 4) == 0;
+    if (!magic || (!v1 && memcmp(magic, "PST2", 4) != 0))
         return NULL;
     paste *p = paste_new();
     if (!p)
@@ -174,6 +178,8 @@ paste *paste_decode(const uint8_t *buf, size_t len)
     p->burn = flags & 1;
     p->unlisted = (flags >> 1) & 1;
     p->link = (flags >> 2) & 1;
+    p->encrypted = (flags >> 3) & 1;
+    p->views_max = v1 ? 0 : (int)get_uint(&r, 2);
     size_t id_len = (size_t)get_uint(&r, 1);
     const uint8_t *id = id_len < sizeof p->id ? take(&r, id_len) : NULL;
     if (id)

@@ -13,6 +13,7 @@
 #define PASTE_LANG_MAX  32
 #define PASTE_HASH_HEX  SHA256_HEX
 #define PASTE_ETAG_HEX  32      /* 128 bits */
+#define PASTE_VIEWS_MAX 1000    /* the largest view limit (views_left) */
 
 typedef struct paste {
     uint64_t num;               /* the Redis counter value */
@@ -26,6 +27,8 @@ typedef struct paste {
     int      burn;              /* burn after reading */
     int      unlisted;
     int      link;              /* a short link: body is the target URL (core/link.h) */
+    int      encrypted;         /* body is a PrivateBin v2 document the server cannot read */
+    int      views_max;         /* readable this many times, then gone; 0 = no limit */
     int64_t  views;             /* total views known when this record was read */
     char     hash[PASTE_HASH_HEX + 1];  /* SHA-256 of the body: never shown */
     char     etag[PASTE_ETAG_HEX + 1];  /* what is shown of it: keyed (paste_set_etag) */
@@ -63,6 +66,12 @@ void paste_hash_body(paste *p);
 void paste_set_etag(paste *p, const uint8_t key[SHA256_BYTES]);
 /* A new random delete token (base62) and its hash. 0 ok. */
 int  paste_new_token(char token[33], char hash[PASTE_HASH_HEX + 1]);
+/* Read a limited number of times (burn after reading is once): such a
+ * paste's reads are claimed one by one (store_claim_view), its link alone
+ * protects it (a secret id), and nothing of it shows before a read. */
+static inline int paste_is_limited(const paste *p) { return p->burn || p->views_max > 0; }
+/* How many reads it may have in all (0: no limit). */
+static inline int paste_read_limit(const paste *p) { return p->burn ? 1 : p->views_max; }
 /* Seconds the paste still lives (INT64_MAX when it never expires; <= 0 expired). */
 int64_t paste_seconds_left(const paste *p, int64_t now_ms);
 

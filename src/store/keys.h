@@ -8,7 +8,7 @@
 
 #define KEY_COUNTER      "pasted:counter"    /* INCR: the next paste number */
 #define KEY_PASTE        "pasted:p:"         /* + id: cached paste record (paste_encode) */
-#define KEY_BURNED       "pasted:burned:"    /* + id: the one read of a burn paste was claimed */
+#define KEY_BURNED       "pasted:burned:"    /* + id: reads of a limited paste claimed so far */
 #define KEY_VIEWS        "pasted:views"      /* hash id -> live view total */
 #define KEY_PENDING      "pasted:pending"    /* hash "id|day" -> views not yet in MongoDB */
 #define KEY_FLUSHING     "pasted:flushing:"  /* + ms:rand: a batch of views being written */
@@ -22,6 +22,6 @@
 
 #define TOMBSTONE        "-"                 /* the value of KEY_PASTE for "no such paste" */
 #define TOMBSTONE_TTL    60                  /* seconds */
-#define BURNED_TTL       604800              /* seconds a burn claim is remembered */
+#define BURNED_TTL       604800              /* seconds a read count is remembered, at least */
 
 #endif

@@ -4,6 +4,7 @@
  *   { _id: <public id>, num: <counter, int64>, body: BinData(exact bytes),
  *     title, lang, size, created: Date, expires: Date|null, burn, unlisted,
  *     link: true (a short link, its body the target; absent otherwise),
+ *     encrypted: true (a PrivateBin v2 document), views_max: N (when limited),
  *     hash: <sha256 hex>, views: int64, last_view: Date, days: { "YYYY-MM-DD": n } }
  * Every lookup is by _id, the public id: FerretDB v1 (SQLite) pushes only
  * _id filters down to SQLite, and with the expression index that
@@ -353,6 +354,10 @@ static void paste_document(const paste *p, bson_t *doc)
     BSON_APPEND_BOOL(doc, "unlisted", p->unlisted);
     if (p->link)
         BSON_APPEND_BOOL(doc, "link", 1);
+    if (p->encrypted)
+        BSON_APPEND_BOOL(doc, "encrypted", 1);
+    if (p->views_max)
+        BSON_APPEND_INT32(doc, "views_max", p->views_max);
     BSON_APPEND_UTF8(doc, "hash", p->hash);
     BSON_APPEND_UTF8(doc, "token_hash", p->token_hash);
     BSON_APPEND_INT64(doc, "views", 0);
@@ -559,6 +564,10 @@ static paste *paste_from_doc(const bson_t *doc)
         p->unlisted = bson_iter_bool(&it);
     if (bson_iter_init_find(&it, doc, "link") && BSON_ITER_HOLDS_BOOL(&it))
         p->link = bson_iter_bool(&it);
+    if (bson_iter_init_find(&it, doc, "encrypted") && BSON_ITER_HOLDS_BOOL(&it))
+        p->encrypted = bson_iter_bool(&it);
+    int64_t views_max = int_field(doc, "views_max");
+    p->views_max = views_max > 0 && views_max <= PASTE_VIEWS_MAX ? (int)views_max : 0;
     char *hash = dup_utf8_field(doc, "hash");
     snprintf(p->hash, sizeof p->hash, "%s", hash ? hash : "");
     free(hash);

@@ -483,11 +483,12 @@ void store_paste_remove(store_loop *sl, const char *id)
         free(j);    /* the sweep or the next read will try again */
 }
 
-/* --- burn after reading ------------------------------------------------- */
+/* --- reads of a limited paste (burn after reading, views_left) ----------- */
 
 typedef struct claim {
     claim_cb cb;
     void    *arg;
+    int      limit;
 } claim;
 
 static void on_claim(redisAsyncContext *ac, void *reply_obj, void *priv)
@@ -495,12 +496,21 @@ static void on_claim(redisAsyncContext *ac, void *reply_obj, void *priv)
     (void)ac;
     claim *c = priv;
     redisReply *rep = reply_obj;
-    /* OK: ours. NIL: someone else read it first. No reply: cannot prove we are first. */
-    c->cb(c->arg, !rep ? -1 : rep->type == REDIS_REPLY_STATUS ? 1 : 0);
+    /* the count after ours; no reply: cannot prove we are within the limit */
+    int result = -1;
+    if (rep && rep->type == REDIS_REPLY_INTEGER)
+        result = rep->integer > c->limit ? 0 : rep->integer == c->limit ? 2 : 1;
+    c->cb(c->arg, result);
     free(c);
 }
 
-void store_claim_burn(store_loop *sl, const char *id, claim_cb cb, void *arg)
+/* INCR, and on the first read the count's lifetime: one round trip, atomic */
+static const char claim_script[] =
+    "local n = redis.call('INCR', KEYS[1]) "
+    "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
+    "return n";
+
+void store_claim_view(store_loop *sl, const char *id, int limit, int64_t ttl, claim_cb cb, void *arg)
 {
     claim *c = malloc(sizeof *c);
     if (!c) {
@@ -509,8 +519,11 @@ void store_claim_burn(store_loop *sl, const char *id, claim_cb cb, void *arg)
     }
     c->cb = cb;
     c->arg = arg;
-    /* SET NX: only one reader ever wins, across every loop and instance */
-    if (rconn_command(sl->redis, on_claim, c, "SET %s%s 1 NX EX %d", KEY_BURNED, id, BURNED_TTL) != 0) {
+    c->limit = limit;
+    if (ttl < BURNED_TTL)
+        ttl = BURNED_TTL;
+    if (rconn_command(sl->redis, on_claim, c, "EVAL %s 1 %s%s %lld", claim_script, KEY_BURNED, id,
+                      (long long)ttl) != 0) {
         free(c);
         cb(arg, -1);
     }

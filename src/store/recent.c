@@ -21,7 +21,7 @@
 
 void recent_add(store_loop *sl, const paste *p)
 {
-    if (p->unlisted || p->burn || p->link)
+    if (p->unlisted || paste_is_limited(p) || p->link || p->encrypted)
         return;
     int64_t ttl = paste_seconds_left(p, now_ms());
     if (ttl > META_MAX_TTL)

@@ -117,10 +117,14 @@ void store_paste_delete(store_loop *sl, const char *id, const char *token_hash,
  * background (the sweep retries a failure). */
 void store_paste_remove(store_loop *sl, const char *id);
 
-/* The one read of a burn-after-reading paste: 1 this caller won it (across
- * every loop and instance), 0 someone else did, -1 Redis cannot say. */
-typedef void (*claim_cb)(void *arg, int won);
-void store_claim_burn(store_loop *sl, const char *id, claim_cb cb, void *arg);
+/* One read of a paste readable `limit` times (burn after reading: 1),
+ * claimed across every loop and instance: result 1 won, more reads left;
+ * 2 won, the last one (the caller removes the paste); 0 lost (all were
+ * taken); -1 Redis did not answer (nobody can prove it was first). The
+ * count lives in Redis for ttl seconds (the paste's life, at least a
+ * week): a paste read out stays read out while any copy of it may live. */
+typedef void (*claim_cb)(void *arg, int result);
+void store_claim_view(store_loop *sl, const char *id, int limit, int64_t ttl, claim_cb cb, void *arg);
 
 /* --- views -------------------------------------------------------------- */
 

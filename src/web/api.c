@@ -2,7 +2,7 @@
  *
  * POST /api/pastes, Content-Type: application/json (else 415), body:
  *   {"content": str (required), "title": str, "lang": str, "expire": str,
- *    "burn": bool, "unlisted": bool, "encoding": "utf-8" | "base64"}
+ *    "burn": bool, "unlisted": bool, "views_left": int, "encoding": "utf-8" | "base64"}
  * or, for a short link, {"url": str, ...} in place of content (and
  * encoding). Any field but content and url may be null (= absent);
  * unknown fields are refused.
@@ -34,14 +34,14 @@
 #include "core/text.h"
 #include "web.h"
 
-typedef enum field_kind { F_CONTENT, F_TEXT, F_BOOL } field_kind;
+typedef enum field_kind { F_CONTENT, F_TEXT, F_BOOL, F_INT } field_kind;
 
 static const struct {
     const char *name;
     field_kind  kind;
 } api_fields[] = {
     { "content", F_CONTENT }, { "url", F_CONTENT }, { "title", F_TEXT }, { "lang", F_TEXT }, { "expire", F_TEXT },
-    { "burn", F_BOOL },       { "unlisted", F_BOOL }, { "encoding", F_TEXT },
+    { "burn", F_BOOL },       { "unlisted", F_BOOL }, { "encoding", F_TEXT }, { "views_left", F_INT },
 };
 #define N_FIELDS (sizeof api_fields / sizeof api_fields[0])
 
@@ -70,6 +70,11 @@ static char *json_option(void *ctx, const char *name)
         return strdup("0");
     if (json_is_string(v))
         return strdup(json_string_value(v));
+    if (json_is_integer(v)) {
+        char n[24];
+        snprintf(n, sizeof n, "%lld", (long long)json_integer_value(v));
+        return strdup(n);
+    }
     return NULL;
 }
 
@@ -112,7 +117,7 @@ static int check_fields(json_t *o, api_fault *e)
             if (shown)
                 snprintf(what, sizeof what, "unknown field %s", shown);
             return fail(e, FAULT_INVALID, shown, "%s: use content (or url), title, lang, expire, burn, "
-                        "unlisted, encoding", what);
+                        "unlisted, views_left, encoding", what);
         }
         switch (api_fields[i].kind) {
         case F_CONTENT:
@@ -130,6 +135,10 @@ static int check_fields(json_t *o, api_fault *e)
         case F_BOOL:
             if (!json_is_boolean(v) && !json_is_null(v))
                 return fail(e, FAULT_INVALID, key, "%s must be true or false", key);
+            break;
+        case F_INT:
+            if (!json_is_integer(v) && !json_is_null(v))
+                return fail(e, FAULT_INVALID, key, "%s must be a whole number", key);
             break;
         }
     }

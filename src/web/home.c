@@ -40,6 +40,15 @@ static void on_home_recent(void *arg, const paste_summary *items, size_t n)
 
 void handle_root(request *r, const char *rest)
 {
+    if (privatebin_request(r)) {
+        privatebin_get(r);
+        return;
+    }
+    /* PrivateBin's link shape, /?<id>#<key>: the paste's page */
+    if (r->query && ids_is_wellformed(r->query, strlen(r->query))) {
+        serve_page_of(r, r->query);
+        return;
+    }
     if (help_is_for_terminal(r)) {
         handle_help(r, rest);
         return;

@@ -398,7 +398,17 @@ struct evbuffer *html_home_page(const home_options *o)
            "<small id=\"burn-help\">Deleted once it has been viewed</small></div>"
            "<div class=\"check\"><input type=\"checkbox\" id=\"unlisted\" name=\"unlisted\" "
            "value=\"1\" aria-describedby=\"unlisted-help\"><label for=\"unlisted\">Unlisted</label>"
-           "<small id=\"unlisted-help\">Not shown in recent pastes</small></div></div>"
+           "<small id=\"unlisted-help\">Not shown in recent pastes</small></div>"
+           /* hidden until app.js runs: without it nothing could be encrypted */
+           "<div class=\"check encrypt-options\" hidden><input type=\"checkbox\" id=\"encrypt\" "
+           "name=\"encrypt\" value=\"1\" aria-describedby=\"encrypt-help\"><label for=\"encrypt\">"
+           "Encrypt in the browser (the server cannot read it)</label>"
+           "<small id=\"encrypt-help\">The key stays in the link, after #"
+           "<input type=\"password\" id=\"encrypt-password\" autocomplete=\"new-password\" "
+           "placeholder=\"Password (optional)\" aria-label=\"Password (optional)\"></small></div></div>"
+           "<div class=\"field field-views\"><label for=\"views_left\">Readable <span class=\"optional\">"
+           "(times)</span></label><input type=\"number\" id=\"views_left\" name=\"views_left\" min=\"1\" "
+           "max=\"1000\" inputmode=\"numeric\" placeholder=\"any\"></div>"
            "<div class=\"submit\"><button type=\"submit\">Create paste</button>"
            "<small id=\"submit-hint\" class=\"kbd-hint\"><kbd>Ctrl</kbd>+<kbd>Enter</kbd> "
            "creates the paste</small></div></div></form>"
@@ -590,7 +600,7 @@ static struct evbuffer *render_paste_page(const paste *p, int64_t views, const c
     put(b, "<div class=\"actions\" role=\"group\" aria-label=\"Paste actions\">");
     if (text)
         put(b, "<button type=\"button\" id=\"copy\" data-copy=\"code\" hidden>Copy</button>");
-    if (!p->burn) {
+    if (!paste_is_limited(p)) {
         evbuffer_add_printf(b, "<a class=\"button secondary\" href=\"/raw/%s\">Raw</a>"
                                "<a class=\"button secondary\" href=\"/raw/%s?download=1\">Download</a>",
                             p->id, p->id);
@@ -609,16 +619,24 @@ static struct evbuffer *render_paste_page(const paste *p, int64_t views, const c
         put(b, "<p class=\"notice burn\" role=\"status\"><strong>This paste burned after reading.</strong> "
                "It was deleted as this page was made: nobody can open it again, and reloading "
                "this page will not bring it back. Copy what you need now.</p>");
+    else if (p->views_max) {
+        int64_t left = p->views_max - views;
+        if (views_at || left < 0)   /* a page kept for many views never shows a count */
+            left = 0;
+        evbuffer_add_printf(b, "<p class=\"notice burn\" role=\"status\"><strong>%lld view%s left.</strong> "
+                               "This paste can be read %d times in all; after the last it is deleted.</p>",
+                            (long long)left, left == 1 ? "" : "s", p->views_max);
+    }
 
     if (text)
         put_code(b, p);
     else
         evbuffer_add_printf(b, "<p class=\"notice binary\">This paste is binary data (%s), "
                                "not text, so it is not shown here.</p>", size);
-    if (!text && !p->burn)
+    if (!text && !paste_is_limited(p))
         evbuffer_add_printf(b, "<p><a class=\"button\" href=\"/raw/%s?download=1\">Download "
                                "it</a></p>", p->id);
-    if (!p->burn)
+    if (!paste_is_limited(p))
         put_share(b, base, p->id);
     put(b, "</article>");
     page_end(b);
@@ -661,9 +679,14 @@ struct evbuffer *html_created_burn_page(const paste *p, const char *base)
         put_esc(b, p->title);
         put(b, "</p>");
     }
-    put(b, "<p class=\"notice burn\"><strong>It burns after reading.</strong> The first visit to "
-           "this link shows the paste and deletes it. Opening the link yourself burns it, so "
-           "send it on without opening it.</p>");
+    if (p->burn)
+        put(b, "<p class=\"notice burn\"><strong>It burns after reading.</strong> The first visit to "
+               "this link shows the paste and deletes it. Opening the link yourself burns it, so "
+               "send it on without opening it.</p>");
+    else
+        evbuffer_add_printf(b, "<p class=\"notice burn\"><strong>It can be read %d times.</strong> "
+                               "Each visit to this link (or its raw bytes) is one of them; after the "
+                               "last, it is deleted. Opening the link yourself uses one.</p>", p->views_max);
     put_share(b, base, p->id);
     char size[32];
     format_size(p->size, size);
@@ -676,6 +699,61 @@ struct evbuffer *html_created_burn_page(const paste *p, const char *base)
         put_time(b, p->expires_ms, in);
     }
     put(b, "</p><p><a href=\"/\">Make another paste</a></p></article>");
+    page_end(b);
+    return b;
+}
+
+/* The stored PrivateBin document inside <script type="application/json">:
+ * JSON needs no HTML escaping there, only "</script" must not appear, so
+ * every '<' is written \u003c (the same string to a JSON parser). */
+static void put_json_data(struct evbuffer *b, const uint8_t *s, size_t n)
+{
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '<') {
+            evbuffer_add(b, s + from, i - from);
+            put(b, "\\u003c");
+            from = i + 1;
+        }
+    evbuffer_add(b, s + from, n - from);
+}
+
+struct evbuffer *html_encrypted_page(const paste *p, int64_t views, const char *base)
+{
+    (void)base;
+    struct evbuffer *b = evbuffer_new();
+    if (!b)
+        return NULL;
+    int64_t now = now_ms();
+    char size[32];
+    format_size(p->size, size);
+    page_start(b, "Encrypted paste", 15, PAGE_HIGHLIGHT, NULL);
+    evbuffer_add_printf(b, "<article class=\"paste encrypted\" data-burn=\"%d\"><header class=\"paste-head\">"
+                           "<h1>Encrypted paste</h1><ul class=\"meta\" aria-label=\"About this paste\">"
+                           "<li class=\"badge\">Encrypted</li><li>%s</li>", p->burn, size);
+    put_lifetime(b, p, now, "Burned after reading");
+    html_views_item(b, views);
+    put(b, "</ul><div class=\"actions\" role=\"group\" aria-label=\"Paste actions\">"
+           "<button type=\"button\" id=\"copy\" data-copy=\"code\" hidden>Copy</button>"
+           "<button type=\"button\" class=\"secondary\" id=\"download-decrypted\" hidden>Download</button>");
+    if (!paste_is_limited(p))
+        evbuffer_add_printf(b, "<a class=\"button secondary\" href=\"/report/%s\" rel=\"nofollow\">Report</a>", p->id);
+    put(b, "</div></header>"
+           "<noscript><p class=\"notice\">This paste is encrypted: the server keeps only ciphertext, and "
+           "only a browser holding the key (the part of the link after #) can read it. Decrypting "
+           "needs JavaScript, which is off.</p></noscript>"
+           "<p id=\"decrypt-status\" class=\"notice\" role=\"status\"></p>"
+           "<form id=\"decrypt-password\" class=\"decrypt-password\" hidden>"
+           "<label for=\"paste-password\">This paste has a password</label>"
+           "<input type=\"password\" id=\"paste-password\" autocomplete=\"current-password\" required>"
+           "<button type=\"submit\">Decrypt</button></form>");
+    if (p->burn)
+        put(b, "<p class=\"notice burn\" role=\"status\"><strong>This paste burned after reading.</strong> "
+               "It was deleted as this page was made. Copy what you need now.</p>");
+    put(b, "<div class=\"code-wrap\"><table class=\"code\" id=\"code\" data-lang=\"\"></table></div>"
+           "<script type=\"application/json\" id=\"encrypted-paste\">");
+    put_json_data(b, p->body, p->size);
+    put(b, "</script></article>");
     page_end(b);
     return b;
 }

@@ -42,6 +42,10 @@ typedef struct html_parts {
 } html_parts;
 int  html_paste_page_parts(const paste *p, const char *base, html_parts *out);
 void html_views_item(struct evbuffer *b, int64_t views);
+/* An encrypted paste (PrivateBin v2): the stored document for the page's
+ * script to decrypt with the key after # in the link; without JavaScript, a
+ * message. */
+struct evbuffer *html_encrypted_page(const paste *p, int64_t views, const char *base);
 /* A short link's preview (GET /<id>+): where it leads, shown, not followed. */
 struct evbuffer *html_link_page(const paste *p, int64_t views, const char *base);
 /* After creating a burn-after-reading paste: the link, without showing (burning) it. */

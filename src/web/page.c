@@ -86,8 +86,13 @@ static void serve_page(page_req *q, paste *p, int64_t views)
         shown.lang = q->lang_hint; /* /<id>.<ext>: the extension names the language */
     char base[300];
     base_url(r, base, sizeof base);
-    set_header(r, "Cache-Control", shown.burn ? "no-store" : "no-cache");
-    page_cache *c = shown.burn ? NULL : page_for(p, &shown, base, q->lang_hint);
+    int limited = paste_is_limited(&shown);
+    set_header(r, "Cache-Control", limited ? "no-store" : "no-cache");
+    page_cache *c = limited || shown.encrypted ? NULL : page_for(p, &shown, base, q->lang_hint);
+    if (shown.encrypted) {
+        reply_html(r, 200, html_encrypted_page(&shown, views, base));
+        return;
+    }
     if (!c) {
         reply_html(r, 200, html_paste_page(&shown, views, base));
         return;
@@ -149,11 +154,11 @@ static void on_page_read(void *arg, paste *p, int64_t views, const fault *f)
     page_req *q = arg;
     if (!p)
         reply_fault(q->r, f);
-    else if (p->burn && q->r->method == M_HEAD)
+    else if (paste_is_limited(p) && q->r->method == M_HEAD)
         reply_burn_unread(q->r);
     else if (p->link)
         q->preview ? serve_link_preview(q->r, p, views) : serve_redirect(q->r, p);
-    else if (p->burn && (q->creator || q->preview))
+    else if (paste_is_limited(p) && (q->creator || q->preview))
         serve_creator_landing(q->r, p);
     else
         serve_page(q, p, views);
@@ -191,14 +196,13 @@ static const char *sprunge_lang(const request *r)
     return q;
 }
 
-void handle_page(request *r, const char *rest)
+/* The page of ref (an id, maybe with .ext), as a preview or not, with a
+ * language hint from elsewhere (sprunge's ?py) when ref has no .ext. */
+static void start_page(request *r, const char *ref, int preview, const char *hint)
 {
-    char id[IDS_MAX_LEN + 1], ref[IDS_MAX_LEN + 24];
+    char id[IDS_MAX_LEN + 1];
     const char *ext;
     page_req *q = calloc(1, sizeof *q);
-    size_t n = strlen(rest);
-    int preview = n > 1 && n < sizeof ref && rest[n - 1] == '+';
-    snprintf(ref, sizeof ref, "%.*s", (int)(preview ? n - 1 : n), rest);
     if (!q || paste_ref_parse(ref, id, &ext) != 0) {
         free(q);
         reply_error(r, q ? 404 : 503, q ? "no such paste" : "out of memory");
@@ -206,7 +210,7 @@ void handle_page(request *r, const char *rest)
     }
     q->r = r;
     q->preview = preview;
-    set_lang_hint(q, ext ? ext : sprunge_lang(r));
+    set_lang_hint(q, ext ? ext : hint);
     unsigned how = READ_TOTAL;
     if (r->method == M_GET) {
         q->creator = query_flag(r, "created");
@@ -215,6 +219,20 @@ void handle_page(request *r, const char *rest)
     app_client who;
     client_of(r, &who);
     app_read(loop_of(r)->app, id, how, &who, on_page_read, q);
+}
+
+void handle_page(request *r, const char *rest)
+{
+    char ref[IDS_MAX_LEN + 24];
+    size_t n = strlen(rest);
+    int preview = n > 1 && n < sizeof ref && rest[n - 1] == '+';
+    snprintf(ref, sizeof ref, "%.*s", (int)(preview ? n - 1 : n), rest);
+    start_page(r, ref, preview, sprunge_lang(r));
+}
+
+void serve_page_of(request *r, const char *id)
+{
+    start_page(r, id, 0, NULL);
 }
 
 /* --- GET /api/pastes/<id> ------------------------------------------------ */
@@ -231,8 +249,8 @@ static void on_api_read(void *arg, paste *p, int64_t views, const fault *f)
     snprintf(url, sizeof url, "%s/%s", base, p->id);
     snprintf(raw, sizeof raw, "%s/raw/%s", base, p->id);
     format_rfc3339(p->created_ms, created);
-    json_t *o = p->burn /* unread: nothing of its content (reply.c, reply_burn_unread) */
-        ? json_pack("{s:s, s:s, s:s, s:b}", "id", p->id, "url", url, "raw_url", raw, "burn", 1)
+    json_t *o = paste_is_limited(p) /* unread: nothing of its content (reply.c, reply_burn_unread) */
+        ? json_pack("{s:s, s:s, s:s, s:b}", "id", p->id, "url", url, "raw_url", raw, "burn", p->burn)
         : json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:b, s:b}", "id", p->id,
                     "url", url, "raw_url", raw, "title", p->title, "lang", p->lang,
                     "size", (json_int_t)p->size, "created", created, "views", (json_int_t)views,
@@ -243,6 +261,10 @@ static void on_api_read(void *arg, paste *p, int64_t views, const fault *f)
             format_rfc3339(p->expires_ms, expires);
         json_object_set_new(o, "expires", p->expires_ms ? json_string(expires) : json_null());
         json_object_set_new(o, "kind", json_string(p->link ? "link" : "paste"));
+        if (p->encrypted)
+            json_object_set_new(o, "encrypted", json_true());
+        if (p->views_max)
+            json_object_set_new(o, "views_max", json_integer(p->views_max));
         if (p->link && !p->burn)
             json_object_set_new(o, "target", json_stringn((const char *)p->body, p->size));
     }

@@ -41,9 +41,10 @@ typedef struct body_parts {
 } body_parts;
 
 /* The options a form may carry beside the paste: pasted's own, and 0x0's. */
-static const char *const option_fields[] = { "title", "lang", "expire", "burn", "unlisted",
-                                             "expires", "secret", NULL };
-static const char *const checked_options[] = { "title", "lang", "expire", "burn", "unlisted", NULL };
+static const char *const option_fields[] = { "title", "lang", "expire", "burn", "unlisted", "views_left",
+                                             "expires", "secret", "encrypt", NULL };
+static const char *const checked_options[] = { "title", "lang", "expire", "burn", "unlisted", "views_left",
+                                               NULL };
 
 /* Where a multipart form keeps the paste, in order of preference. */
 static const struct { const char *field; int link, oneshot; } paste_fields[] = {
@@ -196,6 +197,12 @@ static int read_hints(request *r, const body_parts *b, const char *rest, create_
     if (e && read_0x0_expires(e, &h->expire_in_ms, f) != 0)
         return -1;
     h->secret = b->fields && form_get(b->fields, "secret");
+    /* the form's "encrypt" box is done by the page's script, which sends the
+     * ciphertext to the PrivateBin API instead: arriving here, it did not run */
+    const form_field *enc = b->fields ? form_get(b->fields, "encrypt") : NULL;
+    if (enc && enc->value_len == 1 && enc->value[0] == '1')
+        return fault_set(f, FAULT_INVALID, "encrypt",
+                         "encrypt: encrypting in the browser needs JavaScript; nothing was saved");
     return 0;
 }
 
@@ -254,7 +261,7 @@ static void answer_browser(request *r, const paste *p, const char *url, const ch
     (void)token;
     (void)arg;
     char path[48];
-    snprintf(path, sizeof path, "/%s%s", p->id, p->link ? "+" : p->burn ? "?created=1" : "");
+    snprintf(path, sizeof path, "/%s%s", p->id, p->link ? "+" : paste_is_limited(p) ? "?created=1" : "");
     set_header(r, "Location", path);
     reply_text(r, 303, url);
 }
@@ -278,6 +285,10 @@ static void answer_text(request *r, const paste *p, const char *url, const char 
 
 void handle_create(request *r, const char *rest)
 {
+    if (r->method == M_POST && !rest[0] && privatebin_request(r)) {
+        privatebin_post(r);
+        return;
+    }
     struct evbuffer *in = r->body;
     size_t len = evbuffer_get_length(in);
     const char *data = len ? (const char *)evbuffer_pullup(in, -1) : "";

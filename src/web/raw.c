@@ -57,7 +57,7 @@
  * past its expiry, and never a burn-after-reading paste. */
 static void set_cache_control(request *r, const paste *p)
 {
-    if (p->burn) {
+    if (paste_is_limited(p)) {
         set_header(r, "Cache-Control", "no-store");
         return;
     }
@@ -265,7 +265,8 @@ static void raw_serve(request *r, paste *p)
     int text = paste_is_text(p);
     const char *range = get_header(r, "Range");
     const char *ae = get_header(r, "Accept-Encoding");
-    int gzip = !range && text && p->size >= RAW_GZIP_MIN && ae && accepts_gzip(ae);
+    /* ciphertext does not compress, and its size is all a length could leak */
+    int gzip = !range && text && !p->encrypted && p->size >= RAW_GZIP_MIN && ae && accepts_gzip(ae);
 
     char etag[ETAG_LEN];
     make_etag(p, gzip, etag);
@@ -294,6 +295,10 @@ static void raw_serve(request *r, paste *p)
     }
 
     const char *type = text ? "text/plain; charset=utf-8" : "application/octet-stream";
+    if (p->encrypted) {         /* the PrivateBin document, clearly marked (web/privatebin.c) */
+        type = "application/json";
+        set_header(r, "X-Encrypted", "privatebin-v2");
+    }
     char *download = query_param(r, "download");
     if (download && strcmp(download, "1") == 0)
         set_download_name(r, p, text);
@@ -341,7 +346,7 @@ static void on_read(void *arg, paste *p, int64_t views, const fault *f)
 {
     (void)views;
     request *r = arg;
-    if (p && p->burn && r->method == M_HEAD) {
+    if (p && paste_is_limited(p) && r->method == M_HEAD) {
         paste_free(p);
         reply_burn_unread(r);
     } else if (p)

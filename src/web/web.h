@@ -115,6 +115,13 @@ void web_create(request *r, paste *p, web_created_fn answer, void *arg);
 /* home.c: what every paste form shows (the expiries, links to this host) */
 struct home_options;
 void home_form(request *r, struct home_options *o, char *base, size_t base_len);
+/* page.c: the page of a paste id (GET /?<id>, PrivateBin's link shape) */
+void serve_page_of(request *r, const char *id);
+/* privatebin.c: PrivateBin's JSON API, which shares "/" with the form and
+ * is told apart by its X-Requested-With: JSONHttpRequest header */
+int  privatebin_request(request *r);
+void privatebin_get(request *r);    /* GET /?<id>, ?pasteid=<id>, ?jsonld=paste */
+void privatebin_post(request *r);   /* POST /: a create or a delete */
 /* page.c: GET /?from=<id>, the form pre-filled from a paste */
 void serve_copy_form(request *r, const char *id);
 /* help.c: curl or wget asking for / gets the help text */

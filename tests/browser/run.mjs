@@ -6,17 +6,21 @@
 // against a running pasted at PASTED_URL (tests/run.sh starts one). Pastes are
 // made through the browser form or with the real curl binary. The tests run
 // one after another, each in a fresh browser context (no cookies, cache or
-// storage shared); each prints `ok - NAME` or `FAIL - NAME: reason` and
-// saves a screenshot to tests/out/screenshots/NAME.png ($TEST_OUT/screenshots
-// when TEST_OUT is set). The last line is `N passed, N failed`; the exit
-// status is 1 when anything failed. Names on the command line run only those.
+// storage shared; a test opens more, as fresh, with fresh()); each prints
+// `ok - NAME` or `FAIL - NAME: reason` and saves a screenshot to
+// tests/out/screenshots/NAME.png ($TEST_OUT/screenshots when TEST_OUT is set).
+// The encrypted-paste tests run PrivateBin's client too: PBINCLI is the path
+// of a pbincli executable (tests/run.sh exports it); without it they fail.
+// The last line is `N passed, N failed`; the exit status is 1 when anything
+// failed. Names on the command line run only those.
 //
 // Every test also fails on a JavaScript error in a page or a Content
 // Security Policy violation, so the pages stay clean under the strict CSP.
 
 import { chromium } from 'playwright-core';
 import { execFile } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -356,7 +360,9 @@ async function assertNoXss(page, where, dialogs) {
   eq(dialogs.length, 0, `dialogs on ${where}`);
   eq(await page.evaluate(() => typeof window.__xss), 'undefined', `window.__xss on ${where}`);
   const injected = await page.evaluate(() =>
-    document.querySelectorAll('main img, main svg, main iframe, main script, [onerror], [onload], [onmouseover]').length);
+    // (an encrypted paste's page holds its ciphertext in one <script type="application/json" id="encrypted-paste">)
+    document.querySelectorAll('main img, main svg, main iframe, main script:not(#encrypted-paste[type="application/json"]), ' +
+                              '[onerror], [onload], [onmouseover]').length);
   eq(injected, 0, `injected elements on ${where}`);
 }
 
@@ -483,6 +489,436 @@ test('error_page', async ({ page }) => {
   check(await page.isVisible('a[href="/"]'), 'no way back home');
 });
 
+// ------------------------------------------------- encrypted pastes (issue 15)
+//
+// PrivateBin's v2 format: the page encrypts, the link carries the key after
+// '#' (base58), the server keeps ciphertext only. PBINCLI (PrivateBin's own
+// client, pbincli) makes and reads pastes of the same format.
+
+const PBINCLI = process.env.PBINCLI || '';
+const LINK_RE = /\/([A-Za-z0-9]+)(?:\?created=1)?#([1-9A-HJ-NP-Za-km-z]+)$/;
+
+// The lines of a text as the page shows them (html.c's put_code).
+function linesOf(text) {
+  const t = text.endsWith('\n') ? text.slice(0, -1) : text;
+  return t.split('\n').map((l) => l.replace(/\r$/, ''));
+}
+
+async function codeLines(page) {
+  return page.$$eval('#code td.lc', (cells) => cells.map((c) => c.textContent));
+}
+
+// Wait until the page has decrypted and shown the paste; say why not otherwise.
+async function waitDecrypted(page) {
+  try {
+    await page.waitForSelector('#code tr#L1', { timeout: 10000 });
+  } catch (e) {
+    const why = await page.evaluate(() => {
+      if (!document.getElementById('encrypted-paste')) return 'not an encrypted paste page (no #encrypted-paste)';
+      const s = document.getElementById('decrypt-status');
+      return `not decrypted; #decrypt-status says ${JSON.stringify(s ? s.textContent : null)}`;
+    }).catch(() => 'the page is gone');
+    throw new Failure(why);
+  }
+}
+
+async function statusText(page, re, what) {
+  try {
+    await page.waitForFunction((src) => {
+      const s = document.getElementById('decrypt-status');
+      return s && new RegExp(src).test(s.textContent);
+    }, re.source, { timeout: 10000 });
+  } catch (e) {
+    const now = await page.textContent('#decrypt-status').catch(() => null);
+    throw new Failure(`${what}: #decrypt-status is ${JSON.stringify(now)}, expected ${re}`);
+  }
+  return page.textContent('#decrypt-status');
+}
+
+// Fill the home form with encryption on and submit; resolves
+// { id, key, link (the page's URL), share ("/<id>#<key>"), create (the JSON request seen) }.
+// Every request the page makes is kept in `seen` ({ url, method, headers, post }).
+async function encryptInForm(page, text, opts = {}) {
+  const seen = opts.seen || [];
+  page.on('request', (r) => seen.push({ url: r.url(), method: r.method(), headers: r.headers(), post: r.postData() || '' }));
+  if (!opts.keepForm) await page.goto(`${BASE}/`);         // keepForm: the caller has filled more fields
+  eq(await page.locator('#encrypt').count(), 1, 'the form has an #encrypt checkbox');
+  check(await page.isVisible('#encrypt'), 'the #encrypt checkbox is not shown with JavaScript on');
+  await page.fill('#content', text);
+  if (opts.title) await page.fill('#title', opts.title);   // typed before: encryption then leaves it out
+  if (opts.lang) await page.selectOption('#lang', opts.lang);
+  if (opts.expire) await page.selectOption('#expire', opts.expire);
+  if (opts.burn) await page.check('#burn');
+  await page.check('#encrypt');
+  if (opts.password) await page.fill('#encrypt-password', opts.password);
+  const submit = opts.ctrlEnter
+    ? page.focus('#content').then(() => page.keyboard.press('Control+Enter'))
+    : page.click('#paste-form button[type=submit]');
+  try {
+    await Promise.all([page.waitForURL(LINK_RE, { timeout: 15000 }), submit]);
+  } catch (e) {
+    const shown = await page.textContent('#encrypt-error').catch(() => null);
+    throw new Failure(`no link with a key after submitting (at ${page.url()}; error shown: ${JSON.stringify(shown)})`);
+  }
+  const m = LINK_RE.exec(page.url());
+  const create = seen.find((r) => r.method === 'POST' && r.url === `${BASE}/`);
+  check(create, 'no POST / request was seen');
+  return { id: m[1], key: m[2], link: page.url(), share: `${BASE}/${m[1]}#${m[2]}`, create, seen };
+}
+
+// No request carried the text (URL or body, as is or URL-encoded) nor the key.
+function assertNothingLeaked(seen, secret, key) {
+  const forms = [secret, encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, '+'),
+                 JSON.stringify(secret).slice(1, -1)];
+  for (const r of seen) {
+    for (const f of forms) {
+      check(!r.post.includes(f), `${r.method} ${r.url} carried the plain text in its body`);
+      check(!r.url.split('#')[0].includes(f), `${r.method} ${r.url} carried the plain text in its URL`);
+    }
+    check(!r.post.includes(key), `${r.method} ${r.url} carried the key in its body`);
+    check(!r.url.split('#')[0].includes(key), `${r.method} ${r.url} carried the key in its URL`);
+  }
+}
+
+function checkCreateRequest(create, want) {
+  eq(create.headers['x-requested-with'], 'JSONHttpRequest', 'X-Requested-With of the create request');
+  check(/^application\/json/.test(create.headers['content-type'] || ''),
+        `Content-Type of the create request: ${create.headers['content-type']}`);
+  let body;
+  try { body = JSON.parse(create.post); } catch (e) { throw new Failure(`the create request is not JSON: ${create.post.slice(0, 200)}`); }
+  eq(body.v, 2, 'v of the create request');
+  check(Array.isArray(body.adata) && Array.isArray(body.adata[0]) && body.adata[0].length === 8,
+        `adata of the create request: ${JSON.stringify(body.adata)}`);
+  eq(JSON.stringify(body.adata[0].slice(2)), JSON.stringify([100000, 256, 128, 'aes', 'gcm', 'zlib']), 'cipher settings in adata');
+  eq(body.adata[3], want.burn ? 1 : 0, 'burnafterreading in adata');
+  check(typeof body.ct === 'string' && body.ct.length > 20, 'no ct in the create request');
+  eq(body.meta && body.meta.expire, want.expire, 'meta.expire of the create request');
+  return body;
+}
+
+// Run pbincli in a private HOME and working directory (its config files are read from both).
+function pbincli(args, dir) {
+  if (!PBINCLI) throw new Failure('PBINCLI not set (the path of a pbincli executable)');
+  return new Promise((resolve) => {
+    execFile(PBINCLI, args, {
+      cwd: dir, timeout: 30000, maxBuffer: 8 << 20,
+      env: { ...process.env, HOME: dir, XDG_CONFIG_HOME: path.join(dir, '.config'),
+             NO_PROXY: '*', no_proxy: '*', PYTHONIOENCODING: 'utf-8' },
+    }, (err, stdout, stderr) => resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+function tempDir() { return mkdtempSync(path.join(os.tmpdir(), 'pasted-pbincli-')); }
+
+const SECRET_PY = (secret) => `import os  # ${secret}\ndef f(x):\n    return x * 2\n\nprint(f("ünï ✓ <b>"))\n`;
+
+test('encrypt_in_browser', async ({ page, context, fresh }) => {
+  const secret = unique('plain-secret');
+  const text = `${secret}\nsecond line ✓ <b>not bold</b> & "quoted"\n\tthird\n`;
+  const made = await encryptInForm(page, text, { expire: '1w', title: `title of ${secret}` });
+  checkCreateRequest(made.create, { expire: '1week', burn: false });
+  assertNothingLeaked(made.seen, secret, made.key);
+  check(made.id.length >= 16, `an encrypted paste has the short id ${made.id}`);
+  // the maker's own page, then a fresh browser with the link only
+  const other = await fresh();
+  const r = await other.page.goto(made.share);
+  eq(r.status(), 200, 'status of the encrypted paste page');
+  check(!(await r.text()).includes(secret), 'the page as served contains the plain text');
+  await waitDecrypted(other.page);
+  eq(JSON.stringify(await codeLines(other.page)), JSON.stringify(linesOf(text)), 'the decrypted lines');
+  eq(await other.page.evaluate(() => document.getElementById('decrypt-password').hidden), true, 'password form hidden');
+  // what the server keeps: the PrivateBin document, no plain text
+  const raw = await context.request.get(`${BASE}/raw/${made.id}`);
+  eq(raw.status(), 200, 'status of /raw/<id>');
+  check(/^application\/json/.test(raw.headers()['content-type'] || ''), `raw Content-Type ${raw.headers()['content-type']}`);
+  eq(raw.headers()['x-encrypted'], 'privatebin-v2', 'raw X-Encrypted');
+  const stored = await raw.text();
+  check(!stored.includes(secret) && !stored.includes('second line'), 'the stored document contains the plain text');
+  check(!stored.includes(made.key), 'the stored document contains the key');
+  const doc = JSON.parse(stored);
+  eq(doc.v, 2, 'v of the stored document');
+  eq(doc.ct, JSON.parse(made.create.post).ct, 'the stored ct is the one sent');
+  const api = await context.request.get(`${BASE}/api/pastes/${made.id}`);
+  eq((await api.json()).encrypted, true, '"encrypted" in /api/pastes/<id>');
+});
+
+test('encrypted_page_tools', async ({ page, context, fresh }) => {
+  // the decrypted text gets the plain page's highlighting, line marks, copy and download
+  const secret = unique('tools');
+  const text = SECRET_PY(secret);
+  const made = await encryptInForm(page, text, { lang: 'python', ctrlEnter: true });
+  assertNothingLeaked(made.seen, secret, made.key);
+  const other = await fresh({ acceptDownloads: true });
+  await other.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  const p = other.page;
+  await p.goto(`${made.share}&L2`);
+  await waitDecrypted(p);
+  await waitHighlighted(p);
+  check(await p.locator('#L1 .hljs-keyword').count() > 0, 'line 1 (import) is not highlighted as python');
+  eq(JSON.stringify(await codeLines(p)), JSON.stringify(linesOf(text)), 'lines after highlighting');
+  await p.waitForSelector('#L2.hl');
+  eq(JSON.stringify(await rowClasses(p)), JSON.stringify([false, true, false, false, false]), 'rows marked by &L2');
+  await p.click('#L4 td.ln a');
+  await p.waitForSelector('#L4.hl');
+  eq(new URL(p.url()).hash, `#${made.key}&L4`, 'the key stays in the link when a line is marked');
+  check(await p.isVisible('#copy'), 'the copy button is not shown');
+  await p.click('#copy');
+  await p.waitForSelector('#copy.done');
+  eq(await p.evaluate(() => navigator.clipboard.readText()), text, 'clipboard');
+  check(await p.isVisible('#download-decrypted'), 'the download button is not shown');
+  const [download] = await Promise.all([p.waitForEvent('download'), p.click('#download-decrypted')]);
+  check(/\.txt$/.test(download.suggestedFilename()), `download name ${download.suggestedFilename()}`);
+  eq(readFileSync(await download.path(), 'utf8'), text, 'downloaded text');
+  // a reload with the line mark decrypts again
+  await p.reload();
+  await waitDecrypted(p);
+  await p.waitForSelector('#L4.hl');
+});
+
+test('encrypt_with_password', async ({ page, fresh }) => {
+  const secret = unique('pw-secret');
+  const text = `${secret}\nbehind a password\n`;
+  const password = unique('pässwörd ✓');
+  const made = await encryptInForm(page, text, { password });
+  assertNothingLeaked(made.seen, secret, made.key);
+  check(!made.seen.some((r) => r.post.includes(password)), 'a request carried the password');
+  const p = (await fresh()).page;
+  await p.goto(made.share);
+  await p.waitForSelector('#decrypt-password:not([hidden])', { timeout: 10000 }).catch(async () => {
+    throw new Failure(`no password form; #decrypt-status: ${JSON.stringify(await p.textContent('#decrypt-status').catch(() => null))}`);
+  });
+  await statusText(p, /password/i, 'asking for the password');
+  eq(await p.locator('#code tr').count(), 0, 'rows shown before the password');
+  await p.fill('#paste-password', 'not the password');
+  await p.click('#decrypt-password [type=submit]');
+  await statusText(p, /Wrong password, or a damaged link/, 'after a wrong password');
+  check(await p.isVisible('#decrypt-password'), 'the password form went away after a wrong password');
+  eq(await p.locator('#code tr').count(), 0, 'rows shown after a wrong password');
+  await p.fill('#paste-password', password);
+  await p.press('#paste-password', 'Enter');
+  await waitDecrypted(p);
+  eq(JSON.stringify(await codeLines(p)), JSON.stringify(linesOf(text)), 'the decrypted lines');
+  check(!(await p.isVisible('#decrypt-password')), 'the password form is still shown');
+});
+
+test('encrypted_burn', async ({ page, context, fresh }) => {
+  const secret = unique('burn-secret');
+  const text = `${secret}\nread once\n`;
+  const made = await encryptInForm(page, text, { burn: true });
+  checkCreateRequest(made.create, { expire: JSON.parse(made.create.post).meta.expire, burn: true });
+  assertNothingLeaked(made.seen, secret, made.key);
+  // the maker gets the link, with its key, and does not burn it
+  check(/\?created=1#/.test(made.link), `the maker was sent to ${made.link}, which would burn it`);
+  eq(await page.inputValue('#share-url'), made.share, 'the link to share (with the key)');
+  const reader = (await fresh()).page;
+  await reader.goto(made.share);
+  await waitDecrypted(reader);
+  eq(JSON.stringify(await codeLines(reader)), JSON.stringify(linesOf(text)), 'the first reader\'s lines');
+  const again = await (await fresh()).page.goto(made.share);
+  check([404, 410].includes(again.status()), `a second read: HTTP ${again.status()}`);
+  const raw = await context.request.get(`${BASE}/raw/${made.id}`);
+  check([404, 410].includes(raw.status()), `raw after burning: HTTP ${raw.status()}`);
+});
+
+test('encrypt_error_shown', async ({ page }) => {
+  // a refusal is shown by the button; nothing else is sent (no plain form post after it)
+  const secret = unique('refused-secret');
+  const seen = [];
+  page.on('request', (r) => seen.push({ url: r.url(), method: r.method(), headers: r.headers(), post: r.postData() || '' }));
+  await page.goto(`${BASE}/`);
+  await page.evaluate(() => {
+    const o = document.createElement('option');
+    o.value = '99years'; o.textContent = 'too long'; o.selected = true;
+    document.getElementById('expire').appendChild(o);
+  });
+  await page.fill('#content', `${secret}\n`);
+  await page.check('#encrypt');
+  await page.click('#paste-form button[type=submit]');
+  const alert = page.locator('#paste-form [role=alert]');
+  await alert.first().waitFor({ timeout: 10000 }).catch(() => { throw new Failure('no role=alert message in the form'); });
+  const message = await alert.first().textContent();
+  check(/expire/i.test(message), `the message does not say what was wrong: ${JSON.stringify(message)}`);
+  eq(new URL(page.url()).pathname, '/', 'the page after a refusal');
+  await sleep(500);
+  const posts = seen.filter((r) => r.method === 'POST');
+  eq(posts.length, 1, 'POST requests');
+  eq(posts[0].headers['x-requested-with'], 'JSONHttpRequest', 'the one POST is the encrypted one');
+  assertNothingLeaked(seen, secret, '\u0000no key\u0000');
+  check(await page.isEnabled('#paste-form button[type=submit]'), 'the submit button stays disabled');
+  eq(await page.inputValue('#content'), `${secret}\n`, 'the text is kept in the form');
+});
+
+test('encrypted_xss', async ({ page, fresh }) => {
+  // decrypted text reaches the page as text only, highlighted or not
+  const made = await encryptInForm(page, XSS, { lang: 'xml' });
+  const p = (await fresh()).page;
+  const dialogs = [];
+  p.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  await p.goto(made.share);
+  await waitDecrypted(p);
+  await waitHighlighted(p);
+  await p.hover('#L5 td.lc');
+  await assertNoXss(p, 'the decrypted page', dialogs);
+  eq(JSON.stringify(await codeLines(p)), JSON.stringify(linesOf(XSS)), 'the payload lines, as text');
+});
+
+test('encrypted_views_left', async ({ page, fresh }) => {
+  // "Readable N times" holds for an encrypted paste too: N readers, then gone
+  const secret = unique('views-secret');
+  await page.goto(`${BASE}/`);
+  eq(await page.locator('#views_left').count(), 1, 'the form has a #views_left field');
+  await page.fill('#views_left', '2');
+  const made = await encryptInForm(page, `${secret}\n`, { keepForm: true });
+  const body = JSON.parse(made.create.post);
+  eq(body.views_left, 2, 'views_left in the create request');
+  check(/\?created=1#/.test(made.link), `the maker was sent to ${made.link}, which would use up a view`);
+  for (const n of [1, 2]) {
+    const p = (await fresh()).page;
+    await p.goto(made.share);
+    await waitDecrypted(p);
+    eq(JSON.stringify(await codeLines(p)), JSON.stringify([secret]), `reader ${n}'s lines`);
+  }
+  const third = await (await fresh()).page.goto(made.share);
+  check([404, 410].includes(third.status()), `a third read of a paste readable twice: HTTP ${third.status()}`);
+});
+
+test('encrypted_wrong_or_missing_key', async ({ page, fresh }) => {
+  const secret = unique('key-secret');
+  const made = await encryptInForm(page, `${secret}\n`);
+  const open = async (url) => {
+    const p = (await fresh()).page;
+    await p.goto(url);
+    return p;
+  };
+  const nothingShown = async (p, what) => {
+    eq(await p.locator('#code tr').count(), 0, `rows shown ${what}`);
+    check(!(await p.content()).includes(secret), `the text is on the page ${what}`);
+  };
+  // no key at all, and a line mark only
+  for (const url of [`${BASE}/${made.id}`, `${BASE}/${made.id}#`, `${BASE}/${made.id}#L1`]) {
+    const p = await open(url);
+    await statusText(p, /no key \(the part after #\).*cannot be decrypted/, `${url}`);
+    eq(await p.evaluate(() => document.getElementById('decrypt-password').hidden), true, `password form for ${url}`);
+    await nothingShown(p, `at ${url}`);
+  }
+  // the key added to the address afterwards (no reload: a hash change) decrypts
+  const later = await open(`${BASE}/${made.id}`);
+  await statusText(later, /no key/, 'before the key is added');
+  await later.evaluate((k) => { location.hash = k; }, made.key);
+  await waitDecrypted(later);
+  eq(JSON.stringify(await codeLines(later)), JSON.stringify([secret]), 'lines once the key was added');
+  // a key cut short, or with a character base58 does not have
+  for (const bad of [made.key.slice(0, 20), made.key.slice(0, -1) + '0', made.key + 'l']) {
+    const p = await open(`${BASE}/${made.id}#${bad}`);
+    await statusText(p, /key \(the part after #\) is damaged.*cannot be decrypted/, `key ${bad}`);
+    await nothingShown(p, `with key ${bad}`);
+  }
+  // a key of the right shape that is not the key: asks for a password, then says so
+  const last = made.key.slice(-1);
+  const wrong = made.key.slice(0, -1) + (last === '2' ? '3' : '2');
+  const p = await open(`${BASE}/${made.id}#${wrong}`);
+  await p.waitForSelector('#decrypt-password:not([hidden])', { timeout: 10000 }).catch(async () => {
+    throw new Failure(`a wrong key: no password form; #decrypt-status: ${JSON.stringify(await p.textContent('#decrypt-status').catch(() => null))}`);
+  });
+  await p.fill('#paste-password', 'anything');
+  await p.click('#decrypt-password [type=submit]');
+  await statusText(p, /Wrong password, or a damaged link/, 'a wrong key and a password');
+  await nothingShown(p, 'with a wrong key');
+});
+
+test('encrypted_without_js', async ({ page, fresh }) => {
+  const secret = unique('nojs-secret');
+  const maker = (await fresh()).page;                      // JavaScript on, to make it
+  const made = await encryptInForm(maker, `${secret}\n`);
+  const r = await page.goto(made.share);
+  eq(r.status(), 200, 'status of the page');
+  eq(await page.evaluate(() => document.documentElement.classList.contains('js')), false, 'app.js ran');
+  const notice = page.locator('p.notice', { hasText: /JavaScript/ });
+  check(await notice.count() >= 1 && await notice.first().isVisible(), 'no visible notice that the paste needs JavaScript');
+  check(/encrypted/i.test(await notice.first().textContent()), 'the notice does not say the paste is encrypted');
+  check(!(await page.content()).includes(secret), 'the plain text is on the page');
+  eq(await page.locator('#code tr').count(), 0, 'rows without JavaScript');
+  check(!(await page.isVisible('#decrypt-password')), 'a password form that cannot work is shown');
+  // the form offers no encryption it cannot do
+  await page.goto(`${BASE}/`);
+  eq(await page.locator('#encrypt').count(), 1, 'the form has an #encrypt checkbox');
+  check(!(await page.isVisible('#encrypt')), 'the encrypt checkbox is shown without JavaScript');
+  check(!(await page.isVisible('#encrypt-password')), 'the encryption password is shown without JavaScript');
+  // and a post that asks for it anyway is refused, not stored unencrypted
+  const post = await curl(['-X', 'POST', '--form-string', 'encrypt=1', '-F', 'content=<-', `${BASE}/`], `${secret}\n`);
+  eq(post.status, 400, 'a form post with encrypt=1');
+}, { context: { javaScriptEnabled: false } });
+
+test('pbincli_to_browser', async ({ fresh }) => {
+  if (!PBINCLI) throw new Failure('PBINCLI not set (the path of a pbincli executable)');
+  const dir = tempDir();
+  try {
+    const cases = [
+      { text: `${unique('from-pbincli')}\r\nline two ✓ <b>x</b>\r\n\r\nlast`, args: [] },
+      { text: `${unique('pbincli-pw')}\nwith a password\n`, args: ['-p', 'pbin pässword', '-B'], password: 'pbin pässword', burn: true },
+    ];
+    for (const c of cases) {
+      const sent = await pbincli(['send', '-s', `${BASE}/`, ...c.args, '-t', c.text], dir);
+      check(sent.code === 0, `pbincli send ${c.args.join(' ')}: exit ${sent.code}: ${oneLine(sent.stderr || sent.stdout)}`);
+      const m = /Link:\s+(\S+)/.exec(sent.stdout);
+      check(m, `no link in pbincli's output: ${oneLine(sent.stdout)}`);
+      const link = m[1];
+      check(link.startsWith(`${BASE}/?`) && link.includes('#'), `pbincli's link ${link}`);
+      const p = (await fresh()).page;
+      const r = await p.goto(link);
+      eq(r.status(), 200, `status of ${link}`);
+      if (c.password) {
+        await p.waitForSelector('#decrypt-password:not([hidden])', { timeout: 10000 }).catch(async () => {
+          throw new Failure(`no password form; #decrypt-status: ${JSON.stringify(await p.textContent('#decrypt-status').catch(() => null))}`);
+        });
+        await p.fill('#paste-password', c.password);
+        await p.click('#decrypt-password [type=submit]');
+      }
+      await waitDecrypted(p);
+      eq(JSON.stringify(await codeLines(p)), JSON.stringify(linesOf(c.text)), `lines of pbincli's paste ${c.args.join(' ')}`);
+      if (c.text.includes('\r\n')) eq(await p.getAttribute('#code', 'data-eol'), 'crlf', 'data-eol of CRLF text');
+      if (c.burn) {
+        const again = await (await fresh()).page.goto(link);
+        check([404, 410].includes(again.status()), `pbincli's burn paste read twice: HTTP ${again.status()}`);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('browser_to_pbincli', async ({ page, fresh }) => {
+  if (!PBINCLI) throw new Failure('PBINCLI not set (the path of a pbincli executable)');
+  const cases = [
+    // (a textarea's value has \n line ends only)
+    { text: `${unique('to-pbincli')}\nünïcödé ✓ <b>x</b>\n\n  end\n`, opts: {} },
+    { text: `${unique('to-pbincli-pw')}\nburns, with a password\n`, opts: { password: 'brøwser pw', burn: true } },
+  ];
+  for (const c of cases) {
+    const maker = c === cases[0] ? page : (await fresh()).page;
+    const made = await encryptInForm(maker, c.text, c.opts);
+    const dir = tempDir();
+    try {
+      const url = `${BASE}/?${made.id}#${made.key}`;
+      const args = ['get', url, ...(c.opts.password ? ['-p', c.opts.password] : [])];
+      const got = await pbincli(args, dir);
+      check(got.code === 0, `pbincli get: exit ${got.code}: ${oneLine(got.stderr || got.stdout)}`);
+      const file = path.join(dir, `paste-${made.id}.txt`);
+      let saved;
+      try { saved = readFileSync(file, 'utf8'); } catch (e) {
+        throw new Failure(`pbincli wrote no ${path.basename(file)} (files: ${readdirSync(dir).join(' ')}; said ${oneLine(got.stdout)})`);
+      }
+      eq(saved, c.text, `the text pbincli got ${c.opts.password ? '(password, burn)' : ''}`);
+      if (c.opts.burn) {
+        const again = await pbincli(['get', url, '-p', c.opts.password], dir);
+        check(again.code !== 0, 'pbincli read a burn paste twice');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+});
+
 // ---------------------------------------------------------------- runner
 
 function withTimeout(promise, ms) {
@@ -519,17 +955,29 @@ async function main() {
     const page = await context.newPage();
     const problems = [];
     const requests = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${oneLine(e.message)}`));
-    page.on('console', (m) => {
-      const text = m.text();
-      if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${oneLine(text)}`);
-      else if (m.type() === 'error' && !/status of 40[0-9]|status of 41[0-9]/.test(text))
-        problems.push(`console error: ${oneLine(text)}`);
-    });
+    const watch = (p) => {
+      p.on('pageerror', (e) => problems.push(`page error: ${oneLine(e.message)}`));
+      p.on('console', (m) => {
+        const text = m.text();
+        if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${oneLine(text)}`);
+        else if (m.type() === 'error' && !/status of 40[0-9]|status of 41[0-9]/.test(text))
+          problems.push(`console error: ${oneLine(text)}`);
+      });
+    };
+    watch(page);
     page.on('request', (r) => requests.push(r.url()));
+    // fresh(options): another new context (nothing shared with `context`), its page watched the same way
+    const others = [];
+    const fresh = async (options = {}) => {
+      const c = await browser.newContext({ baseURL: BASE, ...options });
+      others.push(c);
+      const p = await c.newPage();
+      watch(p);
+      return { page: p, context: c };
+    };
     let error = null;
     try {
-      await withTimeout(t.fn({ page, context, requests }), TEST_TIMEOUT_MS);
+      await withTimeout(t.fn({ page, context, requests, fresh }), TEST_TIMEOUT_MS);
       if (problems.length) throw new Failure(problems[0]);
     } catch (e) {
       error = e instanceof Failure ? e.message : `${e.name}: ${oneLine(e.message)}`;
@@ -539,6 +987,7 @@ async function main() {
                               timeout: 10000 });
     } catch (e) { /* a page that cannot be drawn must not hide the result */ }
     await context.close().catch(() => {});
+    for (const c of others) await c.close().catch(() => {});
     if (error) { failed++; console.log(`FAIL - ${t.name}: ${oneLine(error)}`); }
     else { passed++; console.log(`ok - ${t.name}`); }
   }

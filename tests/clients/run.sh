@@ -7,18 +7,21 @@
 # real program, configured the way its README tells a user to point it at another server:
 #   haste       haste-client 1.0.3 (PyPI), ~/.hastec: server_url = $PASTED_URL
 #   rpaste      rustypaste-cli (crates.io), ~/.config/rustypaste/config.toml: [server] address
+#   pbincli     PrivateBin's client 0.3.7 (PyPI), ~/.config/pbincli/pbincli.conf: server=URL,
+#               or -s URL; encrypted pastes (PrivateBin's JSON API on /): send, get, delete
 #   pastebinit  Debian's, ~/.pastebin.d/pasted.conf as served by GET /pastebinit.conf, -b host:port
 #   nc          Debian's netcat-openbsd (nc.openbsd), the termbin way: `nc host $NC_PORT < file`
-# haste-client and rustypaste-cli come from .tools/deps.sh test (paths in .tools/clients.sh);
-# a client that is not there is one failure ("not installed"), not a skip.
+# haste-client, pbincli and rustypaste-cli come from .tools/deps.sh test (paths in
+# .tools/clients.sh); a client that is not there is one failure ("not installed"), not a skip.
 #
 # Every client runs with a private HOME (and XDG_CONFIG_HOME under it), so neither the
 # caller's configuration nor another client's is read; every network call is bounded by
 # `timeout` or curl --max-time. Each paste is read back with GET /raw/<id> and compared byte
 # for byte (cmp) with what the client sends: the file itself, or for the clients that
 # change it, what they send (haste-client strips both ends, pastebinit the trailing
-# whitespace). One line per check, "ok - ..." or "not ok - ...: why"; the last line is
-# "N passed, N failed"; exit 1 when anything failed.
+# whitespace). pbincli's pastes are encrypted: `pbincli get` reads them back, and GET /raw/<id>
+# must give the document it sent, without the text. One line per check, "ok - ..." or
+# "not ok - ...: why"; the last line is "N passed, N failed"; exit 1 when anything failed.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
@@ -236,6 +239,261 @@ rpaste_checks() {
     fi
 }
 
+# ------------------------------------------------------------------ pbincli
+# pbincli 0.3.7 (PrivateBin's command-line client) speaks PrivateBin's JSON API, every request
+# with the header X-Requested-With: JSONHttpRequest:
+#   send     GET SERVER?jsonld=paste (the format version: @context.v.@value, 2), then
+#            POST SERVER {"v":2,"adata":[...],"ct":"...","meta":{"expire":"1day"}} (a JSON body
+#            without a Content-Type); it encrypts locally (AES-256-GCM, PBKDF2 with 100,000
+#            rounds) and prints "Link:\t\tSERVER?ID#KEY" and "Delete Link:\t
+#            SERVER?pasteid=ID&deletetoken=TOKEN" (with --json one JSON object instead)
+#   get      GET SERVER?ID (SERVER: the link up to "?"); it decrypts with the key after "#" and
+#            writes the text to ./paste-ID.txt; an answer {"status":1,"message":M} is printed
+#            as "PBinCLI Error: ... M" (exit 1), one that is no JSON ends in a traceback
+#   delete   POST SERVER {"pasteid":ID,"deletetoken":TOKEN}; "Paste successfully deleted!" on
+#            {"status":0}, and also (after a NOTICE) on an answer that is no JSON
+# It reads ./pbincli.conf, else ~/.config/pbincli/pbincli.conf ("key=value" lines, e.g.
+# server=URL), and PRIVATEBIN_* variables over that; so it runs in a folder of its private
+# HOME, with no PRIVATEBIN_* variable. Each send or get derives the key in Python: about 4 s.
+pbincli_checks() {
+    if [ ! -x "$PBINCLI_BIN" ]; then
+        notok pbincli "not installed (run .tools/deps.sh test)"
+        return
+    fi
+    local home home_s pb_out="$WORK/pbincli.out" pb_err="$WORK/pbincli.err" pb_unset=() v
+    home=$(new_home)      # the README's way: the server in the config file
+    mkdir -p "$home/.config/pbincli"
+    printf 'server=%s/\n' "$PASTED_URL" >"$home/.config/pbincli/pbincli.conf"
+    home_s=$(new_home)    # no config file: the server as -s
+    for v in $(compgen -e); do [[ $v == PRIVATEBIN_* ]] && pb_unset+=(-u "$v"); done
+
+    pb_run() {   # pb_run HOME ARGS... (stdin: the caller's): pbincli in a new folder of HOME
+        local h=$1 dir; shift
+        dir=$(mktemp -d "$h/run.XXXXXX")
+        pb_dir=$dir
+        (cd "$dir" && in_home "$h" 60 env "${pb_unset[@]}" PYTHONUTF8=1 "$PBINCLI_BIN" "$@") \
+            >"$pb_out" 2>"$pb_err"
+    }
+    pb_said() { printf "stdout '%s'; stderr: %s" "$(said "$pb_out" | cut -c 1-150)" "$(tail -n 2 "$pb_err")"; }
+
+    # pb_send NAME HOME ARGS...: pbincli send; sets pb_id, pb_link, pb_dlink (from --json's
+    # object or the printed Link: and Delete Link: lines) and checks their shape: the paste
+    # link SERVER?ID#KEY with a 22-character id and a base58 key, the delete link
+    # SERVER?pasteid=ID&deletetoken=TOKEN
+    pb_send() {
+        local name=$1 h=$2 rc; shift 2
+        pb_run "$h" send "$@"
+        rc=$?
+        pb_id="" pb_link="" pb_dlink=""
+        if [ "$rc" -ne 0 ]; then
+            notok "$name" "pbincli send exited $rc; $(pb_said)"
+            return 1
+        fi
+        if [[ " $* " == *" --json "* ]]; then
+            local fields
+            fields=$(python3 -c 'import json, sys
+d = json.loads(sys.stdin.read())
+r = d["result"]
+print(r["link"]); print(r["deletelink"])' <"$pb_out" 2>/dev/null)
+            pb_link=$(sed -n 1p <<<"$fields") pb_dlink=$(sed -n 2p <<<"$fields")
+        else
+            pb_link=$(sed -n 's/^Link:\t\t//p' "$pb_out" | head -n 1)
+            pb_dlink=$(sed -n 's/^Delete Link:\t//p' "$pb_out" | head -n 1)
+        fi
+        if [[ ! $pb_link =~ ^"$PASTED_URL"/\?([A-Za-z0-9]+)#([1-9A-HJ-NP-Za-km-z]+)$ ]]; then
+            notok "$name" "no paste link $PASTED_URL/?<id>#<key> in pbincli's output; $(pb_said)"
+            return 1
+        fi
+        pb_id=${BASH_REMATCH[1]}
+        if [ "${#pb_id}" -ne 22 ]; then
+            notok "$name" "the paste id $pb_id has ${#pb_id} characters, not 22"
+            return 1
+        fi
+        if [[ ! $pb_dlink =~ ^"$PASTED_URL"/\?pasteid=$pb_id\&deletetoken=[^[:space:]\&]+$ ]]; then
+            notok "$name" "delete link '$pb_dlink' is not $PASTED_URL/?pasteid=$pb_id&deletetoken=<token>"
+            return 1
+        fi
+    }
+
+    # pb_get NAME HOME LINK WANT [ARGS...]: pbincli get LINK writes paste-<id>.txt, the bytes
+    # of WANT; ok when so
+    pb_get() {
+        local name=$1 h=$2 link=$3 want=$4 rc file; shift 4
+        pb_run "$h" get "$link" "$@" </dev/null
+        rc=$?
+        file="$pb_dir/paste-${link#*\?}" file="${file%%#*}.txt"
+        if [ "$rc" -ne 0 ]; then
+            notok "$name" "pbincli get exited $rc; $(pb_said)"
+        elif [ ! -f "$file" ]; then
+            notok "$name" "pbincli get wrote no ${file##*/}; $(pb_said)"
+        elif ! cmp -s "$want" "$file"; then
+            notok "$name" "${file##*/} differs from what was sent ($(wc -c <"$want") bytes sent, $(wc -c <"$file") got; $(cmp "$want" "$file" 2>&1 | head -n 1))"
+        else
+            ok "$name"
+        fi
+    }
+
+    # pb_gone NAME HOME LINK ID: pbincli get LINK fails with the server's PrivateBin error
+    # ({"status":1,...}: "PBinCLI Error"), writes nothing, and GET /raw/ID is 404; ok when so
+    pb_gone() {
+        local name=$1 h=$2 link=$3 id=$4 rc code
+        pb_run "$h" get "$link" </dev/null
+        rc=$?
+        code=$(get "$PASTED_URL/raw/$id" "$WORK/pbincli.raw")
+        if [ "$rc" -eq 0 ] || compgen -G "$pb_dir/paste-*" >/dev/null; then
+            notok "$name" "pbincli get still worked (exit $rc); $(pb_said)"
+        elif ! grep -q '^PBinCLI Error' "$pb_err"; then
+            notok "$name" "pbincli get failed (exit $rc) but not with the server's {\"status\":1,\"message\":...}; $(pb_said)"
+        elif [ "$code" != 404 ]; then
+            notok "$name" "pbincli get failed as it should, but GET /raw/$id answered $code, not 404"
+        else
+            ok "$name"
+        fi
+    }
+
+    local name want="$WORK/pb.want" link id dlink
+
+    # send -t TEXT with -s, printed links; get
+    name="pbincli: send -s URL -t TEXT, get LINK: paste-<id>.txt is the text (22-character id)"
+    local text="pbincli -t: Grüße from PrivateBin's client, 日本語"
+    printf '%s' "$text" >"$want"
+    pb_send "$name" "$home_s" -s "$PASTED_URL/" -t "$text" </dev/null \
+        && pb_get "$name" "$home_s" "$pb_link" "$want"
+
+    # multi-line UTF-8 from stdin, server from the config file, with -d: the request it sent
+    local multi="$WORK/pb.multi" sent="$WORK/pb.sent"
+    cat "$TEXT" "$UTF8" "$PY" >"$multi"
+    name="pbincli: send < multi-line UTF-8 text (stdin, ~/.config/pbincli/pbincli.conf), get: byte-exact"
+    if pb_send "$name" "$home" -d <"$multi"; then
+        sed -n 's/^Request:\t//p' "$pb_out" | head -n 1 >"$sent"
+        id=$pb_id
+        pb_get "$name" "$home" "$pb_link" "$multi"
+
+        # what the server keeps and gives out: the document pbincli sent, without its meta
+        name="pbincli: GET /raw/<id> is the sent {v,adata,ct} as JSON, X-Encrypted: privatebin-v2, no plain text"
+        local hdr="$WORK/pb.hdr" body="$WORK/pb.body" code why
+        code=$(curl -s --max-time 10 -D "$hdr" -o "$body" -w '%{http_code}' "$PASTED_URL/raw/$id" 2>/dev/null)
+        if [ "$code" != 200 ]; then
+            notok "$name" "GET /raw/$id answered ${code:-nothing}, not 200"
+        elif ! grep -qi '^X-Encrypted: *privatebin-v2[[:space:]]*$' "$hdr"; then
+            notok "$name" "no header 'X-Encrypted: privatebin-v2'; headers: $(grep -i '^\(content-type\|x-encrypted\)' "$hdr")"
+        elif ! grep -qi '^Content-Type: *application/json' "$hdr"; then
+            notok "$name" "Content-Type is not application/json: $(grep -i '^content-type' "$hdr")"
+        elif ! why=$(python3 - "$body" "$sent" "$multi" <<'EOF'
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+try:
+    doc = json.loads(raw)
+except Exception as e:
+    sys.exit("the body is no JSON (%s): %r" % (e, raw[:120]))
+try:
+    sent = json.loads(open(sys.argv[2], encoding="utf-8").read())
+except Exception:
+    sys.exit("pbincli -d printed no Request: line to compare with")
+if not isinstance(doc, dict) or "adata" not in doc or "ct" not in doc:
+    sys.exit("no \"adata\" and \"ct\" in %r" % raw[:160])
+for k in ("v", "adata", "ct"):
+    if doc.get(k) != sent[k]:
+        sys.exit("%r differs from what pbincli sent: %r, sent %r" % (k, doc.get(k), sent[k]))
+plain = open(sys.argv[3], encoding="utf-8").read()
+for line in plain.splitlines():
+    line = line.strip()
+    if len(line) >= 8 and line.encode() in raw:
+        sys.exit("the plain text is in it: %r" % line)
+EOF
+        ); then
+            notok "$name" "$why"
+        else
+            ok "$name"
+        fi
+
+        name="pbincli: GET /api/pastes/<id> says \"encrypted\": true"
+        code=$(get "$PASTED_URL/api/pastes/$id" "$WORK/pb.meta")
+        v=$(json_get "$WORK/pb.meta" encrypted)
+        if [ "$code" != 200 ]; then
+            notok "$name" "GET /api/pastes/$id answered $code"
+        elif [ "$v" != true ]; then
+            notok "$name" "\"encrypted\" is ${v:-missing (no JSON)}: $(head -c 200 "$WORK/pb.meta")"
+        else
+            ok "$name"
+        fi
+    fi
+
+    # --password: the key alone does not decrypt
+    name="pbincli: send -p PASSWORD: get without it fails to decrypt, get -p PASSWORD works"
+    local pw='correct horse — Pferd 🐴'
+    printf 'secret text, with a password\nline two\n' >"$WORK/pb.pw"
+    if pb_send "$name" "$home" --json -p "$pw" <"$WORK/pb.pw"; then
+        link=$pb_link
+        pb_run "$home" get "$link" </dev/null
+        local rc=$?
+        if [ "$rc" -eq 0 ] || compgen -G "$pb_dir/paste-*" >/dev/null; then
+            notok "$name" "get without the password worked (exit $rc); $(pb_said)"
+        elif ! grep -q 'MAC check failed' "$pb_err"; then
+            notok "$name" "get without the password failed (exit $rc), but not at decrypting (MAC check failed); $(pb_said)"
+        else
+            pb_get "$name" "$home" "$link" "$WORK/pb.pw" -p "$pw"
+        fi
+    fi
+
+    # -B: burn after reading
+    name="pbincli: send -B (burn): the first get works"
+    printf 'burn after reading, pbincli\n' >"$WORK/pb.burn"
+    if pb_send "$name" "$home" --json -B <"$WORK/pb.burn"; then
+        link=$pb_link id=$pb_id
+        pb_get "$name" "$home" "$link" "$WORK/pb.burn"
+        pb_gone "pbincli: send -B (burn): the second get fails, GET /raw/<id> is 404" "$home" "$link" "$id"
+    fi
+
+    # delete with the printed Delete Link
+    name="pbincli: delete with a wrong token fails, the paste stays"
+    printf 'to be deleted by pbincli\n' >"$WORK/pb.del"
+    if pb_send "$name" "$home" <"$WORK/pb.del"; then
+        link=$pb_link id=$pb_id dlink=$pb_dlink
+        pb_run "$home" delete "$PASTED_URL/?pasteid=$id&deletetoken=not-the-token" </dev/null
+        local rc=$? code
+        code=$(get "$PASTED_URL/raw/$id" "$WORK/pb.raw")
+        if [ "$rc" -eq 0 ]; then
+            notok "$name" "pbincli delete exited 0; $(pb_said)"
+        elif ! grep -q '^PBinCLI Error' "$pb_err"; then
+            notok "$name" "pbincli delete failed (exit $rc) but not with the server's {\"status\":1,\"message\":...}; $(pb_said)"
+        elif [ "$code" != 200 ]; then
+            notok "$name" "GET /raw/$id answered $code after the refused delete, not 200"
+        else
+            ok "$name"
+        fi
+
+        name="pbincli: delete DELETE-LINK: deleted, then get fails and GET /raw/<id> is 404"
+        pb_run "$home" delete "$dlink" </dev/null
+        rc=$?
+        if [ "$rc" -ne 0 ] || ! grep -qx 'Paste successfully deleted!' "$pb_out" || grep -q NOTICE "$pb_out"; then
+            notok "$name" "pbincli delete exited $rc (wanted 0 and 'Paste successfully deleted!' after a JSON {\"status\":0}); $(pb_said)"
+        else
+            pb_gone "$name" "$home" "$link" "$id"
+        fi
+    fi
+
+    # -E 10min
+    name="pbincli: send -E 10min: GET /api/pastes/<id> has \"expires\" in about 10 minutes"
+    if pb_send "$name" "$home" --json -E 10min <"$WORK/pb.del"; then
+        local meta="$WORK/pb.meta" code expires left
+        code=$(get "$PASTED_URL/api/pastes/$pb_id" "$meta")
+        expires=$(json_get "$meta" expires)
+        left=$(python3 -c 'import datetime, json, sys
+e = datetime.datetime.fromisoformat(json.loads(sys.argv[1]).replace("Z", "+00:00"))
+print(int((e - datetime.datetime.now(datetime.timezone.utc)).total_seconds()))' "$expires" 2>/dev/null)
+        if [ "$code" != 200 ]; then
+            notok "$name" "GET /api/pastes/$pb_id answered $code"
+        elif [ -z "$expires" ] || [ "$expires" = null ]; then
+            notok "$name" "\"expires\" is ${expires:-missing (no JSON)}: $(head -c 200 "$meta")"
+        elif [ -z "$left" ] || [ "$left" -lt 540 ] || [ "$left" -gt 610 ]; then
+            notok "$name" "\"expires\" is $expires: ${left:-?} s from now, not about 600"
+        else
+            ok "$name"
+        fi
+    fi
+}
+
 # ------------------------------------------------------------------ pastebinit
 # pastebinit -b HOST:PORT finds the pastebin whose conf (in ~/.pastebin.d/*.conf) has that
 # basename, POSTs its [format] fields urlencoded to http://HOST:PORT/ and prints the answer
@@ -345,6 +603,7 @@ nc_checks() {
 
 haste_checks
 rpaste_checks
+pbincli_checks
 pastebinit_checks
 nc_checks
 finish
