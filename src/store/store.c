@@ -222,6 +222,12 @@ static void on_pong(redisAsyncContext *ac, void *reply_obj, void *priv)
     health_job *h = priv;
     redisReply *rep = reply_obj;
     health_answer(h, rep && rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "PONG") == 0);
+    /* answered: the timer's hold goes now, not when it fires (a loop that
+     * stops first would never free the job) */
+    if (evtimer_pending(h->timer, NULL)) {
+        event_del(h->timer);
+        h->holders--;           /* the timer's, which will not fire now */
+    }
     health_release(h);
 }
 

@@ -744,7 +744,7 @@ struct evbuffer *html_encrypted_page(const paste *p, int64_t views, const char *
            "needs JavaScript, which is off.</p></noscript>"
            "<p id=\"decrypt-status\" class=\"notice\" role=\"status\"></p>"
            "<form id=\"decrypt-password\" class=\"decrypt-password\" hidden>"
-           "<label for=\"paste-password\">This paste has a password</label>"
+           "<label for=\"paste-password\">Password</label>"
            "<input type=\"password\" id=\"paste-password\" autocomplete=\"current-password\" required>"
            "<button type=\"submit\">Decrypt</button></form>");
     if (p->burn)
