@@ -615,6 +615,47 @@ static int take_paste(const bson_t *doc, void *out, fault *f)
     return *p ? 0 : fault_set(f, FAULT_UNAVAILABLE, NULL, "a paste document that cannot be decoded");
 }
 
+/* days: { "YYYY-MM-DD": n, ... } -> the latest STATS_MAX_DAYS, oldest first */
+static int take_stats(const bson_t *doc, void *out, fault *f)
+{
+    (void)f;
+    paste_stats *st = out;
+    st->views = int_field(doc, "views");
+    st->last_view_ms = date_field(doc, "last_view");
+    bson_iter_t it, day;
+    if (!bson_iter_init_find(&it, doc, "days") || !BSON_ITER_HOLDS_DOCUMENT(&it) || !bson_iter_recurse(&it, &day))
+        return 0;
+    while (bson_iter_next(&day)) {
+        const char *key = bson_iter_key(&day);
+        if (strlen(key) != 10 || !BSON_ITER_HOLDS_NUMBER(&day))
+            continue;
+        size_t at = st->ndays;
+        if (at == STATS_MAX_DAYS) {     /* full: drop the oldest */
+            memmove(st->days, st->days + 1, (STATS_MAX_DAYS - 1) * sizeof st->days[0]);
+            at--;
+        } else {
+            st->ndays++;
+        }
+        /* insertion in order: the days arrive almost sorted ($inc appends new ones) */
+        while (at > 0 && strcmp(st->days[at - 1].day, key) > 0) {
+            st->days[at] = st->days[at - 1];
+            at--;
+        }
+        memcpy(st->days[at].day, key, 11);
+        st->days[at].n = bson_iter_as_int64(&day);
+    }
+    return 0;
+}
+
+int mongo_paste_stats(mongo_store *m, const char *id, paste_stats *out, fault *f)
+{
+    memset(out, 0, sizeof *out);
+    bson_t *projection = BCON_NEW("views", BCON_INT32(1), "last_view", BCON_INT32(1), "days", BCON_INT32(1));
+    int rc = find_by_id(m, id, projection, take_stats, out, f);
+    bson_destroy(projection);
+    return rc;
+}
+
 int mongo_find(mongo_store *m, const char *id, paste **out, fault *f)
 {
     *out = NULL;

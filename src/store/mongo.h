@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/fault.h"
 #include "core/paste.h"
+#include "core/stats.h"
 #include "store.h"
 
 typedef struct mongo_store mongo_store;
@@ -60,6 +61,9 @@ int  mongo_counter_floor(mongo_store *m, int64_t *out, fault *f);
 /* Record that numbers up to n have been handed out ($max, upsert). */
 int  mongo_raise_floor(mongo_store *m, int64_t n, fault *f);
 /* 0 with *out (a new paste), or -1 with FAULT_NOT_FOUND or FAULT_UNAVAILABLE. */
+/* A paste's reads (views, last_view, days.*), by _id: 0, or -1 with
+ * FAULT_NOT_FOUND or what the store said. */
+int  mongo_paste_stats(mongo_store *m, const char *id, paste_stats *out, fault *f);
 int  mongo_find(mongo_store *m, const char *id, paste **out, fault *f);
 /* Delete when token_hash matches (read by _id, compared in constant time,
  * deleted by _id): 0 deleted, or -1 with FAULT_NOT_FOUND, FAULT_DENIED

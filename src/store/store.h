@@ -26,6 +26,7 @@
 #include "core/ids.h"
 #include "core/limit.h"
 #include "core/paste.h"
+#include "core/stats.h"
 #include "core/report.h"
 
 struct event_base;
@@ -125,6 +126,13 @@ void store_paste_remove(store_loop *sl, const char *id);
  * week): a paste read out stays read out while any copy of it may live. */
 typedef void (*claim_cb)(void *arg, int result);
 void store_claim_view(store_loop *sl, const char *id, int limit, int64_t ttl, claim_cb cb, void *arg);
+
+/* --- a paste's reads by day (stats.c) ------------------------------------- */
+
+/* st: read during the call only; without it, f says why (FAULT_NOT_FOUND,
+ * FAULT_UNAVAILABLE). One MongoDB find by _id, on the pool. */
+typedef void (*stats_cb)(void *arg, const paste_stats *st, const fault *f);
+void store_paste_stats(store_loop *sl, const char *id, stats_cb cb, void *arg);
 
 /* --- views -------------------------------------------------------------- */
 

@@ -607,8 +607,9 @@ static struct evbuffer *render_paste_page(const paste *p, int64_t views, const c
         if (text)
             evbuffer_add_printf(b, "<a class=\"button secondary\" href=\"/?from=%s\">"
                                    "New paste from this</a>", p->id);
-        evbuffer_add_printf(b, "<a class=\"button secondary\" href=\"/report/%s\" rel=\"nofollow\">Report</a>",
-                            p->id);
+        evbuffer_add_printf(b, "<a class=\"button secondary\" href=\"/%s/stats\">Stats</a>"
+                               "<a class=\"button secondary\" href=\"/report/%s\" rel=\"nofollow\">Report</a>",
+                            p->id, p->id);
     }
     if (text)
         put(b, "<button type=\"button\" class=\"secondary\" id=\"wrap\" aria-pressed=\"false\" "
@@ -784,6 +785,8 @@ struct evbuffer *html_link_page(const paste *p, int64_t views, const char *base)
         put(b, "</a></p>");
     }
     put_share(b, base, p->id);
+    if (!p->burn)
+        evbuffer_add_printf(b, "<p><a href=\"/%s/stats\">Clicks by day</a></p>", p->id);
     evbuffer_add_printf(b, "<p><a href=\"/report/%s\" rel=\"nofollow\">Report this link</a> · "
                            "<a href=\"/#shorten\">Shorten another link</a></p></article>", p->id);
     page_end(b);

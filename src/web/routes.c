@@ -84,6 +84,7 @@ static const route routes[] = {
     { ROUTE_PATH("/api/openapi.json"), ROUTE_EXACT,   READ,       NULL,           handle_openapi,    0 },
     { ROUTE_PATH("/api/pastes/"),      ROUTE_SEGMENT, READ,       rule_paste_id,  handle_api_paste,  0 },
     { ROUTE_PATH("/api/pastes/"),      ROUTE_SEGMENT, DELETE,     rule_paste_id,  handle_delete,     0 },
+    { ROUTE_PATH("/api/pastes/"),      ROUTE_PREFIX,  READ,       rule_stats_path, handle_api_stats, 0 },
     { ROUTE_PATH("/static/"),          ROUTE_PREFIX,  READ,       NULL,           handle_asset,      0 },
     { ROUTE_PATH("/report/"),          ROUTE_SEGMENT, READ | POST, rule_paste_id, handle_report,     0 },
     { ROUTE_PATH("/admin/reports"),    ROUTE_EXACT,   READ,       NULL,           handle_admin_reports, 0 },
@@ -98,6 +99,7 @@ static const route routes[] = {
     { ROUTE_PATH("/"),                 ROUTE_SEGMENT, READ,       rule_paste_page, handle_page,      0 },
     { ROUTE_PATH("/"),                 ROUTE_SEGMENT, DELETE,     rule_paste_id,  handle_delete,     0 },
     { ROUTE_PATH("/"),                 ROUTE_SEGMENT, POST,       rule_paste_id,  handle_manage,     0 },
+    { ROUTE_PATH("/"),                 ROUTE_PREFIX,  READ,       rule_stats_path, handle_stats,     0 },
 };
 
 static void not_found(request *r)

@@ -83,6 +83,9 @@ void handle_haste_create(request *r, const char *rest); /* haste.c: POST /docume
 void handle_haste_read(request *r, const char *rest);   /* haste.c: GET /documents/<id> */
 void handle_dpaste(request *r, const char *rest);       /* dpaste.c: POST /api/ */
 void handle_pastebinit(request *r, const char *rest);   /* pastebinit.c: GET /pastebinit.conf */
+void handle_stats(request *r, const char *rest);        /* stats.c: GET /<id>/stats */
+void handle_api_stats(request *r, const char *rest);    /* stats.c: GET /api/pastes/<id>/stats */
+int  rule_stats_path(const char *rest);                 /* stats.c: "<id>/stats" */
 void handle_api_create(request *r, const char *rest);   /* api.c: POST /api/pastes */
 void handle_openapi(request *r, const char *rest);      /* api.c */
 void handle_page(request *r, const char *rest);         /* page.c: GET /<id>[.ext] */

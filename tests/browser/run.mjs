@@ -164,6 +164,23 @@ test('form_without_js', async ({ page }) => {
   check(bg !== bg1, 'without JS, :target does not mark #L2');
 }, { context: { javaScriptEnabled: false } });
 
+test('stats_chart', async ({ page }) => {
+  const p = await makePaste({ content: 'seen by day\n', title: unique('stats') });
+  await page.goto(p.url);
+  await Promise.all([page.waitForURL(/\/stats$/), page.click('a[href$="/stats"]')]);
+  const svg = page.locator('figure.chart svg[role="img"]');
+  eq(await svg.count(), 1, 'one chart');
+  check(await svg.isVisible(), 'the chart is not visible');
+  const box = await svg.boundingBox();
+  check(box && box.width > 300 && box.height > 80, `chart size ${JSON.stringify(box)}`);
+  eq(await page.locator('figure.chart rect.bar').count(), 7, 'a bar per day of the first week');
+  check(/1 in all/.test(await page.textContent('#reads-desc')), 'description with the total');
+  check(/^Views in all\s*1$/.test((await page.textContent('.stats-numbers')).split('Made')[0].trim()),
+        'the total on the page');
+  await page.click('.chart-table summary');
+  check(await page.locator('.chart-table td').first().isVisible(), 'the table opens');
+});
+
 test('shorten_link_without_js', async ({ page }) => {
   const target = `https://example.org/${unique('path')}?q=1&x="<b>"`;
   await page.goto(`${BASE}/`);

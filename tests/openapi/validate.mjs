@@ -38,6 +38,7 @@ await check('describes the API routes', async () => {
     ['/api/pastes', 'post', ['201', '400', '413', '415']],
     ['/api/pastes/{id}', 'get', ['200', '404']],
     ['/api/pastes/{id}', 'delete', ['204', '403', '404']],
+    ['/api/pastes/{id}/stats', 'get', ['200', '404']],
     ['/raw/{id}', 'get', ['200', '206', '304', '416']],
     ['/api/openapi.json', 'get', ['200']],
   ];
