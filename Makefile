@@ -8,7 +8,7 @@
 # Build output goes to build/ (build-san/ for SAN=1); runtime state to state/.
 
 CC      ?= cc
-PKGS    := libevent libevent_pthreads hiredis libmongoc-1.0 jansson zlib libcrypto
+PKGS    := libevent libevent_pthreads hiredis libmongoc-1.0 jansson zlib libcrypto libgit2
 SAN     ?=
 ifeq ($(SAN),1)
   B       := build-san

@@ -84,6 +84,26 @@ static int views_limit(option_lookup lookup, void *ctx, paste *p, fault *f)
     return 0;
 }
 
+/* parent=<id>: made from that paste ("New paste from this"), shown on this
+ * one's page with a link to the diff. Only a public paste can be one: a
+ * secret id would show on the new paste's page. 0 ok, -1 with f set. */
+static int parent_of(option_lookup lookup, void *ctx, paste *p, fault *f)
+{
+    char *v = get_option(lookup, ctx, "parent");
+    if (!v)
+        return fault_no_memory(f);
+    size_t n = strlen(v);
+    int rc = 0;
+    if (n && !ids_is_wellformed(v, n))
+        rc = fault_set(f, FAULT_INVALID, "parent", "parent: the id of the paste this one was made from");
+    else if (n && ids_is_secret(v, n))
+        rc = fault_set(f, FAULT_INVALID, "parent", "parent: only a public paste can be a parent (its link would show here)");
+    else
+        snprintf(p->parent, sizeof p->parent, "%s", v);
+    free(v);
+    return rc;
+}
+
 /* expire, burn, unlisted, views_left; 0 ok, -1 with f set. */
 static int apply_flags(const app *a, option_lookup lookup, void *ctx, const create_hints *h, paste *p,
                        fault *f)
@@ -107,7 +127,7 @@ static int apply_flags(const app *a, option_lookup lookup, void *ctx, const crea
         goto done;
     p->burn |= h->burn;
     p->unlisted |= h->secret;
-    rc = views_limit(lookup, ctx, p, f);
+    rc = views_limit(lookup, ctx, p, f) == 0 && parent_of(lookup, ctx, p, f) == 0 ? 0 : -1;
 done:
     free(expire);
     free(burn);

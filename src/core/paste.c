@@ -10,6 +10,7 @@
  * Cache record layout (little endian):
  *   "PST2" | u64 num | i64 created | i64 expires | i64 views |
  *   u8 flags (1 burn, 2 unlisted, 4 link, 8 encrypted) | u16 views_max |
+ *   u8 parent_len | parent |
  *   u8 id_len | id | u16 title_len | title | u8 lang_len | lang |
  *   hash[64] | u32 size | body
  * "PST1" records (written before view limits) have no views_max. */
@@ -98,7 +99,8 @@ uint8_t *paste_encode(const paste *p, size_t *len)
 {
     size_t id_len = strlen(p->id), title_len = strlen(p->title ? p->title : "");
     size_t lang_len = strlen(p->lang ? p->lang : "");
-    size_t total = 4 + 8 * 4 + 1 + 2 + 1 + id_len + 2 + title_len + 1 + lang_len
+    size_t parent_len = strlen(p->parent);
+    size_t total = 4 + 8 * 4 + 1 + 2 + 1 + parent_len + 1 + id_len + 2 + title_len + 1 + lang_len
                  + PASTE_HASH_HEX + 4 + p->size;
     uint8_t *buf = malloc(total);
     if (!buf)
@@ -112,6 +114,8 @@ uint8_t *paste_encode(const paste *p, size_t *len)
     *w.p++ = (uint8_t)((p->burn ? 1 : 0) | (p->unlisted ? 2 : 0) | (p->link ? 4 : 0) | (p->encrypted ? 8 : 0));
     *w.p++ = (uint8_t)(p->views_max & 0xff);
     *w.p++ = (uint8_t)((p->views_max >> 8) & 0xff);
+    *w.p++ = (uint8_t)parent_len;
+    put_bytes(&w, p->parent, parent_len);
     *w.p++ = (uint8_t)id_len;
     put_bytes(&w, p->id, id_len);
     *w.p++ = (uint8_t)(title_len & 0xff);
@@ -180,6 +184,12 @@ paste *paste_decode(const uint8_t *buf, size_t len)
     p->link = (flags >> 2) & 1;
     p->encrypted = (flags >> 3) & 1;
     p->views_max = v1 ? 0 : (int)get_uint(&r, 2);
+    size_t parent_len = v1 ? 0 : (size_t)get_uint(&r, 1);
+    const uint8_t *parent = parent_len < sizeof p->parent ? take(&r, parent_len) : NULL;
+    if (parent)
+        memcpy(p->parent, parent, parent_len);
+    else
+        r.bad = 1;
     size_t id_len = (size_t)get_uint(&r, 1);
     const uint8_t *id = id_len < sizeof p->id ? take(&r, id_len) : NULL;
     if (id)

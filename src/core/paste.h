@@ -29,6 +29,7 @@ typedef struct paste {
     int      link;              /* a short link: body is the target URL (core/link.h) */
     int      encrypted;         /* body is a PrivateBin v2 document the server cannot read */
     int      views_max;         /* readable this many times, then gone; 0 = no limit */
+    char     parent[IDS_MAX_LEN + 1]; /* made from this public paste ("New paste from this"), or "" */
     int64_t  views;             /* total views known when this record was read */
     char     hash[PASTE_HASH_HEX + 1];  /* SHA-256 of the body: never shown */
     char     etag[PASTE_ETAG_HEX + 1];  /* what is shown of it: keyed (paste_set_etag) */

@@ -5,6 +5,7 @@
  *     title, lang, size, created: Date, expires: Date|null, burn, unlisted,
  *     link: true (a short link, its body the target; absent otherwise),
  *     encrypted: true (a PrivateBin v2 document), views_max: N (when limited),
+ *     parent: <id> (made from that paste; absent otherwise),
  *     hash: <sha256 hex>, views: int64, last_view: Date, days: { "YYYY-MM-DD": n } }
  * Every lookup is by _id, the public id: FerretDB v1 (SQLite) pushes only
  * _id filters down to SQLite, and with the expression index that
@@ -358,6 +359,8 @@ static void paste_document(const paste *p, bson_t *doc)
         BSON_APPEND_BOOL(doc, "encrypted", 1);
     if (p->views_max)
         BSON_APPEND_INT32(doc, "views_max", p->views_max);
+    if (p->parent[0])
+        BSON_APPEND_UTF8(doc, "parent", p->parent);
     BSON_APPEND_UTF8(doc, "hash", p->hash);
     BSON_APPEND_UTF8(doc, "token_hash", p->token_hash);
     BSON_APPEND_INT64(doc, "views", 0);
@@ -568,6 +571,10 @@ static paste *paste_from_doc(const bson_t *doc)
         p->encrypted = bson_iter_bool(&it);
     int64_t views_max = int_field(doc, "views_max");
     p->views_max = views_max > 0 && views_max <= PASTE_VIEWS_MAX ? (int)views_max : 0;
+    char *parent = dup_utf8_field(doc, "parent");
+    if (parent && ids_is_wellformed(parent, strlen(parent)))
+        snprintf(p->parent, sizeof p->parent, "%s", parent);
+    free(parent);
     char *hash = dup_utf8_field(doc, "hash");
     snprintf(p->hash, sizeof p->hash, "%s", hash ? hash : "");
     free(hash);

@@ -52,6 +52,7 @@ struct store {
     mongo_store  *mongo;        /* the loops' lane: calls fail after store_timeout_ms */
     mongo_store  *mongo_bg;     /* the background thread's lane: long sweeps and flushes */
     pool         *jobs;         /* MongoDB calls of the loops */
+    pool           *cpu;        /* work that is long for a loop but not the store's (diffs) */
     monitor      *monitor;      /* is MongoDB answering? (monitor.c) */
     inserter     *inserter;     /* creates, committed together (inserter.c) */
     ids_key       ids;

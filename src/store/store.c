@@ -52,10 +52,11 @@ store *store_open(const config *cfg, fault *f)
     }
     s->mongo_bg = mongo_open(cfg, BACKGROUND_TIMEOUT_MS, 0, f);
     s->jobs = s->mongo_bg ? pool_new(cfg->mongo_threads, 10000, cfg->store_timeout_ms) : NULL;
-    s->monitor = s->jobs ? monitor_start(&s->cfg, f) : NULL;
+    s->cpu = s->jobs ? pool_new(1, 64, 10000) : NULL;
+    s->monitor = s->cpu ? monitor_start(&s->cfg, f) : NULL;
     s->inserter = s->monitor ? inserter_start(s, f) : NULL;
     if (!s->inserter) {
-        if (s->mongo_bg && !s->jobs)
+        if (s->mongo_bg && (!s->jobs || !s->cpu))
             fault_set(f, FAULT_UNAVAILABLE, NULL, "cannot start the store thread pool");
         store_close(s);
         return NULL;
@@ -95,6 +96,13 @@ void store_stop_jobs(store *s)
     s->inserter = NULL;
     pool_free(s->jobs);
     s->jobs = NULL;     /* late submissions now fail cleanly */
+    pool_free(s->cpu);
+    s->cpu = NULL;
+}
+
+int store_offload(store_loop *sl, pool_work_fn work, pool_done_fn done, void *arg)
+{
+    return sl->s->cpu ? pool_submit(sl->s->cpu, sl->base, work, done, arg) : -1;
 }
 
 void store_close(store *s)

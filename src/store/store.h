@@ -28,6 +28,7 @@
 #include "core/paste.h"
 #include "core/stats.h"
 #include "core/report.h"
+#include "pool.h"
 
 struct event_base;
 typedef struct store store;
@@ -126,6 +127,11 @@ void store_paste_remove(store_loop *sl, const char *id);
  * week): a paste read out stays read out while any copy of it may live. */
 typedef void (*claim_cb)(void *arg, int result);
 void store_claim_view(store_loop *sl, const char *id, int limit, int64_t ttl, claim_cb cb, void *arg);
+
+/* Work that would hold a loop too long (a diff): work(arg) on a thread of
+ * its own small pool, then done(arg, ran) on sl's loop (ran 0: it waited
+ * too long and did not run). -1 when the queue is full: answer 503. */
+int store_offload(store_loop *sl, pool_work_fn work, pool_done_fn done, void *arg);
 
 /* --- a paste's reads by day (stats.c) ------------------------------------- */
 

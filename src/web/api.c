@@ -42,6 +42,7 @@ static const struct {
 } api_fields[] = {
     { "content", F_CONTENT }, { "url", F_CONTENT }, { "title", F_TEXT }, { "lang", F_TEXT }, { "expire", F_TEXT },
     { "burn", F_BOOL },       { "unlisted", F_BOOL }, { "encoding", F_TEXT }, { "views_left", F_INT },
+    { "parent", F_TEXT },
 };
 #define N_FIELDS (sizeof api_fields / sizeof api_fields[0])
 
@@ -117,7 +118,7 @@ static int check_fields(json_t *o, api_fault *e)
             if (shown)
                 snprintf(what, sizeof what, "unknown field %s", shown);
             return fail(e, FAULT_INVALID, shown, "%s: use content (or url), title, lang, expire, burn, "
-                        "unlisted, views_left, encoding", what);
+                        "unlisted, views_left, parent, encoding", what);
         }
         switch (api_fields[i].kind) {
         case F_CONTENT:

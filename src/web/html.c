@@ -22,6 +22,7 @@
 
 #include "assets.h"
 #include "core/clock.h"
+#include "core/diff.h"
 #include "core/format.h"
 
 #define HLJS_ASSET   "@highlightjs/cdn-assets/highlight.min.js"
@@ -383,7 +384,13 @@ struct evbuffer *html_home_page(const home_options *o)
            "aria-describedby=\"submit-hint\" placeholder=\"Paste or type text here\">\n");
     if (o->prefill)
         html_escape(b, o->prefill, o->prefill_len);
-    put(b, "</textarea><div class=\"options\">"
+    put(b, "</textarea>");
+    if (o->parent && o->parent[0]) {
+        put(b, "<input type=\"hidden\" name=\"parent\" value=\"");
+        put_esc(b, o->parent);
+        put(b, "\">");
+    }
+    put(b, "<div class=\"options\">"
            "<div class=\"field field-title\"><label for=\"title\">Title "
            "<span class=\"optional\">(optional)</span></label>"
            "<input id=\"title\" name=\"title\" maxlength=\"200\" autocomplete=\"off\" value=\"");
@@ -594,6 +601,10 @@ static struct evbuffer *render_paste_page(const paste *p, int64_t views, const c
         html_views_item(b, views);
     if (p->unlisted)
         put(b, "<li class=\"badge\">Unlisted</li>");
+    if (p->parent[0])
+        evbuffer_add_printf(b, "<li class=\"parent\">Changed from <a href=\"/%s\">%s</a> "
+                               "(<a href=\"/diff/%s/%s\">the changes</a>)</li>", p->parent, p->parent,
+                            p->parent, p->id);
     put(b, "</ul>");
 
     /* actions; #copy and #wrap need JS, so they start hidden */
@@ -755,6 +766,70 @@ struct evbuffer *html_encrypted_page(const paste *p, int64_t views, const char *
            "<script type=\"application/json\" id=\"encrypted-paste\">");
     put_json_data(b, p->body, p->size);
     put(b, "</script></article>");
+    page_end(b);
+    return b;
+}
+
+/* --- a diff -----------------------------------------------------------------
+ * <table class="diff">: a row per line, <tr class="add|del|ctx|hunk|eof">,
+ * the old and new line numbers as links to /<a>#L<n> and /<b>#L<n>, then
+ * the sign and the text (escaped). */
+
+static void put_diff_title(struct evbuffer *b, const paste *p)
+{
+    evbuffer_add_printf(b, "<a href=\"/%s\">", p->id);
+    if (p->title && p->title[0])
+        put_esc(b, p->title);
+    else
+        put(b, p->id);
+    put(b, "</a>");
+}
+
+struct evbuffer *html_diff_page(const paste *a, const paste *d_b, const struct diff *d)
+{
+    struct evbuffer *b = evbuffer_new();
+    if (!b)
+        return NULL;
+    char title[64];
+    snprintf(title, sizeof title, "Changes from %s to %s", a->id, d_b->id);
+    page_start(b, title, strlen(title), PAGE_PLAIN, NULL);
+    put(b, "<article class=\"diff-page\"><h1>Changes from ");
+    put_diff_title(b, a);
+    put(b, " to ");
+    put_diff_title(b, d_b);
+    evbuffer_add_printf(b, "</h1><ul class=\"meta\"><li class=\"added\">%zu line%s added</li>"
+                           "<li class=\"removed\">%zu line%s removed</li></ul>"
+                           "<div class=\"actions\"><a class=\"button secondary\" href=\"/raw/diff/%s/%s\">"
+                           "Raw diff</a></div>", d->added, d->added == 1 ? "" : "s", d->removed,
+                        d->removed == 1 ? "" : "s", a->id, d_b->id);
+    if (d->crlf_ignored)
+        put(b, "<p class=\"hint\">One paste ends its lines with CR LF (as a browser's form sends "
+               "them), the other with LF: they are compared without the CRs.</p>");
+    if (d->n == 0) {
+        put(b, "<p class=\"notice\">The two pastes are the same.</p></article>");
+        page_end(b);
+        return b;
+    }
+    put(b, "<div class=\"code-wrap\"><table class=\"diff\"><thead class=\"visually-hidden\"><tr>"
+           "<th scope=\"col\">Line before</th><th scope=\"col\">Line after</th><th scope=\"col\">Change</th>"
+           "<th scope=\"col\">Text</th></tr></thead><tbody>");
+    for (size_t i = 0; i < d->n; i++) {
+        const diff_line *l = &d->lines[i];
+        const char *cls = l->origin == '+' ? "add" : l->origin == '-' ? "del" : l->origin == '@' ? "hunk"
+                        : l->origin == '\\' ? "eof" : "ctx";
+        evbuffer_add_printf(b, "<tr class=\"%s\"><td class=\"ln\">", cls);
+        if (l->old_no)
+            evbuffer_add_printf(b, "<a href=\"/%s#L%u\">%u</a>", a->id, l->old_no, l->old_no);
+        put(b, "</td><td class=\"ln\">");
+        if (l->new_no)
+            evbuffer_add_printf(b, "<a href=\"/%s#L%u\">%u</a>", d_b->id, l->new_no, l->new_no);
+        evbuffer_add_printf(b, "</td><td class=\"sign\" aria-label=\"%s\">%s</td><td class=\"lc\">",
+                            l->origin == '+' ? "added" : l->origin == '-' ? "removed" : "",
+                            l->origin == '+' ? "+" : l->origin == '-' ? "&minus;" : "");
+        escape_code(b, d->text + l->off, l->len);
+        put(b, "</td></tr>");
+    }
+    put(b, "</tbody></table></div></article>");
     page_end(b);
     return b;
 }

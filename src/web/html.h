@@ -17,6 +17,7 @@
 typedef struct home_options {
     const char *prefill; size_t prefill_len;              /* NULL: empty form */
     const char *prefill_title; const char *prefill_lang;  /* may be NULL */
+    const char *parent;             /* the public paste the form was filled from, or NULL */
     const expire_choices *expiry;   /* offered expiries; NULL: the defaults */
     const char *default_expire;     /* one of those; NULL = "never" */
     const paste_summary *recent; size_t recent_count;
@@ -46,6 +47,10 @@ void html_views_item(struct evbuffer *b, int64_t views);
  * script to decrypt with the key after # in the link; without JavaScript, a
  * message. */
 struct evbuffer *html_encrypted_page(const paste *p, int64_t views, const char *base);
+/* The differences between pastes a and b (core/diff.h), lines coloured and
+ * numbered, each number a link into its paste's line anchors. */
+struct diff;
+struct evbuffer *html_diff_page(const paste *a, const paste *b, const struct diff *d);
 /* A short link's preview (GET /<id>+): where it leads, shown, not followed. */
 struct evbuffer *html_link_page(const paste *p, int64_t views, const char *base);
 /* After creating a burn-after-reading paste: the link, without showing (burning) it. */

@@ -301,6 +301,10 @@ static void on_copy_read(void *arg, paste *p, int64_t views, const fault *f)
     }
     o.prefill_title = p->title;
     o.prefill_lang = p->lang;
+    /* a public paste becomes the new one's parent (its page links the diff);
+     * an unlisted one's secret link must not show on a copy's page */
+    if (!ids_is_secret(p->id, strlen(p->id)) && !p->link && !p->encrypted)
+        o.parent = p->id;
     set_header(r, "Cache-Control", "no-store");
     reply_html(r, 200, html_home_page(&o));
     paste_free(p);

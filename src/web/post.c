@@ -42,9 +42,9 @@ typedef struct body_parts {
 
 /* The options a form may carry beside the paste: pasted's own, and 0x0's. */
 static const char *const option_fields[] = { "title", "lang", "expire", "burn", "unlisted", "views_left",
-                                             "expires", "secret", "encrypt", NULL };
+                                             "parent", "expires", "secret", "encrypt", NULL };
 static const char *const checked_options[] = { "title", "lang", "expire", "burn", "unlisted", "views_left",
-                                               NULL };
+                                               "parent", NULL };
 
 /* Where a multipart form keeps the paste, in order of preference. */
 static const struct { const char *field; int link, oneshot; } paste_fields[] = {

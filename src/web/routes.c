@@ -73,6 +73,8 @@ static int rule_paste_page(const char *rest) /* ...that, or a short link's previ
  * the hot path, and no other row takes its paths. */
 static const route routes[] = {
     { ROUTE_PATH("/raw/"),             ROUTE_SEGMENT, READ,       rule_paste_ref, handle_raw,        0 },
+    { ROUTE_PATH("/raw/diff/"),        ROUTE_PREFIX,  READ,       rule_diff_path, handle_raw_diff,   0 },
+    { ROUTE_PATH("/diff/"),            ROUTE_PREFIX,  READ,       rule_diff_path, handle_diff,       0 },
     { ROUTE_PATH("/"),                 ROUTE_EXACT,   READ,       NULL,           handle_root,       0 },
     { ROUTE_PATH("/"),                 ROUTE_EXACT,   POST | PUT, NULL,           handle_create,     0 },
     { ROUTE_PATH("/help"),             ROUTE_EXACT,   READ,       NULL,           handle_help,       0 },

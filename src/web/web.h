@@ -86,6 +86,9 @@ void handle_pastebinit(request *r, const char *rest);   /* pastebinit.c: GET /pa
 void handle_stats(request *r, const char *rest);        /* stats.c: GET /<id>/stats */
 void handle_api_stats(request *r, const char *rest);    /* stats.c: GET /api/pastes/<id>/stats */
 int  rule_stats_path(const char *rest);                 /* stats.c: "<id>/stats" */
+void handle_diff(request *r, const char *rest);         /* diff.c: GET /diff/<a>/<b> */
+void handle_raw_diff(request *r, const char *rest);     /* diff.c: GET /raw/diff/<a>/<b> */
+int  rule_diff_path(const char *rest);                  /* diff.c: "<a>/<b>" */
 void handle_api_create(request *r, const char *rest);   /* api.c: POST /api/pastes */
 void handle_openapi(request *r, const char *rest);      /* api.c */
 void handle_page(request *r, const char *rest);         /* page.c: GET /<id>[.ext] */

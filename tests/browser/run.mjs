@@ -164,6 +164,23 @@ test('form_without_js', async ({ page }) => {
   check(bg !== bg1, 'without JS, :target does not mark #L2');
 }, { context: { javaScriptEnabled: false } });
 
+test('diff_from_new_paste_from_this', async ({ page }) => {
+  const p = await makePaste({ content: 'line one\nline two\nline three\n', title: unique('parent') });
+  await page.goto(p.url);
+  await Promise.all([page.waitForURL(/\?from=/), page.click('a[href^="/?from="]')]);
+  await page.fill('#content', 'line one\nline 2\nline three\n');
+  await Promise.all([page.waitForURL(/\/[A-Za-z0-9]+$/), page.click('#paste-form button[type=submit]')]);
+  const child = pasteIdFrom(page.url());
+  check(child && child !== p.id, `landed on ${page.url()}`);
+  check(/Changed from/.test(await page.textContent('li.parent')), 'no "Changed from" on the new paste');
+  await Promise.all([page.waitForURL(/\/diff\//), page.click('li.parent a[href^="/diff/"]')]);
+  eq(await page.locator('table.diff tr.del').count(), 1, 'removed lines');
+  eq(await page.locator('table.diff tr.add').count(), 1, 'added lines');
+  eq((await page.textContent('table.diff tr.add td.lc')), 'line 2', 'the added line');
+  await Promise.all([page.waitForURL(new RegExp(`/${child}#L2$`)), page.click('table.diff tr.add td.ln a')]);
+  eq(await page.textContent('#L2 td.lc'), 'line 2', 'the line the number links to');
+});
+
 test('stats_chart', async ({ page }) => {
   const p = await makePaste({ content: 'seen by day\n', title: unique('stats') });
   await page.goto(p.url);

@@ -24,6 +24,7 @@ static void check_sane(const paste *p)
     CHECK(p->burn == 0 || p->burn == 1);
     CHECK(p->unlisted == 0 || p->unlisted == 1);
     CHECK(memchr(p->id, '\0', sizeof p->id) != NULL);
+    CHECK(memchr(p->parent, '\0', sizeof p->parent) != NULL);
     CHECK(p->title != NULL && p->lang != NULL && p->body != NULL);
     CHECK(strlen(p->title) <= 0xffff && strlen(p->lang) <= 0xff);
     CHECK(p->size <= 0xffffffffu);
@@ -41,6 +42,7 @@ static void check_equal(const paste *a, const paste *b)
     CHECK(a->burn == b->burn);
     CHECK(a->unlisted == b->unlisted);
     CHECK(a->link == b->link && a->encrypted == b->encrypted && a->views_max == b->views_max);
+    CHECK(strcmp(a->parent, b->parent) == 0);
     CHECK(strcmp(a->id, b->id) == 0);
     CHECK(strcmp(a->title, b->title) == 0);
     CHECK(strcmp(a->lang, b->lang) == 0);
@@ -65,8 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n1 = 0;
     uint8_t *e1 = paste_encode(p, &n1);
     CHECK(e1 != NULL);
-    /* nothing grows, but a PST1 record (no views_max) becomes PST2: strings may only get shorter (at a NUL) */
-    CHECK(n1 <= size + 2);
+    /* nothing grows, but a PST1 record (no views_max, parent) becomes PST2: strings may only get shorter (at a NUL) */
+    CHECK(n1 <= size + 3);
     paste *q = paste_decode(e1, n1);
     CHECK(q != NULL);
     check_sane(q);
