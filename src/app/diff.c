@@ -70,39 +70,32 @@ static void diff_done(void *arg, int ran)
     finish(j, ran && j->rc == 0 ? NULL : &j->f);
 }
 
-static void on_b(void *arg, paste *p, int64_t views, const fault *f)
+/* a, then b: each checked as it comes; with both, the diff goes off the loop. */
+static void on_paste(void *arg, paste *p, int64_t views, const fault *f)
 {
     (void)views;
     diff_job *j = arg;
-    j->b = p;
+    int first = j->a == NULL;
+    if (first)
+        j->a = p;
+    else
+        j->b = p;
     if (!p) {
         finish(j, f);
         return;
     }
     if (diffable(p, &j->f) != 0) {
         finish(j, &j->f);
+        return;
+    }
+    if (first) {
+        app_read(j->l, j->b_id, READ_TOTAL, j->has_who ? &j->who : NULL, on_paste, j);
         return;
     }
     if (store_offload(j->l->store, diff_work, diff_done, j) != 0) {
         fault_set(&j->f, FAULT_UNAVAILABLE, NULL, "too many diffs at once; try again");
         finish(j, &j->f);
     }
-}
-
-static void on_a(void *arg, paste *p, int64_t views, const fault *f)
-{
-    (void)views;
-    diff_job *j = arg;
-    j->a = p;
-    if (!p) {
-        finish(j, f);
-        return;
-    }
-    if (diffable(p, &j->f) != 0) {
-        finish(j, &j->f);
-        return;
-    }
-    app_read(j->l, j->b_id, READ_TOTAL, j->has_who ? &j->who : NULL, on_b, j);
 }
 
 void app_diff(app_loop *l, const char *a_id, const char *b_id, const app_client *who, diff_cb cb, void *arg)
@@ -121,5 +114,5 @@ void app_diff(app_loop *l, const char *a_id, const char *b_id, const app_client 
         j->has_who = 1;
     }
     snprintf(j->b_id, sizeof j->b_id, "%s", b_id);
-    app_read(l, a_id, READ_TOTAL, who, on_a, j);
+    app_read(l, a_id, READ_TOTAL, who, on_paste, j);
 }
