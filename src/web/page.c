@@ -14,7 +14,9 @@
  * shown and not followed, nothing counted and a one-shot link not used up.
  * A hot paste's page is rendered once and kept with the paste (the
  * "expires in" text may lag by PAGE_MAX_AGE_MS); each view adds only its
- * count between the two parts. */
+ * count between the two parts, also when it is sent gzipped (pagezip.c:
+ * the parts are compressed once). It carries a weak ETag, so a revisit is
+ * a 304 (page_etag says why weak). */
 #include "web.h"
 
 #include <ctype.h>
@@ -29,6 +31,9 @@
 #include "core/format.h"
 #include "core/link.h"
 #include "html.h"
+#include "assets.h"
+#include "http/headers.h"
+#include "pagezip.h"
 #include "paste_ref.h"
 
 #define PAGE_MAX_AGE_MS 10000
@@ -45,13 +50,31 @@ typedef struct page_cache {
     char hint[PASTE_LANG_MAX + 1];
     int64_t made_ms;
     html_parts parts;
+    char etag[64];          /* "<paste's tag>-<page's>": sent weak (W/) */
+    pagezip zip;            /* the parts gzipped, made at the first client that asks */
+    int zipped;
 } page_cache;
 
 static void page_cache_free(void *arg)
 {
     page_cache *c = arg;
     free(c->parts.data);
+    pagezip_free(&c->zip);
     free(c);
+}
+
+/* The page's validator: the paste's tag and what else shapes the page
+ * (host, language hint, this build's assets). Weak: pages that differ only
+ * in the view count, or an "expires in" that moved on, are the same page,
+ * so a revisit gets 304 (the visit is still counted). */
+static void page_etag(page_cache *c, const paste *p)
+{
+    uint64_t h = 1469598103934665603ULL;      /* FNV-1a */
+    const char *parts[] = { c->base, "|", c->hint, "|", asset_url("app.js"), "|", asset_url("style.css") };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        for (const char *s = parts[i]; s && *s; s++)
+            h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+    snprintf(c->etag, sizeof c->etag, "\"%.32s-%016llx\"", p->etag, (unsigned long long)h);
 }
 
 static page_cache *page_for(paste *p, const paste *shown, const char *base, const char *hint)
@@ -68,6 +91,7 @@ static page_cache *page_for(paste *p, const paste *shown, const char *base, cons
     snprintf(c->base, sizeof c->base, "%s", base);
     snprintf(c->hint, sizeof c->hint, "%s", hint);
     c->made_ms = now;
+    page_etag(c, p);
     if (p->derived_free)
         p->derived_free(p->derived);
     p->derived = c;
@@ -97,9 +121,37 @@ static void serve_page(page_req *q, paste *p, int64_t views)
         reply_html(r, 200, html_paste_page(&shown, views, base));
         return;
     }
+    char weak[72];
+    snprintf(weak, sizeof weak, "W/%s", c->etag);
+    set_header(r, "ETag", weak);
+    set_header(r, "Vary", "Accept-Encoding");
+    const char *inm = get_header(r, "If-None-Match");
+    if (inm && etag_matches(inm, c->etag)) {
+        reply(r, 304, NULL, NULL);
+        return;
+    }
     struct evbuffer *b = evbuffer_new();
     if (!b) {
         reply_error(r, 503, "out of memory");
+        return;
+    }
+    const char *ae = get_header(r, "Accept-Encoding");
+    if (ae && accepts_gzip(ae) && !c->zipped
+        && pagezip_make(c->parts.data, c->parts.head_len, c->parts.data + c->parts.head_len,
+                        c->parts.tail_len, &c->zip) == 0) {
+        c->zipped = 1;
+        p->derived_bytes += c->zip.head_len + c->zip.tail_len;    /* the hot cache counts it */
+    }
+    if (ae && accepts_gzip(ae) && c->zipped) {
+        html_views_item(b, views);
+        struct evbuffer *z = pagezip_join(&c->zip, (const char *)evbuffer_pullup(b, -1), evbuffer_get_length(b));
+        evbuffer_free(b);
+        if (!z) {
+            reply_error(r, 503, "out of memory");
+            return;
+        }
+        set_header(r, "Content-Encoding", "gzip");
+        reply_html(r, 200, z);
         return;
     }
     evbuffer_add(b, c->parts.data, c->parts.head_len);
