@@ -4,7 +4,8 @@
  * expiry, the lookup budget; nothing counted, nothing burnt), which also
  * gives the live view total; then its document's days come from the store
  * (store/stats.c). A paste with limited reads (burn, views_left) has no
- * stats: they would say how many reads are left to whoever has the link. */
+ * stats: they would say how many reads are left to whoever has the link.
+ * The instance's totals per day come from Redis (store/stats.c). */
 #include "stats.h"
 
 #include <stdlib.h>
@@ -60,4 +61,9 @@ void app_paste_stats(app_loop *l, const char *id, const app_client *who, paste_s
     q->cb = cb;
     q->arg = arg;
     app_read(l, id, READ_TOTAL, who, on_paste, q);
+}
+
+void app_daily_stats(app_loop *l, size_t ndays, daily_stats_cb cb, void *arg)
+{
+    store_daily(l->store, ndays, cb, arg);
 }

@@ -11,6 +11,8 @@
 #define KEY_BURNED       "pasted:burned:"    /* + id: reads of a limited paste claimed so far */
 #define KEY_VIEWS        "pasted:views"      /* hash id -> live view total */
 #define KEY_PENDING      "pasted:pending"    /* hash "id|day" -> views not yet in MongoDB */
+#define KEY_DAILY_CREATED "pasted:daily:created" /* hash day -> pastes made that day (instance stats) */
+#define KEY_DAILY_VIEWS  "pasted:daily:views" /* hash day -> views that day, every paste */
 #define KEY_FLUSHING     "pasted:flushing:"  /* + ms:rand: a batch of views being written */
 #define KEY_RECENT       "pasted:recent"     /* zset id by creation ms: recent public pastes */
 #define KEY_RECENT_META  "pasted:rm:"        /* + id: a recent paste's summary (JSON) */

@@ -337,6 +337,9 @@ static void insert_done(insert_req *r, int ran)
         cache_put(j->sl, j->p);
         expiry_track(j->sl, j->p->id, j->p->expires_ms);
         recent_add(j->sl, j->p);
+        char day[11];
+        utc_day(j->p->created_ms, day);
+        rconn_command(j->sl->redis, NULL, NULL, "HINCRBY %s %s 1", KEY_DAILY_CREATED, day);
         j->done(j->arg, NULL);
     } else {
         log_error("create %s: %s", j->p->id, r->ran ? r->f.message

@@ -140,6 +140,14 @@ int store_offload(store_loop *sl, pool_work_fn work, pool_done_fn done, void *ar
 typedef void (*stats_cb)(void *arg, const paste_stats *st, const fault *f);
 void store_paste_stats(store_loop *sl, const char *id, stats_cb cb, void *arg);
 
+/* The instance's pastes made and views per day, for the ndays (at most
+ * STATS_INSTANCE_DAYS) up to and including today (UTC), oldest first;
+ * ok 0 when Redis did not answer (all zeros then). Redis keeps them, a
+ * field per day (KEY_DAILY_*): one round trip. */
+#define STATS_INSTANCE_DAYS 90
+typedef void (*daily_cb)(void *arg, const int64_t *created, const int64_t *views, size_t ndays, int ok);
+void store_daily(store_loop *sl, size_t ndays, daily_cb cb, void *arg);
+
 /* --- views -------------------------------------------------------------- */
 
 /* total: the live count, or -1 when Redis cannot say. */

@@ -7,6 +7,7 @@
  * (a page view sends its paste's batch at once, since it shows the total):
  *   HINCRBY pasted:views   <id>       n   -> the live total shown on the page
  *   HINCRBY pasted:pending <id>|<day> n   -> the queue of counts for MongoDB
+ *   HINCRBY pasted:daily:views <day>  n   -> the instance's views per day (/stats)
  * Redis shares the machine's cores with the workers: with reads spread over
  * 10,000 pastes, batches every 100 ms kept it 40 % busy with these scripts
  * alone, and a cache refill's GETs queued behind them. Batches every second
@@ -140,6 +141,7 @@ static void send_views(store_loop *sl, const char *id, const char *day, int64_t 
             cb(arg, -1);
         return;
     }
+    rconn_command(sl->redis, NULL, NULL, "HINCRBY %s %s %lld", KEY_DAILY_VIEWS, day, (long long)n);
     char fmt[48];
     snprintf(fmt, sizeof fmt, "HINCRBY %%s %%s %lld", (long long)n);
     if (!cb)
@@ -148,11 +150,12 @@ static void send_views(store_loop *sl, const char *id, const char *day, int64_t 
         cb(arg, -1);
 }
 
-/* KEYS: pending, views; ARGV: id, day, n, id, day, n, ... */
+/* KEYS: pending, views, daily views; ARGV: id, day, n, id, day, n, ... */
 static const char BATCH_SCRIPT[] =
     "for i = 1, #ARGV, 3 do "
     "redis.call('HINCRBY', KEYS[1], ARGV[i] .. '|' .. ARGV[i + 1], ARGV[i + 2]) "
     "redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 2]) "
+    "redis.call('HINCRBY', KEYS[3], ARGV[i + 1], ARGV[i + 2]) "
     "end return #ARGV / 3";
 
 /* pastes per EVAL: bounds how long Redis runs one script (about 1 ms), so
@@ -162,8 +165,8 @@ static const char BATCH_SCRIPT[] =
 typedef struct batch_args {
     store_loop *sl;
     int     n;                           /* pastes in this EVAL */
-    const char *argv[5 + 3 * BATCH_MAX];
-    size_t  argvlen[5 + 3 * BATCH_MAX];
+    const char *argv[6 + 3 * BATCH_MAX];
+    size_t  argvlen[6 + 3 * BATCH_MAX];
     char    text[BATCH_MAX][64];         /* id, day, n: NUL-separated */
 } batch_args;
 
@@ -171,19 +174,20 @@ static void batch_send(batch_args *a)
 {
     if (a->n == 0)
         return;
-    int argc = 5 + 3 * a->n;
-    char nkeys[] = "2";
+    int argc = 6 + 3 * a->n;
+    char nkeys[] = "3";
     a->argv[0] = "EVAL";
     a->argv[1] = BATCH_SCRIPT;
     a->argv[2] = nkeys;
     a->argv[3] = KEY_PENDING;
     a->argv[4] = KEY_VIEWS;
-    for (int i = 0; i < 5; i++)
+    a->argv[5] = KEY_DAILY_VIEWS;
+    for (int i = 0; i < 6; i++)
         a->argvlen[i] = strlen(a->argv[i]);
     if (rconn_command_argv(a->sl->redis, NULL, NULL, argc, a->argv, a->argvlen) != 0) {
         for (int i = 0; i < a->n; i++)   /* Redis is away: straight to MongoDB */
-            count_in_store(a->sl, a->argv[5 + 3 * i], a->argv[6 + 3 * i],
-                           strtoll(a->argv[7 + 3 * i], NULL, 10));
+            count_in_store(a->sl, a->argv[6 + 3 * i], a->argv[7 + 3 * i],
+                           strtoll(a->argv[8 + 3 * i], NULL, 10));
     }
     a->n = 0;
 }
@@ -199,8 +203,8 @@ static void batch_add(void *arg, const char *id, const char *day, int64_t n)
     memcpy(d, day, 11);
     char *num = d + 11;
     int num_len = snprintf(num, 64 - 27, "%lld", (long long)n);
-    const char **av = &a->argv[5 + 3 * a->n];
-    size_t *al = &a->argvlen[5 + 3 * a->n];
+    const char **av = &a->argv[6 + 3 * a->n];
+    size_t *al = &a->argvlen[6 + 3 * a->n];
     av[0] = t, al[0] = id_len;
     av[1] = d, al[1] = 10;
     av[2] = num, al[2] = (size_t)num_len;

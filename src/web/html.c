@@ -229,7 +229,8 @@ static void page_start(struct evbuffer *b, const char *title, size_t title_len, 
     put_script(b, "app.js");
     put(b, "</head><body><a class=\"skip\" href=\"#main\">Skip to content</a>"
            "<header class=\"bar\"><a class=\"brand\" href=\"/\">pasted</a>"
-           "<nav aria-label=\"Site\"><a href=\"/\">New paste</a><a href=\"/recent\">Recent</a></nav>"
+           "<nav aria-label=\"Site\"><a href=\"/\">New paste</a><a href=\"/recent\">Recent</a>"
+           "<a href=\"/stats\">Stats</a></nav>"
            "</header><main id=\"main\">");
 }
 

@@ -45,6 +45,8 @@ int web_loop_init(web_loop *wl, web *w, app_loop *al)
 void web_loop_free(web_loop *wl)
 {
     events_loop_free(wl);
+    free(wl->stats);
+    wl->stats = NULL;
 }
 
 void set_created_headers(request *r, const paste *p, const char *token)

@@ -79,6 +79,8 @@ static const route routes[] = {
     { ROUTE_PATH("/"),                 ROUTE_EXACT,   POST | PUT, NULL,           handle_create,     0 },
     { ROUTE_PATH("/help"),             ROUTE_EXACT,   READ,       NULL,           handle_help,       0 },
     { ROUTE_PATH("/recent"),           ROUTE_EXACT,   READ,       NULL,           handle_recent,     0 },
+    { ROUTE_PATH("/stats"),            ROUTE_EXACT,   READ,       NULL,           handle_instance_stats, 0 },
+    { ROUTE_PATH("/api/stats"),        ROUTE_EXACT,   READ,       NULL,           handle_api_instance_stats, 0 },
     { ROUTE_PATH("/events"),           ROUTE_EXACT,   READ,       NULL,           handle_events,     0 },
     { ROUTE_PATH("/healthz"),          ROUTE_EXACT,   READ,       NULL,           handle_health,     0 },
     { ROUTE_PATH("/metrics"),          ROUTE_EXACT,   READ,       NULL,           handle_metrics,    0 },

@@ -31,6 +31,7 @@ typedef struct web_loop {
     web           *web;
     app_loop      *app;
     struct events *events;    /* this loop's /events streams (events.c) */
+    struct instance_stats *stats;  /* /stats, kept a minute (stats.c); NULL until asked */
 } web_loop;
 
 /* The HTTP layer's settings for this application: handler, errors, limits. */
@@ -86,6 +87,8 @@ void handle_pastebinit(request *r, const char *rest);   /* pastebinit.c: GET /pa
 void handle_stats(request *r, const char *rest);        /* stats.c: GET /<id>/stats */
 void handle_api_stats(request *r, const char *rest);    /* stats.c: GET /api/pastes/<id>/stats */
 int  rule_stats_path(const char *rest);                 /* stats.c: "<id>/stats" */
+void handle_instance_stats(request *r, const char *rest);     /* stats.c: GET /stats */
+void handle_api_instance_stats(request *r, const char *rest); /* stats.c: GET /api/stats */
 void handle_diff(request *r, const char *rest);         /* diff.c: GET /diff/<a>/<b> */
 void handle_raw_diff(request *r, const char *rest);     /* diff.c: GET /raw/diff/<a>/<b> */
 int  rule_diff_path(const char *rest);                  /* diff.c: "<a>/<b>" */

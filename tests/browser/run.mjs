@@ -184,7 +184,7 @@ test('diff_from_new_paste_from_this', async ({ page }) => {
 test('stats_chart', async ({ page }) => {
   const p = await makePaste({ content: 'seen by day\n', title: unique('stats') });
   await page.goto(p.url);
-  await Promise.all([page.waitForURL(/\/stats$/), page.click('a[href$="/stats"]')]);
+  await Promise.all([page.waitForURL(/\/stats$/), page.click('.actions a[href$="/stats"]')]);
   const svg = page.locator('figure.chart svg[role="img"]');
   eq(await svg.count(), 1, 'one chart');
   check(await svg.isVisible(), 'the chart is not visible');

@@ -210,7 +210,9 @@ static long long info_field(redisContext *rc, const char *section, const char *n
 static int durable(const char *key)
 {
     static const char *const exact[] = { "pasted:counter", "pasted:views", "pasted:pending", "pasted:recent",
-                                         "pasted:expiring", "pasted:blocked" };
+                                         "pasted:expiring", "pasted:blocked",
+                                         /* a field a day: a year is a few KiB */
+                                         "pasted:daily:created", "pasted:daily:views" };
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
         if (strcmp(key, exact[i]) == 0)
             return 1;

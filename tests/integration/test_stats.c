@@ -149,3 +149,35 @@ Test(stats, none_for_limited_reads_or_unknown_pastes)
     cr_assert_eq(r->status, 404);
     http_free(r);
 }
+
+Test(stats, the_instance_counts_pastes_views_and_languages)
+{
+    char *id = create_paste("fn main() {}\n", 13, "?lang=rust");
+    assert_raw_is(id, "fn main() {}\n", 13);
+    usleep(300 * 1000);     /* the loop's view batch (view_batch_ms) reaches Redis */
+    http_resp *r = http_get("/api/stats");
+    cr_assert_eq(r->status, 200);
+    json_t *o = json_loadb(r->body, r->body_len, 0, NULL);
+    http_free(r);
+    char today[11];
+    today_utc(today);
+    json_t *created = json_object_get(o, "created"), *views = json_object_get(o, "views");
+    cr_assert_eq(json_array_size(created), 30);
+    json_t *last = json_array_get(created, 29);
+    cr_assert_str_eq(json_string_value(json_object_get(last, "day")), today);
+    cr_assert_geq(json_integer_value(json_object_get(last, "pastes")), 1, "pastes made today");
+    cr_assert_geq(json_integer_value(json_object_get(json_array_get(views, 29), "views")), 1, "views today");
+    int rust = 0;
+    json_t *langs = json_object_get(o, "languages"), *l;
+    size_t i;
+    json_array_foreach(langs, i, l)
+        rust |= strcmp(json_string_value(json_object_get(l, "lang")), "rust") == 0;
+    cr_assert(rust, "rust is not among the recent languages");
+    json_decref(o);
+    r = page("/stats");
+    cr_assert_eq(r->status, 200);
+    cr_assert(strstr(r->body, "aria-labelledby=\"made-title made-desc\"")
+              && strstr(r->body, "aria-labelledby=\"viewed-title viewed-desc\""), "two charts");
+    http_free(r);
+    free(id);
+}
