@@ -255,6 +255,135 @@
     return lines;
   }
 
+  /* ------------------------------------------------------ auto-detection */
+
+  /* A paste without a language (data-lang="") is labelled by what its text
+   * looks like. highlight.js scores a text in each language ("relevance":
+   * points for keywords and patterns), and for a long text the best score
+   * means something: there the rule stays as it was, the best language when
+   * its relevance is 5 or more. For a short text it does not: 4 lines of
+   * Python score 4 as Python and as CSS, Kotlin or Ruby alike, and three
+   * sentences of English score 10 as VB.NET and 8 as JavaScript (import,
+   * print, function, while are words too). So a text of fewer than
+   * SHORT_LINES lines gets this rule:
+   *   1. A language is a candidate only when the text shows one of its
+   *      HALLMARKS below: a construct that language writes and prose does not
+   *      (`def f(x):` on a line of its own, `#include <`, `fn main(`,
+   *      `SELECT ... FROM t`). Prose shows none, or one by accident.
+   *   2. A candidate scores its relevance plus the number of its hallmarks
+   *      found; the best candidate is used when it scores at least
+   *      4 + 1 per 4 non-blank lines. A 4-line Python function (def, if,
+   *      return: relevance 4, 2 hallmarks, needs 5) is labelled; a sentence
+   *      that happens to show a hallmark ("My function(s) are done", relevance
+   *      2, 1 hallmark) is not. The bar rises with the length because
+   *      relevance does.
+   * Short code in a language without hallmarks here stays plain text, which
+   * is what it showed before too. */
+  var SHORT_LINES = 20;
+
+  function parsesAsJson(t) {
+    if (!/^\s*[\[{]/.test(t)) return false;
+    try { JSON.parse(t); return true; } catch (e) { return false; }
+  }
+
+  /* language -> hallmarks (regular expressions, or functions of the text); on a
+   * tie the language listed first wins (c before cpp, typescript before javascript) */
+  var HALLMARKS = {
+    json: [parsesAsJson],
+    diff: [/^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@/m, /^diff --git /m, /^--- \S[^\n]*\n\+\+\+ \S/m],
+    xml: [function (t) {
+      return /^\s*<(?:\?xml|!DOCTYPE|[A-Za-z][\w:.-]*)[^<>]*>/i.test(t) && /<\/[A-Za-z][\w:.-]*>|\/>|\?>/.test(t);
+    }],
+    python: [/^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\(.*\)[ \t]*(?:->.*)?:[ \t]*(?:#.*)?$/m,
+             /^[ \t]*class[ \t]+\w+[ \t]*(?:\(.*\))?[ \t]*:[ \t]*$/m,
+             /^[ \t]*from[ \t]+\.*[\w.]+[ \t]+import[ \t]+[\w*(]/m,
+             /^[ \t]*import[ \t]+[a-z_][\w.]*(?:[ \t]+as[ \t]+\w+)?(?:[ \t]*,[ \t]*[\w.]+)*[ \t]*$/m,
+             /^([ \t]*)(?:if|elif|else|while|for|with|try|except|finally)\b[^\n]*:[ \t]*\n\1[ \t]+\S/m,
+             /^[ \t]*(?:except\b[^\n]*|try|finally|else):[ \t]*$/m,
+             /"""|\bf(["'])[^"'\n]*\{|\[[^\]\n]*\bfor[ \t]+\w+[ \t]+in\b[^\]\n]*\]/,
+             /\bself\.\w+/, /^[ \t]*print\(/m],
+    typescript: [/^[ \t]*(?:export[ \t]+)?(?:interface|type|enum)[ \t]+[A-Z]\w*(?:<[^>\n]*>)?[ \t]*(?:=|\{|extends\b)/m,
+                 /[\w)?][ \t]*:[ \t]*(?:string|number|boolean|void|any|unknown|never)(?:\[\])?[ \t]*[;,)={|]/],
+    javascript: [/(?:^|[;{(][ \t]*)(?:const|let|var)[ \t]+[\w$]+[ \t]*=/m, /`[^`\n]*\$\{[^}\n]*\}[^`\n]*`/,
+                 /\)[ \t]*=>|=>[ \t]*\{/, /\bconsole\.\w+\(|\bdocument\.\w+|\bwindow\.\w+/,
+                 /\brequire\([`'"]|^[ \t]*import\b[^\n]*\bfrom[ \t]+['"]|\bmodule\.exports\b|\bexport[ \t]+(?:default|const|function|class)\b/m,
+                 /\bfunction\b[ \t]*[\w$]*[ \t]*\(/],
+    c: [/^[ \t]*#[ \t]*(?:include|define|ifn?def|endif|pragma)\b/m,
+        /^[ \t]*(?:(?:static|extern|inline|const)[ \t]+)*(?:int|void|char|double|float|long|unsigned|size_t|struct[ \t]+\w+)[ \t]+\**\w+\([^)\n]*\)[ \t]*\{?[ \t]*$/m,
+        /\b(?:printf|malloc|free|sizeof|strlen|memcpy)\(/, /\bfor[ \t]*\([^;\n]*;[^;\n]*;[^)\n]*\)/],
+    cpp: [/\bstd::|\b(?:cout|cin|endl|nullptr)\b/, /^[ \t]*template[ \t]*<|^[ \t]*namespace\b|^[ \t]*(?:public|private|protected):/m,
+          /^[ \t]*#include[ \t]*<\w+>/m, /\bfor[ \t]*\([^;\n]*;[^;\n]*;[^)\n]*\)|\bfor[ \t]*\((?:const[ \t]+)?auto\b/],
+    java: [/\b(?:public|private|protected)[ \t]+(?:static[ \t]+|final[ \t]+)*(?:void|int|String|boolean)[ \t]+[a-z]\w*[ \t]*\(/,
+           /\bString\[\][ \t]+\w+|@Override\b/, /\bSystem\.out\.print/, /^[ \t]*import[ \t]+java\.|^[ \t]*package[ \t]+[\w.]+;/m],
+    csharp: [/^[ \t]*using[ \t]+System\b/m, /\bConsole\.Write/, /^[ \t]*namespace[ \t]+[\w.]+/m, /\bvar[ \t]+\w+[ \t]*=[ \t]*new\b/,
+             /\b(?:public|private|internal|protected)[ \t]+(?:static[ \t]+|override[ \t]+|async[ \t]+)*(?:void|string|int|bool|Task)[ \t]+[A-Z]\w*[ \t]*\(/],
+    go: [/^package[ \t]+\w+[ \t]*$/m, /\bfunc[ \t]+(?:\([^)]*\)[ \t]*)?\w+[ \t]*\(/, /:=/, /\bfmt\.\w+/, /\berr[ \t]*!=[ \t]*nil\b/,
+         /^[ \t]*import[ \t]+[("]/m],
+    rust: [/\bfn[ \t]+\w+[ \t]*(?:<[^>\n]*>)?[ \t]*\(/, /\blet[ \t]+mut\b/,
+           /\b(?:Some|Ok|Err)\(|&(?:mut[ \t]+|self\b|str\b|'\w)|\bpub(?:\(crate\))?[ \t]+(?:fn|struct|enum|mod|use|trait)\b/,
+           /\b[a-z_]+!\(/, /^[ \t]*use[ \t]+\w+(?:::\w+)+/m, /^[ \t]*impl\b/m],
+    kotlin: [/\bfun[ \t]+\w+[ \t]*\(/, /\bval[ \t]+\w+[ \t]*[:=]/],
+    swift: [/\bfunc[ \t]+\w+[ \t]*\([^)\n]*\)[ \t]*(?:->|\{)/, /\b(?:guard|if)[ \t]+let\b/,
+            /^[ \t]*import[ \t]+(?:Foundation|UIKit|SwiftUI)\b/m, /"[^"\n]*\\\([^)\n]*\)[^"\n]*"/],
+    ruby: [/^[ \t]*(?:def[ \t]+[\w.]+[?!]?(?:\(.*\))?|class[ \t]+[A-Z]\w*(?:[ \t]*<[ \t]*[\w:]+)?|module[ \t]+[A-Z]\w*)[ \t]*$/m,
+           /\bdo[ \t]*\|[^|\n]*\|/, /^[ \t]*puts[ \t]+(?:["'@:]|[\w.]+[ \t]*$)/m, /\battr_(?:accessor|reader|writer)\b/,
+           /^[ \t]*end[ \t]*$/m],
+    lua: [/\blocal[ \t]+function\b|\blocal[ \t]+\w+(?:[ \t]*,[ \t]*\w+)*[ \t]*=/, /^[ \t]*function[ \t]+[\w.:]+[ \t]*\([^)\n]*\)[ \t]*$/m,
+          /^[ \t]*(?:if|elseif)\b[^\n]*\bthen[ \t]*$/m, /~=|\belseif\b|[\w)"]\.\.["A-Za-z_(]/],
+    php: [/<\?php/, /\$this->|\$_(?:GET|POST|SERVER|SESSION)\b/, /\bfunction[ \t]+\w+[ \t]*\([ \t]*(?:[\w?\\]+[ \t]+)?\$\w/,
+          /^[ \t]*(?:namespace|use)[ \t]+\\?\w+(?:\\\w+)+;/m, /^[ \t]*\$\w+[ \t]*=[^=;\n]*;/m],
+    perl: [/\bmy[ \t]+[$@%]\w+/, /\bsub[ \t]+\w+[ \t]*\{/, /^[ \t]*use[ \t]+(?:strict|warnings)\b/m, /=~[ \t]*[ms]?\//,
+           /\belsif\b/, /@ARGV|\$[|!@]|\$\$\w|\$\w+\{/],
+    bash: [/^[ \t]*(?:then|fi|do|done|esac)[ \t]*(?:[;#].*)?$/m, /^[ \t]*if[ \t]+\[\[?[ \t]/m, /\$\{\w+|\$\([^)\n]*\)/,
+           /^[ \t]*(?:sudo|apt|apt-get|npm|pip3?|docker|curl|wget|chmod|mkdir|tar)[ \t]+[-\w./~"'$]/m,
+           /^[ \t]*(?:git[ \t]+(?:clone|pull|push|commit|checkout|add|status|log|diff|merge|rebase|fetch|init|branch|tag|remote|config|reset|stash)\b|export[ \t]+[A-Za-z_]\w*=|source[ \t]+[~./$"])/m,
+           /^[ \t]*(?:function[ \t]+)?\w+[ \t]*\(\)[ \t]*\{/m, /^[ \t]*[A-Z_][A-Z0-9_]*=\S/m, /^#![ \t]*\/\S*sh\b/,
+           /^[ \t]*set[ \t]+-[a-z]+/m, /\becho[ \t]+["'$-]/],
+    sql: [/^[ \t]*(?:SELECT|INSERT[ \t]+INTO|UPDATE[ \t]+\w+[ \t]+SET|DELETE[ \t]+FROM)\b/m,
+          /^[ \t]*(?:CREATE(?:[ \t]+OR[ \t]+REPLACE)?|ALTER|DROP)[ \t]+(?:TABLE|INDEX|VIEW|DATABASE|FUNCTION|OPERATOR|TYPE|SCHEMA|TRIGGER|EXTENSION|SEQUENCE|PROCEDURE)\b/m,
+          /^[ \t]*(?:(?:GRANT|REVOKE)[ \t]+\w+(?:[ \t]*,[ \t]*\w+)*[ \t]+ON|RETURNS[ \t]+\w+|LANGUAGE[ \t]+\w+[ \t]*;?[ \t]*$)/m,
+          /\bVALUES[ \t]*\(|\b(?:GROUP BY|ORDER BY|PRIMARY KEY|NOT NULL|INNER JOIN|LEFT JOIN)\b/,
+          /\bFROM[ \t]+[\w."]+(?:[ \t]+(?:AS[ \t]+)?\w+)?[ \t]*(?:$|WHERE\b|JOIN\b|[,;)])|\bWHERE[ \t]+[\w.]+[ \t]*(?:[=<>!]|IN\b|IS\b|LIKE\b)/m,
+          /^[ \t]*(?:select|insert[ \t]+into|update|delete[ \t]+from|create[ \t]+table|alter[ \t]+table|drop[ \t]+table)\b[^;\n]*;[ \t]*$/m],
+    css: [function (t) {      /* a selector and a declaration */
+      return /^[ \t]*[^{}\n;=()]*[\w\])*][ \t]*\{(?:[ \t]*$|[^{}\n]*\})/m.test(t) &&
+        /^[ \t]*[\w-]+[ \t]*:[ \t]*[^;{}\n]+;[ \t]*$|\{[ \t]*[\w-]+[ \t]*:[^;{}\n]+;[^{}\n]*\}/m.test(t);
+    }],
+    scss: [/^[ \t]*\$[\w-]+[ \t]*:/m, /^[ \t]*&[:.\w-]/m, /@(?:mixin|include|extend)\b/],
+    less: [/^[ \t]*@[\w-]+[ \t]*:/m, /\.[\w-]+\(\);/],
+    yaml: [/^([ \t]*)(?:- )?[\w.-]+:[ \t]*\n\1[ \t]+(?:- )?[\w.-]+:/m, /^[\w.-]+:[ \t]*\n[ \t]+- /m],
+    ini: [function (t) { return /^[ \t]*\[[\w. "-]+\][ \t]*$/m.test(t) && /^[ \t]*[\w.-]+[ \t]*=[ \t]*\S/m.test(t); }],
+    makefile: [/^[\w.%\/$()-]+[ \t]*:(?!=)[^\n]*\n\t\S/m, /^\w+[ \t]*(?::=|\?=|\+=)/m, /^\.PHONY[ \t]*:|\$\(\w+\)|\$[@<^]/m],
+    r: [/\w[ \t]*<-[ \t]*\S/, /\blibrary\(\w+\)/, /\bc\([^)\n]*\)/],
+    graphql: [/^[ \t]*(?:query|mutation|subscription|fragment)\b[^{\n]*\{/m, /^[ \t]*(?:type|input|schema)[ \t]+\w+[^{\n]*\{/m],
+    objectivec: [/^[ \t]*@(?:interface|implementation|property|end|protocol)\b/m, /^[ \t]*#import\b/m, /@"/, /\bNS[A-Z]\w+/],
+  };
+
+  /* The language of text (no more than MAX_DETECT characters): a highlight.js
+   * result with .language, or null for plain text. */
+  function detectLanguage(hljs, text) {
+    var rows = text.split('\n'), n = 0;
+    if (rows.length >= SHORT_LINES) {
+      var guess = hljs.highlightAuto(text);
+      return guess.language && guess.relevance >= 5 ? guess : null;
+    }
+    for (var i = 0; i < rows.length; i++) if (/\S/.test(rows[i])) n++;
+    var best = null, bestScore = 0;
+    for (var name in HALLMARKS) {
+      if (!hljs.getLanguage(name)) continue;
+      var hits = 0;
+      for (var k = 0; k < HALLMARKS[name].length; k++) {
+        var h = HALLMARKS[name][k];
+        if (typeof h === 'function' ? h(text) : h.test(text)) hits++;
+      }
+      if (!hits) continue;
+      var r = hljs.highlight(text, { language: name, ignoreIllegals: false });
+      if (r.illegal) continue;
+      if (r.relevance + hits > bestScore) { best = r; bestScore = r.relevance + hits; }
+    }
+    return best && bestScore >= 4 + Math.floor(n / 4) ? best : null;
+  }
+
   function highlight() {
     var table = byId('code');
     var hljs = window.hljs;
@@ -279,8 +408,8 @@
       if (lang && lang !== 'plaintext' && lang !== 'text' && hljs.getLanguage(lang)) {
         result = hljs.highlight(text, { language: lang, ignoreIllegals: true });
       } else if (!lang) {
-        var guess = hljs.highlightAuto(text.slice(0, MAX_DETECT));
-        if (guess.language && guess.relevance >= 5) {
+        var guess = detectLanguage(hljs, text.slice(0, MAX_DETECT));
+        if (guess) {
           result = text.length > MAX_DETECT
             ? hljs.highlight(text, { language: guess.language, ignoreIllegals: true }) : guess;
           result.language = guess.language;

@@ -24,6 +24,7 @@
 #include "core/clock.h"
 #include "core/diff.h"
 #include "core/format.h"
+#include "core/langhint.h"
 
 #define HLJS_ASSET   "@highlightjs/cdn-assets/highlight.min.js"
 #define HLJS_LANGDIR "@highlightjs/cdn-assets/languages/"
@@ -571,6 +572,16 @@ static struct evbuffer *render_paste_page(const paste *p, int64_t views, const c
         return NULL;
     int64_t now = now_ms();
     int text = p->text >= 0 ? p->text : utf8_valid(p->body, p->size);
+    /* no language given: the hints the paste carries (a modeline, a
+     * shebang, a file name as its title: core/langhint.c) name one before
+     * the page's script has to guess */
+    paste hinted;
+    const char *guess = text && !(p->lang && p->lang[0]) ? langhint_guess(p->body, p->size, p->title) : NULL;
+    if (guess) {
+        hinted = *p;
+        hinted.lang = (char *)guess;
+        p = &hinted;
+    }
     char title[PASTE_TITLE_MAX + 32];
     if (p->title && p->title[0])
         snprintf(title, sizeof title, "%s", p->title);

@@ -241,6 +241,30 @@ test('highlight_auto_detect', async ({ page }) => {
   check(/detected/.test(await page.textContent('#lang-name')), 'the detected language is not shown');
 });
 
+// Short texts without a language (app.js, detectLanguage): highlight.js's own guess took this
+// function for Kotlin and these sentences for VB.NET; the first is Python, the second plain text.
+test('highlight_auto_detect_short', async ({ page }) => {
+  const py = 'def greet(name):\n    if not name:\n        return "Hello, stranger"\n    return "Hello, " + name\n';
+  const p = await makePaste({ content: py, title: 'short snippet' });
+  await page.goto(p.url);
+  await waitHighlighted(page);
+  eq(await page.getAttribute('table.code', 'data-highlighted'), 'python', 'the language detected');
+  eq(await page.textContent('#lang-name'), 'Python (detected)', 'the language shown');
+  check(await page.locator('#L1 .hljs-keyword').count() > 0, 'def on line 1 is not a keyword');
+  check(await page.locator('#L3 .hljs-string').count() > 0, 'no string on line 3');
+
+  // English that uses import, print, function, while and return as words
+  const prose = 'Remember to import the photos from the trip and print the best ones.\n' +
+                'The function is on Saturday, so we have until Friday to finish.\n' +
+                'While you are at it, could you return the camera to Ann?\n';
+  const q = await makePaste({ content: prose, title: 'a note' });
+  await page.goto(q.url);
+  await page.waitForSelector('table.code.plain', { timeout: 5000 });
+  eq(await page.getAttribute('table.code', 'data-highlighted'), null, 'a language detected in prose');
+  eq(await page.textContent('#lang-name'), 'Plain text', 'the language shown for prose');
+  eq(await page.locator('table.code [class^="hljs-"]').count(), 0, 'highlighted spans in prose');
+});
+
 test('line_anchor', async ({ page }) => {
   const p = await makePaste({ content: 'one\ntwo\nthree\nfour\nfive\n', lang: 'plaintext' });
   await page.goto(`${p.url}#L2`);

@@ -120,3 +120,33 @@ Test(pages, limited_pages_are_never_kept)
     http_free(r);
     free(id);
 }
+
+/* data-lang="..." of a page (malloc'd). */
+static char *page_lang(const char *id)
+{
+    http_resp *r = page_with(id, NULL, NULL);
+    const char *at = strstr(r->body, "data-lang=\"");
+    cr_assert_not_null(at);
+    at += 11;
+    char *lang = strndup(at, strcspn(at, "\""));
+    http_free(r);
+    return lang;
+}
+
+Test(pages, the_hints_a_paste_carries_name_its_language)
+{
+    struct { const char *body, *query, *want; } cases[] = {
+        { "#!/usr/bin/env python3\nprint('hi')\n", "", "python" },
+        { "echo hi\n# vim: set ft=sh :\n", "", "bash" },
+        { "fn main() {}\n", "?title=main.rs", "rust" },                 /* curl -T main.rs */
+        { "Dear team,\nthe meeting moved.\n", "", "" },                 /* prose: no hint */
+        { "#!/bin/sh\nexit 0\n", "?lang=c", "c" },                      /* a given lang wins */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *id = create_paste(cases[i].body, strlen(cases[i].body), cases[i].query);
+        char *lang = page_lang(id);
+        cr_assert_str_eq(lang, cases[i].want, "case %zu: data-lang=\"%s\"", i, lang);
+        free(lang);
+        free(id);
+    }
+}
