@@ -17,8 +17,10 @@
 
 static int run_diff(const char *old, size_t on, const char *new_, size_t nn, diff *d, fault *f);
 
-#define STOP_TOO_LONG  1
-#define STOP_NO_MEMORY 2
+/* what a callback returns to stop libgit2: negative (xdiff stops only on
+ * those), and kept in the diff so a later line cannot undo it */
+#define STOP_TOO_LONG  (-1001)
+#define STOP_NO_MEMORY (-1002)
 
 static pthread_once_t git_once = PTHREAD_ONCE_INIT;
 static void git_start(void) { git_libgit2_init(); }
@@ -40,11 +42,13 @@ static int grow(void **buf, size_t *cap, size_t need, size_t unit)
 
 static int add_line(diff *d, char origin, int old_no, int new_no, const char *s, size_t len)
 {
+    if (d->stop)
+        return d->stop;
     if (d->n >= DIFF_MAX_LINES)
-        return STOP_TOO_LONG;
+        return d->stop = STOP_TOO_LONG;
     if (grow((void **)&d->lines, &d->cap, d->n + 1, sizeof *d->lines) != 0
         || grow((void **)&d->text, &d->text_cap, d->text_len + len + 1, 1) != 0)
-        return STOP_NO_MEMORY;
+        return d->stop = STOP_NO_MEMORY;
     diff_line *l = &d->lines[d->n++];
     l->origin = origin;
     l->old_no = old_no > 0 ? (uint32_t)old_no : 0;
@@ -147,6 +151,8 @@ static int run_diff(const char *old, size_t on, const char *new_, size_t nn, dif
     opts.context_lines = 3;
     opts.flags |= GIT_DIFF_FORCE_TEXT;
     int rc = git_diff_buffers(old, on, "a", new_, nn, "b", &opts, NULL, NULL, on_hunk, on_line, d);
+    if (d->stop)
+        rc = d->stop;
     if (rc == 0)
         return 0;
     int crlf = d->crlf_ignored;

@@ -28,6 +28,7 @@ typedef struct diff {
     size_t     text_len, text_cap;
     size_t     added, removed;
     int        crlf_ignored;    /* one text ended its lines with CRLF, the other not: compared without the CRs */
+    int        stop;            /* why the callbacks stopped libgit2 (diff.c), 0: they did not */
 } diff;
 
 /* Diff old (on) against new (nn) with 3 lines of context. Both must be

@@ -637,6 +637,8 @@ static int take_stats(const bson_t *doc, void *out, fault *f)
         if (strlen(key) != 10 || !BSON_ITER_HOLDS_NUMBER(&day))
             continue;
         size_t at = st->ndays;
+        if (at == STATS_MAX_DAYS && strcmp(key, st->days[0].day) < 0)
+            continue;                   /* full, and older than every day kept */
         if (at == STATS_MAX_DAYS) {     /* full: drop the oldest */
             memmove(st->days, st->days + 1, (STATS_MAX_DAYS - 1) * sizeof st->days[0]);
             at--;

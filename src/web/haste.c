@@ -52,7 +52,9 @@ static void on_document(void *arg, paste *p, int64_t views, const fault *f)
         reply_fault(r, f);
         return;
     }
-    if (!paste_is_text(p))
+    if (r->method == M_HEAD && paste_is_limited(p))
+        reply_burn_unread(r);           /* a HEAD reads nothing up */
+    else if (!paste_is_text(p))
         reply_json(r, 415, json_pack("{s:s}", "message", "Not text: read it at /raw/<key>."));
     else
         reply_json(r, 200, json_pack("{s:s%, s:s}", "data", (const char *)p->body, p->size, "key", p->id));
@@ -64,5 +66,6 @@ void handle_haste_read(request *r, const char *rest)
     app_client who;
     client_of(r, &who);
     set_header(r, "Cache-Control", "no-cache");
-    app_read(loop_of(r)->app, rest, READ_COUNT | READ_CONSUME, &who, on_document, r);
+    app_read(loop_of(r)->app, rest, r->method == M_GET ? READ_COUNT | READ_CONSUME : READ_SPARE_BURN, &who,
+             on_document, r);
 }

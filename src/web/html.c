@@ -860,10 +860,11 @@ struct evbuffer *html_link_page(const paste *p, int64_t views, const char *base)
     evbuffer_add_printf(b, "<li>%lld click%s</li></ul></header>", (long long)views, views == 1 ? "" : "s");
     /* the target is shown, never followed: it is whatever a stranger typed.
      * A one-shot link's is not shown: only the visit that uses it sees it. */
-    if (p->burn) {
-        put(b, "<p class=\"notice burn\"><strong>It works once.</strong> The first visit to the "
-               "short link goes on to where it leads and deletes the link; until then, nobody "
-               "is shown where that is. Send it on without opening it.</p>");
+    if (paste_is_limited(p)) {
+        put(b, "<p class=\"notice burn\"><strong>It works a set number of times.</strong> Each visit to the "
+               "short link goes on to where it leads and uses one; after the last the link is "
+               "deleted, and nobody is shown where it leads without using one. Send it on "
+               "without opening it.</p>");
     } else {
         put(b, "<p>This link leads to:</p><p class=\"link-target mono\"><a rel=\"nofollow noopener noreferrer\" href=\"");
         html_escape(b, (const char *)p->body, p->size);
@@ -872,7 +873,7 @@ struct evbuffer *html_link_page(const paste *p, int64_t views, const char *base)
         put(b, "</a></p>");
     }
     put_share(b, base, p->id);
-    if (!p->burn)
+    if (!paste_is_limited(p))
         evbuffer_add_printf(b, "<p><a href=\"/%s/stats\">Clicks by day</a></p>", p->id);
     evbuffer_add_printf(b, "<p><a href=\"/report/%s\" rel=\"nofollow\">Report this link</a> · "
                            "<a href=\"/#shorten\">Shorten another link</a></p></article>", p->id);

@@ -52,6 +52,7 @@ struct nc_session {
     char                base[300];  /* http://host:port of the links */
     int                 creating;   /* a create is out: its answer frees what is left */
     int                 eof;        /* the client closed its side */
+    int                 lingering;  /* answered: reading what is left, for nc_idle at most */
     size_t              discarded;  /* bytes read and dropped after the answer */
     nc_session         *prev, *next;
 };
@@ -120,6 +121,8 @@ static void on_written(struct bufferevent *bev, void *arg)
     bufferevent_setcb(bev, on_linger_read, NULL, on_closing_event, s);
     bufferevent_set_timeouts(bev, &idle, NULL);
     bufferevent_enable(bev, EV_READ);
+    s->lingering = 1;               /* and for nc_idle in all: a trickle does not keep it */
+    event_add(s->deadline, &idle);
 }
 
 /* One line to the client, then close once it is sent. */
@@ -209,7 +212,11 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    answer_line(arg, "error: %s\n", "too slow: send the whole paste within the time limit");
+    nc_session *s = arg;
+    if (s->lingering)
+        session_close(s);
+    else
+        answer_line(s, "error: %s\n", "too slow: send the whole paste within the time limit");
 }
 
 /* http://<the address the client reached>:<HTTP's port>, or public_url. */

@@ -186,8 +186,8 @@ static void serve_link_preview(request *r, const paste *p, int64_t views)
     char base[300];
     base_url(r, base, sizeof base);
     set_header(r, "Cache-Control", "no-cache");
-    if (!wants_html(r) && p->burn) {
-        reply_text(r, 200, "a one-shot link: only the visit that uses it up sees where it leads");
+    if (!wants_html(r) && paste_is_limited(p)) {
+        reply_text(r, 200, "a link with limited uses: only a visit that uses one sees where it leads");
         return;
     }
     if (!wants_html(r)) {
@@ -317,7 +317,7 @@ static void on_api_read(void *arg, paste *p, int64_t views, const fault *f)
             json_object_set_new(o, "encrypted", json_true());
         if (p->views_max)
             json_object_set_new(o, "views_max", json_integer(p->views_max));
-        if (p->link && !p->burn)
+        if (p->link && !paste_is_limited(p))
             json_object_set_new(o, "target", json_stringn((const char *)p->body, p->size));
     }
     paste_free(p);

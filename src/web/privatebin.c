@@ -299,6 +299,28 @@ static int query_id(request *r, char id[IDS_MAX_LEN + 1])
     return ok ? 0 : -1;
 }
 
+/* First a look that uses nothing up: only an encrypted paste is read for
+ * real (counted, and a limited one's read claimed); a HEAD never is. */
+static void on_probe(void *arg, paste *p, int64_t views, const fault *f)
+{
+    request *r = arg;
+    if (!p || !p->encrypted || r->method == M_HEAD) {
+        if (p && p->encrypted && paste_is_limited(p)) {
+            paste_free(p);
+            reply_burn_unread(r);
+            return;
+        }
+        on_read(arg, p, views, f);
+        return;
+    }
+    char id[IDS_MAX_LEN + 1];
+    snprintf(id, sizeof id, "%s", p->id);
+    paste_free(p);
+    app_client who;
+    client_of(r, &who);
+    app_read(loop_of(r)->app, id, READ_COUNT | READ_CONSUME, &who, on_read, r);
+}
+
 void privatebin_get(request *r)
 {
     char *jsonld = query_param(r, "jsonld");
@@ -315,5 +337,5 @@ void privatebin_get(request *r)
     }
     app_client who;
     client_of(r, &who);
-    app_read(loop_of(r)->app, id, READ_COUNT | READ_CONSUME, &who, on_read, r);
+    app_read(loop_of(r)->app, id, READ_SPARE_BURN, &who, on_probe, r);
 }

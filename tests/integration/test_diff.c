@@ -183,3 +183,23 @@ Test(diff, crlf_against_lf_shows_only_the_real_change)
     free(a);
     free(b);
 }
+
+Test(diff, a_diff_over_the_line_limit_is_refused)
+{
+    /* 25,000 lines that all differ: a diff of 50,000 lines */
+    size_t n = 25000 * 3;
+    char *a = malloc(n), *b = malloc(n);
+    for (size_t i = 0; i < 25000; i++) {
+        a[3 * i] = 'x', a[3 * i + 1] = 'a', a[3 * i + 2] = '\n';
+        b[3 * i] = 'y', b[3 * i + 1] = 'b', b[3 * i + 2] = '\n';
+    }
+    char *ia = create_paste(a, n, ""), *ib = create_paste(b, n, "");
+    http_resp *r = raw_diff(ia, ib);
+    cr_assert_eq(r->status, 413, "%d %.100s", r->status, r->body);
+    cr_assert(strstr(r->body, "more than 20000 lines"), "%s", r->body);
+    http_free(r);
+    free(a);
+    free(b);
+    free(ia);
+    free(ib);
+}

@@ -485,3 +485,57 @@ Test(privacy, views_left_or_expiry_whichever_comes_first, .timeout = 20)
     http_free(r);
     free(id);
 }
+
+Test(privacy, a_link_with_limited_uses_shows_nothing_before_one_is_used)
+{
+    char *url = pasted_url("/");
+    const char *args[] = { "-F", "url=https://example.org/only-for-the-clicker", "-F", "views_left=1", url, NULL };
+    http_resp *r = http_run(args, NULL, 0);
+    cr_assert_eq(r->status, 201);
+    char *id = id_from_url(r->body, r->body_len);
+    http_free(r);
+    char path[64];
+    snprintf(path, sizeof path, "/%s+", id);
+    r = http_get(path);                                   /* the preview, as text */
+    cr_assert_null(strstr(r->body, "only-for-the-clicker"), "the preview shows the target: %s", r->body);
+    http_free(r);
+    snprintf(path, sizeof path, "/api/pastes/%s", id);
+    r = http_get(path);
+    cr_assert_null(strstr(r->body, "only-for-the-clicker"), "the metadata shows the target: %s", r->body);
+    http_free(r);
+    snprintf(path, sizeof path, "/%s", id);
+    r = http_get(path);
+    cr_assert_eq(r->status, 302, "the one use: %d", r->status);
+    cr_assert_str_eq(http_header(r, "Location"), "https://example.org/only-for-the-clicker");
+    http_free(r);
+    r = http_get(path);
+    cr_assert_eq(r->status, 404, "a second use: %d", r->status);
+    http_free(r);
+    free(id);
+    free(url);
+}
+
+Test(privacy, a_head_uses_no_read_on_any_route)
+{
+    char *id = create_paste("read once, by a GET\n", 20, "?burn=1");
+    const char *paths[] = { "/documents/%s", "/raw/%s", "/%s" };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        char path[64];
+        snprintf(path, sizeof path, paths[i], id);
+        char *url = pasted_url(path);
+        const char *args[] = { "-I", url, NULL };
+        http_resp *r = http_run(args, NULL, 0);
+        cr_assert_eq(r->status, 200, "HEAD %s: %d", path, r->status);
+        http_free(r);
+        free(url);
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/?%s", id);
+    char *url = pasted_url(path);
+    const char *args[] = { "-I", "-H", PB_HEADER, url, NULL };
+    http_resp *r = http_run(args, NULL, 0);
+    http_free(r);
+    free(url);
+    assert_raw_is(id, "read once, by a GET\n", 20);      /* still there for its one read */
+    free(id);
+}
