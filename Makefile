@@ -19,7 +19,7 @@ else
 endif
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror $(OPT) -MMD -MP
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhiredis -lpthread -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lhiredis -lwslay -lpthread -lm
 LDFLAGS += $(OPT)
 
 # The layers (README, "Architecture"): each folder of src/ is compiled with include paths for

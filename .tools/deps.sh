@@ -53,7 +53,7 @@ PROFILE=${1:-all}
 APT_RUN=(
     build-essential pkg-config
     libevent-dev libhiredis-dev libmongoc-dev libbson-dev libjansson-dev
-    zlib1g-dev libssl-dev libgit2-dev
+    zlib1g-dev libssl-dev libgit2-dev libwslay-dev
     redis-server sqlite3 curl
 )
 # clang -fsanitize=fuzzer links libclang_rt.fuzzer*.a (and .asan*, .ubsan*), which Debian 12

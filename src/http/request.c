@@ -154,6 +154,7 @@ char *query_param(request *r, const char *name)
 static const char *reason_phrase(int status)
 {
     switch (status) {
+    case 101: return "Switching Protocols";
     case 200: return "OK";
     case 201: return "Created";
     case 204: return "No Content";
@@ -215,7 +216,7 @@ static size_t format_head(request *r, int status, int has_length, size_t length,
                                 reason_phrase(status), http_date());
     if (n < cap && has_length)
         n += (size_t)snprintf(buf + n, cap - n, "Content-Length: %zu\r\n", length);
-    if (n < cap && !conn_keep_alive(r->conn))
+    if (n < cap && !conn_keep_alive(r->conn) && status != 101)  /* 101: the handler names the protocol */
         n += (size_t)snprintf(buf + n, cap - n, "Connection: close\r\n");
     else if (n < cap && conn_http_minor(r->conn) == 0)
         n += (size_t)snprintf(buf + n, cap - n, "Connection: keep-alive\r\n");

@@ -12,7 +12,8 @@
  * sse_keepalive seconds, so proxies keep the stream open. The HTTP layer
  * notices a client that went away (EOF, a failed write, or too much unsent
  * backlog) and calls on_client_gone(), which frees its slot. The number of
- * streams is capped process-wide by sse_max_streams. */
+ * streams is capped process-wide by sse_max_streams. The WebSockets of
+ * GET /ws get the same events from here (websocket.c). */
 #include "web.h"
 
 #include <event2/buffer.h>
@@ -70,12 +71,18 @@ static char *public_event(const char *payload, size_t len)
 
 void events_new_paste(void *arg, const char *json, size_t len)
 {
-    events *e = ((web_loop *)arg)->events;
-    if (!e || !e->head)
+    web_loop *wl = arg;
+    events *e = wl->events;
+    if ((!e || !e->head) && !wl->ws)
         return;
     char *data = public_event(json, len);
     if (!data)
         return;
+    ws_new_paste(wl, data);     /* the same event, to the WebSockets (websocket.c) */
+    if (!e || !e->head) {
+        free(data);
+        return;
+    }
     struct evbuffer *b = evbuffer_new();
     if (b) {
         evbuffer_add_printf(b, "event: paste\ndata: %s\n\n", data);

@@ -45,6 +45,7 @@ int web_loop_init(web_loop *wl, web *w, app_loop *al)
 void web_loop_free(web_loop *wl)
 {
     events_loop_free(wl);
+    ws_loop_free(wl);
     free(wl->stats);
     wl->stats = NULL;
 }

@@ -82,6 +82,7 @@ static const route routes[] = {
     { ROUTE_PATH("/stats"),            ROUTE_EXACT,   READ,       NULL,           handle_instance_stats, 0 },
     { ROUTE_PATH("/api/stats"),        ROUTE_EXACT,   READ,       NULL,           handle_api_instance_stats, 0 },
     { ROUTE_PATH("/events"),           ROUTE_EXACT,   READ,       NULL,           handle_events,     0 },
+    { ROUTE_PATH("/ws"),               ROUTE_EXACT,   READ,       NULL,           handle_ws,         0 },
     { ROUTE_PATH("/healthz"),          ROUTE_EXACT,   READ,       NULL,           handle_health,     0 },
     { ROUTE_PATH("/metrics"),          ROUTE_EXACT,   READ,       NULL,           handle_metrics,    0 },
     { ROUTE_PATH("/api/pastes"),       ROUTE_EXACT,   POST,       NULL,           handle_api_create, 0 },

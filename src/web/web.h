@@ -32,6 +32,7 @@ typedef struct web_loop {
     app_loop      *app;
     struct events *events;    /* this loop's /events streams (events.c) */
     struct instance_stats *stats;  /* /stats, kept a minute (stats.c); NULL until asked */
+    struct ws_loop *ws;            /* this loop's WebSockets (websocket.c); NULL until one opens */
 } web_loop;
 
 /* The HTTP layer's settings for this application: handler, errors, limits. */
@@ -105,11 +106,8 @@ void handle_admin_delete(request *r, const char *rest); /* moderation.c: POST /a
 int  operator_only(request *r);
 /* moderation.c: the operator's delete of id (DELETE /<id> with the token). */
 void operator_delete(request *r, const char *id);
-void handle_events(request *r, const char *rest);       /* netcat.c: termbin's `cmd | nc host nc_port`, a listener of this loop */
-struct netcat;
-struct netcat *netcat_listen(web_loop *wl, struct event_base *base, fault *f);
-void           netcat_free(struct netcat *n);
-/* events.c */
+void handle_events(request *r, const char *rest);       /* events.c */
+void handle_ws(request *r, const char *rest);           /* websocket.c: GET /ws */
 void handle_health(request *r, const char *rest);       /* health.c */
 void handle_metrics(request *r, const char *rest);      /* health.c */
 void handle_help(request *r, const char *rest);         /* help.c */
@@ -139,6 +137,9 @@ int  help_is_for_terminal(request *r);
 struct netcat;
 struct netcat *netcat_listen(web_loop *wl, struct event_base *base, fault *f);
 void           netcat_free(struct netcat *n);
+/* websocket.c: a new public paste (its JSON summary) to the subscribed sockets */
+void ws_new_paste(web_loop *wl, const char *json);
+void ws_loop_free(web_loop *wl);
 /* events.c */
 int  events_loop_init(web_loop *wl);
 void events_loop_free(web_loop *wl);

@@ -9,6 +9,7 @@
 // storage shared; a test opens more, as fresh, with fresh()); each prints
 // `ok - NAME` or `FAIL - NAME: reason` and saves a screenshot to
 // tests/out/screenshots/NAME.png ($TEST_OUT/screenshots when TEST_OUT is set).
+// The WebSocket tests (ws_*) speak to GET /ws with the `ws` package from npm.
 // The encrypted-paste tests run PrivateBin's client too: PBINCLI is the path
 // of a pbincli executable (tests/run.sh exports it); without it they fail.
 // The last line is `N passed, N failed`; the exit status is 1 when anything
@@ -18,6 +19,7 @@
 // Security Policy violation, so the pages stay clean under the strict CSP.
 
 import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -179,6 +181,79 @@ test('diff_from_new_paste_from_this', async ({ page }) => {
   eq((await page.textContent('table.diff tr.add td.lc')), 'line 2', 'the added line');
   await Promise.all([page.waitForURL(new RegExp(`/${child}#L2$`)), page.click('table.diff tr.add td.ln a')]);
   eq(await page.textContent('#L2 td.lc'), 'line 2', 'the line the number links to');
+});
+
+// --- GET /ws (websocket.c), with a real client library ---------------------
+
+// A socket to /ws whose messages (parsed) collect in .got; resolves once open.
+function openWs(headers = {}) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(BASE.replace(/^http/, 'ws') + '/ws', { headers });
+    ws.got = [];
+    ws.on('message', (m) => { try { ws.got.push(JSON.parse(String(m))); } catch { ws.got.push(String(m)); } });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+async function until(cond, what, ms = 5000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    const v = cond();
+    if (v) return v;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const closed = (ws) => new Promise((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: String(reason) })));
+
+test('ws_new_pastes_live', async () => {
+  const ws = await openWs();
+  try {
+    await until(() => ws.got.find((m) => m.type === 'hello' && m.v === 1), 'hello');
+    ws.send(JSON.stringify({ type: 'subscribe', channel: 'new' }));
+    await until(() => ws.got.find((m) => m.type === 'subscribed' && m.channel === 'new'), 'subscribed');
+    const hidden = await makePaste({ content: 'not for the feed\n', unlisted: '1' });
+    const p = await makePaste({ content: 'for the feed\n', title: unique('ws') });
+    const ev = await until(() => ws.got.find((m) => m.type === 'paste' && m.paste && m.paste.id === p.id), 'the paste event');
+    eq(ev.v, 1, 'version');
+    check(!ws.got.some((m) => m.type === 'paste' && m.paste && m.paste.id === hidden.id), 'an unlisted paste was sent');
+    // ping as the protocol has it, and as a WebSocket frame
+    ws.send(JSON.stringify({ type: 'ping' }));
+    await until(() => ws.got.find((m) => m.type === 'pong'), 'pong');
+    const pong = new Promise((resolve) => ws.once('pong', resolve));
+    ws.ping();
+    await pong;
+    ws.send(JSON.stringify({ type: 'unsubscribe', channel: 'new' }));
+    await until(() => ws.got.find((m) => m.type === 'unsubscribed'), 'unsubscribed');
+    const after = await makePaste({ content: 'after unsubscribing\n' });
+    await sleep(600);
+    check(!ws.got.some((m) => m.type === 'paste' && m.paste && m.paste.id === after.id), 'sent after unsubscribing');
+  } finally {
+    ws.close();
+  }
+});
+
+test('ws_bad_input_and_limits', async () => {
+  let ws = await openWs();
+  ws.send('not json');
+  ws.send(JSON.stringify({ type: 'subscribe', channel: 'paste:nope' }));
+  await until(() => ws.got.filter((m) => m.type === 'error').length === 2, 'two errors');
+  let c = closed(ws);
+  ws.send('x'.repeat(5000));                         // over the 4 KiB message limit
+  eq((await c).code, 1009, 'oversize message: close code');
+  ws = await openWs();
+  c = closed(ws);
+  ws.send(Buffer.from([1, 2, 3]));                    // binary
+  eq((await c).code, 1003, 'binary message: close code');
+  // another site's page may not open it; a plain GET is told what this is
+  let refused = '';
+  try { (await openWs({ Origin: 'http://evil.example' })).close(); } catch (e) { refused = e.message; }
+  eq(refused, 'HTTP 403', 'a foreign Origin');
+  const r = await curl([`${BASE}/ws`]);
+  eq(r.status, 426, 'a plain GET');
 });
 
 test('stats_chart', async ({ page }) => {
