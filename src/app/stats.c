@@ -25,7 +25,9 @@ typedef struct stats_req {
 static void on_days(void *arg, const paste_stats *st, const fault *f)
 {
     stats_req *q = arg;
-    q->cb(q->arg, st ? q->p : NULL, st, q->views, f);
+    /* Redis' live total, unless it lost its counters and MongoDB knows more */
+    int64_t views = st && st->views > q->views ? st->views : q->views;
+    q->cb(q->arg, st ? q->p : NULL, st, views, f);
     paste_free(q->p);
     free(q);
 }

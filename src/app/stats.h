@@ -6,7 +6,8 @@
 #include "core/stats.h"
 
 /* p: the paste (read during the call only); st: its reads by day; views:
- * the live total (Redis, with the views not yet in MongoDB). Without p, f
+ * the live total (Redis, with the views not yet in MongoDB; MongoDB's, when
+ * that is more). Without p, f
  * says why: FAULT_NOT_FOUND also for a paste with limited reads, whose
  * stats would tell how many are left. */
 typedef void (*paste_stats_cb)(void *arg, const paste *p, const paste_stats *st, int64_t views, const fault *f);

@@ -12,10 +12,11 @@
  * decoded (core/text.c) -> create_build() (app/create.c) validates content
  * and options exactly as for curl and the web form, reading the options
  * from the JSON object through json_option() (booleans become "1"/"0") ->
- * app_create() numbers, stores, caches and announces the paste, and the
- * answer is 201 with JSON {id, url, raw_url, delete_token, expires, burn,
- * unlisted} (and for a link kind "link" and its normalised target). Every error is JSON {"error", "field"} (render_error under
- * /api/): 400 bad JSON, type or value; 413 too large; 415 not JSON.
+ * web_create() (post.c) numbers, stores, caches and announces the paste,
+ * and the answer is 201 with JSON {id, url, raw_url, delete_token, expires,
+ * burn, unlisted} (and for a link kind "link" and its normalised target).
+ * Every error is JSON {"error", "field"} (render_error under /api/): 400
+ * bad JSON, type or value; 413 too large; 415 not JSON.
  *
  * GET /api/openapi.json serves assets/openapi.json from the binary. Reading
  * and deleting pastes through the API are page.c and remove.c. */
@@ -194,16 +195,12 @@ static void parse_error(api_fault *e, const json_error_t *je, size_t body_len)
                   je->line, je->column, text);
 }
 
-static void on_created(void *arg, const paste *p, const char *token, const fault *f)
+/* web_create's answer: the create headers are set, a fault answered. */
+static void answer_created(request *r, const paste *p, const char *url, const char *token, void *arg)
 {
-    request *r = arg;
-    if (f) {
-        reply_fault(r, f);
-        return;
-    }
-    char base[300], url[340], raw[350], expires[32] = "";
+    (void)arg;
+    char base[300], raw[350], expires[32] = "";
     base_url(r, base, sizeof base);
-    snprintf(url, sizeof url, "%s/%s", base, p->id);
     snprintf(raw, sizeof raw, "%s/raw/%s", base, p->id);
     if (p->expires_ms)
         format_rfc3339(p->expires_ms, expires);
@@ -216,7 +213,6 @@ static void on_created(void *arg, const paste *p, const char *token, const fault
         json_object_set_new(o, "kind", json_string("link"));
         json_object_set_new(o, "target", json_stringn((const char *)p->body, p->size));
     }
-    set_created_headers(r, p, token);
     set_header(r, "Location", url);
     reply_json(r, 201, o);
 }
@@ -261,11 +257,7 @@ void handle_api_create(request *r, const char *rest)
         reply_fault(r, &e.f);
         return;
     }
-    char base[300];
-    base_url(r, base, sizeof base);
-    app_client who;
-    client_of(r, &who);
-    app_create(loop_of(r)->app, p, base, &who, on_created, r);
+    web_create(r, p, answer_created, NULL);
 }
 
 /* --- GET /api/openapi.json ---------------------------------------------- */

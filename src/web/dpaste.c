@@ -113,16 +113,12 @@ static void answer_dpaste(request *r, const paste *p, const char *url, const cha
 void handle_dpaste(request *r, const char *rest)
 {
     (void)rest;
-    size_t len = evbuffer_get_length(r->body);
-    const char *data = len ? (const char *)evbuffer_pullup(r->body, -1) : "";
-    const char *ctype = get_header(r, "Content-Type");
     form fm = { 0 };
     fault f;
     dpaste_format how = FORMAT_DEFAULT;
     create_hints h;
     paste *p = NULL;
-    int parsed = ctype && strncasecmp(ctype, "multipart/form-data", 19) == 0
-        ? form_parse_multipart(ctype, data, len, &fm) : form_parse_urlencoded(data, len, &fm);
+    int parsed = request_form(r, &fm);
     const form_field *content = parsed == 0 ? form_get(&fm, "content") : NULL;
     if (parsed != 0)
         fault_set(&f, FAULT_INVALID, NULL, "send a form: content, lexer, expires, format");
@@ -131,8 +127,8 @@ void handle_dpaste(request *r, const char *rest)
     else if (dpaste_format_of(&fm, &how, &f) == 0 && dpaste_hints(&fm, &h, &f) == 0)
         p = create_build(app_of(r), content->value, content->value_len, dpaste_option, &fm, &h, &f);
     form_free(&fm);
-    if (!p) {
-        reply_fault(r, &f);
+    if (!p) {       /* dpaste's errors are a line of text, not pasted's API JSON */
+        reply_text(r, fault_status(&f), f.message);
         return;
     }
     web_create(r, p, answer_dpaste, (void *)(intptr_t)how);

@@ -148,16 +148,6 @@ static char *field_of(const form *fm, const char *name, int *nul)
     return strndup(f->value, f->value_len);
 }
 
-static int parse_form(request *r, form *fm)
-{
-    size_t len = evbuffer_get_length(r->body);
-    const char *data = len ? (const char *)evbuffer_pullup(r->body, -1) : "";
-    const char *ctype = get_header(r, "Content-Type");
-    if (ctype && strncasecmp(ctype, "multipart/form-data", 19) == 0)
-        return form_parse_multipart(ctype, data, len, fm);
-    return form_parse_urlencoded(data, len, fm);
-}
-
 void handle_report(request *r, const char *rest)
 {
     if (r->method != M_POST) {
@@ -165,7 +155,7 @@ void handle_report(request *r, const char *rest)
         return;
     }
     form fm = { 0 };
-    if (parse_form(r, &fm) != 0) {
+    if (request_form(r, &fm) != 0) {
         reply_error(r, 400, "send the report as a form: reason=...&note=...");
         return;
     }
@@ -280,7 +270,7 @@ void handle_admin_delete(request *r, const char *rest)
         return;
     form fm = { 0 };
     int block = 0;
-    if (parse_form(r, &fm) == 0) {
+    if (request_form(r, &fm) == 0) {
         const form_field *f = form_get(&fm, "block");
         block = f && f->value_len == 1 && f->value[0] == '1';
     }

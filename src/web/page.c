@@ -136,13 +136,14 @@ static void serve_page(page_req *q, paste *p, int64_t views)
         return;
     }
     const char *ae = get_header(r, "Accept-Encoding");
-    if (ae && accepts_gzip(ae) && !c->zipped
+    int gzip = ae && accepts_gzip(ae);
+    if (gzip && !c->zipped
         && pagezip_make(c->parts.data, c->parts.head_len, c->parts.data + c->parts.head_len,
                         c->parts.tail_len, &c->zip) == 0) {
         c->zipped = 1;
         p->derived_bytes += c->zip.head_len + c->zip.tail_len;    /* the hot cache counts it */
     }
-    if (ae && accepts_gzip(ae) && c->zipped) {
+    if (gzip && c->zipped) {
         html_views_item(b, views);
         struct evbuffer *z = pagezip_join(&c->zip, (const char *)evbuffer_pullup(b, -1), evbuffer_get_length(b));
         evbuffer_free(b);
@@ -168,13 +169,19 @@ static void serve_creator_landing(request *r, const paste *p)
     reply_html(r, 200, html_created_burn_page(p, base));
 }
 
+/* A link's target (its body) as a C string. */
+static void link_target(const paste *p, char out[LINK_MAX + 1])
+{
+    size_t n = p->size < LINK_MAX ? p->size : LINK_MAX;
+    memcpy(out, p->body, n);
+    out[n] = '\0';
+}
+
 /* A short link followed: 302 to where it leads. */
 static void serve_redirect(request *r, const paste *p)
 {
     char target[LINK_MAX + 1];
-    size_t n = p->size < LINK_MAX ? p->size : LINK_MAX;
-    memcpy(target, p->body, n);
-    target[n] = '\0';
+    link_target(p, target);
     set_header(r, "Location", target);
     set_header(r, "Cache-Control", "no-store");     /* every click reaches us, and is counted */
     set_header(r, "Referrer-Policy", "no-referrer");
@@ -192,9 +199,7 @@ static void serve_link_preview(request *r, const paste *p, int64_t views)
     }
     if (!wants_html(r)) {
         char line[LINK_MAX + 1];
-        size_t n = p->size < LINK_MAX ? p->size : LINK_MAX;
-        memcpy(line, p->body, n);
-        line[n] = '\0';
+        link_target(p, line);
         reply_text(r, 200, line);
         return;
     }

@@ -8,10 +8,8 @@
  * way 0x0.st's users write it: curl -F token=TOKEN -F delete= HOST/ID. */
 #include "web.h"
 
-#include <event2/buffer.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "app/delete.h"
 #include "http/form.h"
@@ -48,12 +46,8 @@ static void on_managed(void *arg, const fault *f)
 
 void handle_manage(request *r, const char *rest)
 {
-    size_t len = evbuffer_get_length(r->body);
-    const char *data = len ? (const char *)evbuffer_pullup(r->body, -1) : "";
-    const char *ctype = get_header(r, "Content-Type");
     form fm = { 0 };
-    int parsed = ctype && strncasecmp(ctype, "multipart/form-data", 19) == 0
-        ? form_parse_multipart(ctype, data, len, &fm) : form_parse_urlencoded(data, len, &fm);
+    int parsed = request_form(r, &fm);
     const form_field *token = parsed == 0 ? form_get(&fm, "token") : NULL;
     char *t = token ? strndup(token->value, token->value_len) : NULL;
     int wants_delete = parsed == 0 && form_get(&fm, "delete") != NULL;

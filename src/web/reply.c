@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "html.h"
+#include "http/form.h"
 
 /* room around a max-size paste: multipart framing, or base64 in the JSON API */
 #define FORM_OVERHEAD (64 * 1024)
@@ -59,6 +61,16 @@ void set_created_headers(request *r, const paste *p, const char *token)
         snprintf(ms, sizeof ms, "%lld", (long long)p->expires_ms);
         set_header(r, "X-Expires", ms);
     }
+}
+
+int request_form(request *r, form *out)
+{
+    size_t len = evbuffer_get_length(r->body);
+    const char *data = len ? (const char *)evbuffer_pullup(r->body, -1) : "";
+    const char *ctype = get_header(r, "Content-Type");
+    if (ctype && strncasecmp(ctype, "multipart/form-data", 19) == 0)
+        return form_parse_multipart(ctype, data, len, out);
+    return form_parse_urlencoded(data, len, out);
 }
 
 /* Host header characters we are willing to echo back into links. */
@@ -163,10 +175,9 @@ void reply_json(request *r, int status, struct json_t *o)
     reply(r, status, "application/json", b);
 }
 
-/* pasted's JSON API; /api/ itself is dpaste's, whose errors are text */
 static int is_api(const request *r)
 {
-    return r->path && strncmp(r->path, "/api/", 5) == 0 && r->path[5];
+    return r->path && strncmp(r->path, "/api/", 5) == 0;
 }
 
 void render_error(request *r, int status, const char *message, const char *field)

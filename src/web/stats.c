@@ -86,8 +86,6 @@ static void on_stats(void *arg, const paste *p, const paste_stats *st, int64_t v
         reply_fault(r, f);
         return;
     }
-    if (views < st->views)
-        views = st->views;
     struct evbuffer *b = evbuffer_new();
     if (b)
         put_page(b, p, st, views);
@@ -102,8 +100,6 @@ static void on_api_stats(void *arg, const paste *p, const paste_stats *st, int64
         reply_fault(r, f);
         return;
     }
-    if (views < st->views)
-        views = st->views;
     char created[32], last[32];
     format_rfc3339(p->created_ms, created);
     if (st->last_view_ms)

@@ -57,6 +57,10 @@ void reply_html(request *r, int status, struct evbuffer *page);
 /* Who the request comes from, for the limits (client.c: trusted proxies,
  * the allowlist). */
 void client_of(request *r, app_client *out);
+/* The request's body as a form: multipart/form-data by its Content-Type,
+ * else urlencoded (http/form.h). 0, or -1 when it is not a clean form. */
+struct form;
+int request_form(request *r, struct form *out);
 /* The headers of every create answer: the delete token (X-Delete-Token,
  * and X-Token as 0x0.st names it) and, when the paste expires, X-Expires
  * (Unix ms, as 0x0.st gives it). */

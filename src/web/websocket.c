@@ -197,22 +197,23 @@ void ws_new_paste(web_loop *wl, const char *json)
     ws_loop *l = wl->ws;
     if (!l || !l->head)
         return;
-    json_t *paste = json_loads(json, 0, NULL);
-    json_t *o = paste ? json_pack("{s:s, s:i, s:o}", "type", "paste", "v", 1, "paste", paste) : NULL;
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!text)
+    /* json is events.c's public summary, already JSON: wrapped, not parsed again */
+    struct evbuffer *b = evbuffer_new();
+    if (!b)
         return;
+    evbuffer_add_printf(b, "{\"type\":\"paste\",\"v\":1,\"paste\":%s}", json);
+    size_t len = evbuffer_get_length(b);
+    const uint8_t *text = evbuffer_pullup(b, -1);
     ws_session *next;
     for (ws_session *s = l->head; s; s = next) {
         next = s->next;
         if (!s->new_pastes)
             continue;
-        struct wslay_event_msg m = { WSLAY_TEXT_FRAME, (const uint8_t *)text, strlen(text) };
+        struct wslay_event_msg m = { WSLAY_TEXT_FRAME, text, len };
         wslay_event_queue_msg(s->ctx, &m);
         pump(s);
     }
-    free(text);
+    evbuffer_free(b);
 }
 
 /* --- the handshake -------------------------------------------------------- */
