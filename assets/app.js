@@ -7,7 +7,8 @@
  *   - home and /recent: #recent-list[data-live] updated live from /events (SSE)
  *   - paste page: #code highlighted with highlight.js (window.hljs), line
  *     marks for #L12 and #L12-L20 (on load, on hashchange, click and
- *     shift-click on line numbers), and a line-wrap toggle.
+ *     shift-click on line numbers), and a line-wrap toggle; #viewing
+ *     ("N viewing now") and #views kept live over one WebSocket (/ws).
  *   - encrypted pastes (PrivateBin v2, see "encrypted pastes" below): the
  *     home form's #encrypt encrypts in the browser and posts ciphertext only;
  *     a page with #encrypted-paste decrypts with the key after # (and a
@@ -208,6 +209,81 @@
       if (badge) badge.hidden = true;
     });
     window.addEventListener('pageshow', function (e) { if (e.persisted && !es) connect(); });
+  }
+
+  /* ------------------------------------------------------------ presence */
+
+  /* A paste page (#viewing[data-paste]) holds one WebSocket to /ws while it
+   * is open: it follows the paste with this tab's token, so the page shows
+   * "N viewing now" (this tab included) and its view count as others open
+   * it, on any instance. The token is random and kept per tab
+   * (sessionStorage), so a reload is the same viewer. The server pings; a
+   * lost socket is opened again after a pause that doubles up to a minute. */
+  function tabToken() {
+    var key = 'pasted-tab', t = null;
+    try { t = sessionStorage.getItem(key); } catch (e) { /* storage off */ }
+    if (!t || !/^[A-Za-z0-9_-]{8,64}$/.test(t)) {
+      var bytes = new Uint8Array(16), alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
+      crypto.getRandomValues(bytes);
+      t = '';
+      for (var i = 0; i < bytes.length; i++) t += alphabet.charAt(bytes[i] & 63);
+      try { sessionStorage.setItem(key, t); } catch (e) { /* storage off */ }
+    }
+    return t;
+  }
+
+  function setupPresence() {
+    var viewing = byId('viewing'), views = byId('views');
+    if (!viewing || typeof WebSocket === 'undefined') return;
+    var id = viewing.getAttribute('data-paste');
+    if (!/^[A-Za-z0-9]{7,22}$/.test(id)) return;
+    var ws = null, retry = 1000, timer = null, stopped = false;
+
+    function show(n) {
+      viewing.textContent = n + ' viewing now';
+      viewing.hidden = false;
+    }
+    function showViews(n) {
+      if (views) views.textContent = n + (n === 1 ? ' view' : ' views');
+    }
+    function onMessage(ev) {
+      var m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      if (!m || m.v !== 1) return;
+      if (m.type === 'hello') {
+        ws.send(JSON.stringify({ type: 'subscribe', channel: 'paste:' + id, tab: tabToken() }));
+      } else if (m.type === 'subscribed' && typeof m.views === 'number') {
+        retry = 1000;
+        showViews(m.views);
+      } else if (m.id === id && m.type === 'views' && typeof m.views === 'number') {
+        showViews(m.views);
+      } else if (m.id === id && m.type === 'viewing' && typeof m.viewing === 'number') {
+        show(m.viewing);
+      }
+    }
+    function connect() {
+      timer = null;
+      if (stopped) return;
+      ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
+      ws.addEventListener('message', onMessage);
+      ws.addEventListener('close', function () {
+        viewing.hidden = true;
+        ws = null;
+        if (stopped) return;
+        timer = setTimeout(connect, retry);
+        retry = Math.min(retry * 2, 60000);
+      });
+    }
+    connect();
+    window.addEventListener('pagehide', function () {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      if (ws) ws.close(1000);
+      ws = null;
+    });
+    window.addEventListener('pageshow', function (e) {
+      if (e.persisted && stopped) { stopped = false; retry = 1000; connect(); }
+    });
   }
 
   /* --------------------------------------------------------- highlighting */
@@ -1005,6 +1081,7 @@
     setupEncryptForm();
     setupCreatedLink();
     setupLive();
+    setupPresence();
     if (!encrypted) {
       setupWrap();
       highlight();

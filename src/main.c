@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,6 +97,20 @@ static int open_layers(int loops, fault *f)
     return 0;
 }
 
+/* Every open connection, live feed and WebSocket is a descriptor: take all
+ * the system allows this process (the soft limit is often 1,024, the hard
+ * one much more), as nginx's worker_rlimit_nofile does. */
+static void raise_open_files(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+        return;
+    rlim_t was = rl.rlim_cur;
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+        log_info("open files: raised from %llu to %llu", (unsigned long long)was, (unsigned long long)rl.rlim_max);
+}
+
 static sigset_t stop_signals(void)
 {
     sigset_t set;
@@ -165,6 +180,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
+    raise_open_files();
 
     fault f;
     int n = worker_count();

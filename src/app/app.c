@@ -67,22 +67,29 @@ static void on_resubscribed(void *arg)
 static void on_new(void *arg, const char *json, size_t len)
 {
     app_loop *l = arg;
-    if (l->on_new)
-        l->on_new(l->on_new_arg, json, len);
+    if (l->listener.on_new)
+        l->listener.on_new(l->listener.arg, json, len);
 }
 
-app_loop *app_loop_new(app *a, struct event_base *base, app_new_paste_fn new_paste, void *arg)
+static void on_live(void *arg, const char *id, live_kind kind, int64_t n)
+{
+    app_loop *l = arg;
+    if (l->listener.on_live)
+        l->listener.on_live(l->listener.arg, id, kind == LIVE_VIEWS ? APP_LIVE_VIEWS : APP_LIVE_VIEWING, n);
+}
+
+app_loop *app_loop_new(app *a, struct event_base *base, const app_listener *listener)
 {
     app_loop *l = calloc(1, sizeof *l);
     if (!l)
         return NULL;
     l->app = a;
     l->base = base;
-    l->on_new = new_paste;
-    l->on_new_arg = arg;
+    if (listener)
+        l->listener = *listener;
     l->hot = hotcache_new(a->cfg->hot_cache_size / (size_t)a->loops, a->cfg->hot_ttl_ms);
     l->box = penalty_box_new();
-    store_watch watch = { on_new, on_gone, on_resubscribed, l };
+    store_watch watch = { on_new, on_gone, on_resubscribed, on_live, l };
     l->store = l->hot && l->box ? store_loop_new(a->store, base, &watch) : NULL;
     if (!l->store) {
         app_loop_free(l);

@@ -58,8 +58,15 @@ typedef struct app {
     app_stats       stats;
 } app;
 
-/* What a loop's owner wants to hear of: a public paste made anywhere. */
-typedef void (*app_new_paste_fn)(void *arg, const char *json, size_t len);
+/* What a loop's owner wants to hear of, from any instance: a public paste
+ * made; and of a paste it follows (live.h), its new view total or the
+ * number viewing it now. */
+typedef enum { APP_LIVE_VIEWS, APP_LIVE_VIEWING } app_live_kind;
+typedef struct app_listener {
+    void (*on_new)(void *arg, const char *json, size_t len);
+    void (*on_live)(void *arg, const char *id, app_live_kind kind, int64_t n);
+    void  *arg;
+} app_listener;
 
 typedef struct app_loop {
     app               *app;
@@ -67,14 +74,13 @@ typedef struct app_loop {
     struct store_loop *store;
     struct hotcache   *hot;
     penalty_box       *box;     /* clients out of lookups (budget.c) */
-    app_new_paste_fn   on_new;
-    void              *on_new_arg;
+    app_listener       listener;
 } app_loop;
 
 /* The application over an open store, with `loops` event loops. */
 int  app_init(app *a, const config *cfg, struct store *s, int loops, fault *f);
 
-app_loop *app_loop_new(app *a, struct event_base *base, app_new_paste_fn on_new, void *arg);
+app_loop *app_loop_new(app *a, struct event_base *base, const app_listener *listener);
 void      app_loop_drain(app_loop *l);   /* before the loop ends: pending work out */
 void      app_loop_free(app_loop *l);
 

@@ -67,6 +67,8 @@ static const config_key config_keys[] = {
     INT_KEY("sweep_interval", sweep_interval, 1, 86400),
     INT_KEY("sse_max_streams", sse_max_streams, 0, 100000),
     INT_KEY("sse_keepalive", sse_keepalive, 1, 3600),
+    INT_KEY("ws_max_sockets", ws_max_sockets, 0, 1000000),
+    INT_KEY("presence_interval", presence_interval, 1, 300),
     INT_KEY("recent_count", recent_count, 1, 200),
     STR_KEY("limit_creates", limit_creates),
     STR_KEY("limit_create_bytes", limit_create_bytes),
@@ -128,6 +130,8 @@ void config_defaults(config *cfg)
     cfg->sweep_interval = 60;
     cfg->sse_max_streams = 1000;
     cfg->sse_keepalive = 15;
+    cfg->presence_interval = 5;
+    cfg->ws_max_sockets = 10000;
     cfg->recent_count = 20;
 }
 

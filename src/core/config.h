@@ -41,6 +41,8 @@ typedef struct config {
     int    sweep_interval;      /* seconds between deletions of expired pastes */
     int    sse_max_streams;     /* open /events streams, per process */
     int    sse_keepalive;       /* seconds between keep-alive comments */
+    int    ws_max_sockets;      /* open /ws sockets, per process */
+    int    presence_interval;   /* seconds between a paste page's heartbeats (/ws) */
     int    recent_count;        /* pastes in the recent list */
     /* limits per client (core/limit.h): "N/PERIOD" or "off" */
     char   limit_creates[32];

@@ -32,7 +32,8 @@ static int worker_init(worker *w, fault *f)
     w->looplag = w->base ? looplag_new(w->base) : NULL;
     if (!w->looplag)
         return fault_set(f, FAULT_NO_MEMORY, NULL, "cannot create event loop");
-    w->app = app_loop_new(&srv.app, w->base, events_new_paste, &w->web);
+    app_listener listener = { events_new_paste, ws_paste_live, &w->web };
+    w->app = app_loop_new(&srv.app, w->base, &listener);
     if (!w->app || web_loop_init(&w->web, &srv.web, w->app) != 0)
         return fault_set(f, FAULT_UNAVAILABLE, NULL, "cannot create redis connection");
     w->conns = conns_new(w->base, &srv.http, &w->web);

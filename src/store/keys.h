@@ -18,9 +18,11 @@
 #define KEY_RECENT_META  "pasted:rm:"        /* + id: a recent paste's summary (JSON) */
 #define KEY_EXPIRING     "pasted:expiring"   /* zset id by expiry ms: pastes to sweep */
 #define KEY_BLOCKED      "pasted:blocked"    /* set of keyed content hashes the operator blocked */
+#define KEY_HERE         "pasted:here:"      /* + id: zset tab token by last heartbeat ms (live.c) */
 #define KEY_LIMIT        "pasted:l:"         /* + kind:client: a client's budget (limiter.c) */
 #define CHANNEL_NEW      "pasted:new"        /* PUBLISH a JSON summary on every public create */
 #define CHANNEL_GONE     "pasted:gone"       /* PUBLISH id on delete, burn, expiry */
+#define CHANNEL_PASTE    "pasted:paste:"     /* + id: "views N", "viewing N" (live.c, views.c) */
 
 #define TOMBSTONE        "-"                 /* the value of KEY_PASTE for "no such paste" */
 #define TOMBSTONE_TTL    60                  /* seconds */

@@ -18,6 +18,7 @@ struct event;
 struct viewbatch;
 typedef struct monitor monitor;
 typedef struct inserter inserter;
+typedef struct live_watch live_watch;
 
 /* A numbered paste waiting to be inserted with others (inserter.c). */
 typedef struct insert_req insert_req;
@@ -87,6 +88,8 @@ struct store_loop {
     store_watch        watch;
     struct viewbatch  *views;       /* raw views not yet sent (views.c) */
     struct event      *views_timer;
+    live_watch        *watches;     /* pastes this loop's clients follow (live.c) */
+    size_t             nwatches, watches_cap;
 };
 
 /* Raise the highest number seen to n (never lowers it). */
@@ -134,6 +137,14 @@ void      inserter_stop(inserter *in);    /* sends what is queued, then stops */
 
 /* feed.c */
 int  feed_subscribe(store_loop *sl);
+/* the subscriber connection's handler, for every channel it follows */
+void feed_on_message(redisAsyncContext *ac, void *reply_obj, void *priv);
+
+/* live.c: what feed.c hears on a paste's channel */
+void live_message(store_loop *sl, const char *channel, const char *text);
+void live_unsubscribed(store_loop *sl, const char *channel);
+void live_resubscribe(store_loop *sl);      /* after a reconnect */
+void live_free(store_loop *sl);
 
 /* counter.c: Redis lost the counter (`taken` was handed out again, or is
  * behind): move it past every number handed out, once for all who hit the

@@ -187,6 +187,7 @@ void store_loop_free(store_loop *sl)
         return;
     views_loop_free(sl);
     rconn_free(sl->subscriber);
+    live_free(sl);
     rconn_free(sl->redis);
     free(sl);
 }

@@ -74,10 +74,16 @@ int store_disk_low(const store *s, long long *free_bytes);
 
 /* --- a loop ------------------------------------------------------------- */
 
+/* What a paste's channel says (live.c). */
+typedef enum { LIVE_VIEWS, LIVE_VIEWING } live_kind;
+
 typedef struct store_watch {
     void (*on_new)(void *arg, const char *json, size_t len); /* a public paste was made */
     void (*on_gone)(void *arg, const char *id);   /* deleted, burnt or expired anywhere */
     void (*on_resubscribed)(void *arg);           /* events may have been missed */
+    /* a paste this loop follows (store_live_watch): its view total or the
+     * number viewing it now changed, on any instance */
+    void (*on_live)(void *arg, const char *id, live_kind kind, int64_t n);
     void  *arg;
 } store_watch;
 
@@ -155,6 +161,23 @@ typedef void (*views_cb)(void *arg, int64_t total);
 /* Count one view; cb (may be NULL: a raw read, counted in the batch) gets the total. */
 void store_views_count(store_loop *sl, const char *id, views_cb cb, void *arg);
 void store_views_current(store_loop *sl, const char *id, views_cb cb, void *arg);
+
+/* --- live: one paste's viewers and views (live.c) ------------------------- */
+
+/* Follow a paste's channel on this loop (counted: the first follower
+ * subscribes, the last one's unwatch unsubscribes); what it says goes to
+ * store_watch.on_live. -1: out of memory. */
+int  store_live_watch(store_loop *sl, const char *id);
+void store_live_unwatch(store_loop *sl, const char *id);
+/* n: how many viewing now, or -1 when Redis cannot say. */
+typedef void (*count_cb)(void *arg, int64_t n);
+/* A heartbeat of tab (NULL: only count) on paste id: viewers not heard of
+ * for window_ms are dropped; a change is announced on the paste's channel.
+ * cb may be NULL. */
+void store_presence_touch(store_loop *sl, const char *id, const char *tab, int64_t window_ms,
+                          count_cb cb, void *arg);
+/* tab closed: out at once, and announced. */
+void store_presence_leave(store_loop *sl, const char *id, const char *tab);
 
 /* --- lists -------------------------------------------------------------- */
 

@@ -8,6 +8,7 @@
  *   HINCRBY pasted:views   <id>       n   -> the live total shown on the page
  *   HINCRBY pasted:pending <id>|<day> n   -> the queue of counts for MongoDB
  *   HINCRBY pasted:daily:views <day>  n   -> the instance's views per day (/stats)
+ *   PUBLISH pasted:paste:<id> "views T"   -> pages open on it count up live (live.c)
  * Redis shares the machine's cores with the workers: with reads spread over
  * 10,000 pastes, batches every 100 ms kept it 40 % busy with these scripts
  * alone, and a cache refill's GETs queued behind them. Batches every second
@@ -130,33 +131,39 @@ static void count_in_store(store_loop *sl, const char *id, const char *day, int6
     }
 }
 
-/* n views of (id, day) into Redis: the queue for MongoDB and the live total.
- * cb (may be NULL) gets the new total. */
+/* KEYS: pending, views, daily views; ARGV: id, day, n, id, day, n, ...
+ * Each paste's new total is announced on its channel (live.c: pages open
+ * on it count up live); the last one is the answer. */
+static const char BATCH_SCRIPT[] =
+    "local total = 0 "
+    "for i = 1, #ARGV, 3 do "
+    "redis.call('HINCRBY', KEYS[1], ARGV[i] .. '|' .. ARGV[i + 1], ARGV[i + 2]) "
+    "total = redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 2]) "
+    "redis.call('HINCRBY', KEYS[3], ARGV[i + 1], ARGV[i + 2]) "
+    "redis.call('PUBLISH', '" CHANNEL_PASTE "' .. ARGV[i], 'views ' .. total) "
+    "end return total";
+
+/* n views of (id, day) into Redis: the queue for MongoDB, the live total
+ * (announced), the day's. cb (may be NULL) gets the new total. */
 static void send_views(store_loop *sl, const char *id, const char *day, int64_t n, views_cb cb, void *arg)
 {
-    if (rconn_command(sl->redis, NULL, NULL, "HINCRBY %s %s|%s %lld", KEY_PENDING, id, day,
-                      (long long)n) != 0) {
+    char num[24];
+    snprintf(num, sizeof num, "%lld", (long long)n);
+    const char *argv[] = { "EVAL", BATCH_SCRIPT, "3", KEY_PENDING, KEY_VIEWS, KEY_DAILY_VIEWS, id, day, num };
+    size_t lens[9];
+    for (int i = 0; i < 9; i++)
+        lens[i] = strlen(argv[i]);
+    views_call *call = cb ? malloc(sizeof *call) : NULL;
+    if (call)
+        *call = (views_call){ cb, arg };
+    if (rconn_command_argv(sl->redis, call ? on_total : NULL, call, 9, argv, lens) != 0) {
+        free(call);
         count_in_store(sl, id, day, n);
         if (cb)
             cb(arg, -1);
-        return;
-    }
-    rconn_command(sl->redis, NULL, NULL, "HINCRBY %s %s %lld", KEY_DAILY_VIEWS, day, (long long)n);
-    char fmt[48];
-    snprintf(fmt, sizeof fmt, "HINCRBY %%s %%s %lld", (long long)n);
-    if (!cb)
-        rconn_command(sl->redis, NULL, NULL, fmt, KEY_VIEWS, id);
-    else if (ask_total(sl, cb, arg, fmt, id) != 0)
-        cb(arg, -1);
+    } else if (cb && !call)
+        cb(arg, -1);            /* counted; only the total is unknown */
 }
-
-/* KEYS: pending, views, daily views; ARGV: id, day, n, id, day, n, ... */
-static const char BATCH_SCRIPT[] =
-    "for i = 1, #ARGV, 3 do "
-    "redis.call('HINCRBY', KEYS[1], ARGV[i] .. '|' .. ARGV[i + 1], ARGV[i + 2]) "
-    "redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 2]) "
-    "redis.call('HINCRBY', KEYS[3], ARGV[i + 1], ARGV[i + 2]) "
-    "end return #ARGV / 3";
 
 /* pastes per EVAL: bounds how long Redis runs one script (about 1 ms), so
  * the GETs of reads that miss the hot cache do not wait long behind it */

@@ -41,6 +41,9 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
         prefix, st.index_rebuilding, prefix, st.index_rebuilt);
     evbuffer_add_printf(b, "%sstore_free_bytes %lld\n%sstore_disk_low %d\n", prefix, st.free_bytes, prefix,
                         st.disk_low);
+    const web *w = loop_of(r)->web;
+    evbuffer_add_printf(b, "%sevent_streams %d\n%swebsockets %d\n", prefix, atomic_load(&w->streams), prefix,
+                        atomic_load(&w->websockets));
     for (int k = 0; k < LIMIT_KINDS; k++)
         evbuffer_add_printf(b, "%srefused_total{reason=\"%s\"} %llu\n", prefix, limit_name((limit_kind)k),
                             (unsigned long long)atomic_load(&s->refused[k]));

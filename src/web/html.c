@@ -559,7 +559,16 @@ static void put_share(struct evbuffer *b, const char *base, const char *id)
 
 void html_views_item(struct evbuffer *b, int64_t views)
 {
-    evbuffer_add_printf(b, "<li>%lld view%s</li>", (long long)views, views == 1 ? "" : "s");
+    evbuffer_add_printf(b, "<li id=\"views\">%lld view%s</li>", (long long)views, views == 1 ? "" : "s");
+}
+
+/* Where app.js shows "N viewing now" and keeps the view count live, over
+ * /ws (websocket.c); empty and hidden without JavaScript. A paste with
+ * limited reads has none: its count would say how many are left. */
+static void put_live_item(struct evbuffer *b, const paste *p)
+{
+    if (!paste_is_limited(p))
+        evbuffer_add_printf(b, "<li id=\"viewing\" data-paste=\"%s\" aria-live=\"polite\" hidden></li>", p->id);
 }
 
 /* The page; with views_at != NULL the view count is left out and *views_at
@@ -611,6 +620,7 @@ static struct evbuffer *render_paste_page(const paste *p, int64_t views, const c
         *views_at = evbuffer_get_length(b);
     else
         html_views_item(b, views);
+    put_live_item(b, p);
     if (p->unlisted)
         put(b, "<li class=\"badge\">Unlisted</li>");
     if (p->parent[0])
@@ -757,6 +767,7 @@ struct evbuffer *html_encrypted_page(const paste *p, int64_t views, const char *
                            "<li class=\"badge\">Encrypted</li><li>%s</li>", p->burn, size);
     put_lifetime(b, p, now, "Burned after reading");
     html_views_item(b, views);
+    put_live_item(b, p);
     put(b, "</ul><div class=\"actions\" role=\"group\" aria-label=\"Paste actions\">"
            "<button type=\"button\" id=\"copy\" data-copy=\"code\" hidden>Copy</button>"
            "<button type=\"button\" class=\"secondary\" id=\"download-decrypted\" hidden>Download</button>");

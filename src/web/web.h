@@ -22,6 +22,7 @@ typedef struct web {
     app        *app;
     const config *cfg;
     atomic_int  streams;      /* open /events streams, every loop */
+    atomic_int  websockets;   /* open /ws sockets, every loop */
     /* more of /metrics, from the process (loop lag); may be NULL */
     void      (*more_metrics)(struct evbuffer *b);
 } web;
@@ -143,6 +144,8 @@ struct netcat *netcat_listen(web_loop *wl, struct event_base *base, fault *f);
 void           netcat_free(struct netcat *n);
 /* websocket.c: a new public paste (its JSON summary) to the subscribed sockets */
 void ws_new_paste(web_loop *wl, const char *json);
+/* a followed paste's view total or viewers changed (app_listener.on_live) */
+void ws_paste_live(void *arg, const char *id, app_live_kind kind, int64_t n);
 void ws_loop_free(web_loop *wl);
 /* events.c */
 int  events_loop_init(web_loop *wl);

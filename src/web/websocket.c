@@ -16,14 +16,26 @@
  * The protocol is JSON, every message with a type and a version:
  *   client: {"type":"subscribe","channel":"new"}  new public pastes, as
  *           /events carries them; {"type":"unsubscribe","channel":"new"};
- *           {"type":"ping"}
- *   server: {"type":"hello","v":1}, {"type":"subscribed","v":1,"channel"},
- *           {"type":"paste","v":1,"paste":{...}}, {"type":"pong","v":1},
- *           {"type":"error","v":1,"message"}
+ *           {"type":"subscribe","channel":"paste:<id>"[,"tab":"<token>"]}
+ *           that paste's view total and viewers now (with a tab: this tab
+ *           is one of them, while the socket is open; at most one paste per
+ *           socket is "here", WS_MAX_FOLLOWS followed);
+ *           {"type":"unsubscribe","channel":"paste:<id>"}; {"type":"ping"}
+ *   server: {"type":"hello","v":1}, {"type":"subscribed","v":1,"channel"}
+ *           (for a paste, with "views": its total then),
+ *           {"type":"unsubscribed","v":1,"channel"},
+ *           {"type":"paste","v":1,"paste":{...}},
+ *           {"type":"views","v":1,"id","views":N},
+ *           {"type":"viewing","v":1,"id","viewing":N}, {"type":"pong","v":1},
+ *           {"type":"error","v":1,"message"[,"channel"]}
  * Events come through Redis pub/sub like /events's (events.c hands each
- * new paste to ws_new_paste), so a client on one instance sees every
- * instance's pastes. The server pings every sse_keepalive seconds; open
- * sockets are capped per process by sse_max_streams, apart from SSE's. */
+ * new paste to ws_new_paste; app/live.c a followed paste's news to
+ * ws_paste_live), so a client on one instance sees every instance's.
+ * The server pings every sse_keepalive seconds, and a socket that is
+ * "here" every presence_interval: its presence is renewed while it
+ * answers, and a socket silent for three intervals is closed, so a lost
+ * tab drops out. Open sockets are capped per process by ws_max_sockets
+ * (a paste page holds one; each is a descriptor and a few KiB). */
 #include "web.h"
 
 #include <event2/buffer.h>
@@ -35,9 +47,15 @@
 #include <strings.h>
 #include <wslay/wslay.h>
 
+#include "app/live.h"
+#include "core/clock.h"
+#include "core/ids.h"
 #include "core/text.h"
 
 #define WS_MAX_MESSAGE 4096
+#define WS_MAX_FOLLOWS 8        /* pastes one socket may follow */
+#define TAB_MIN 8               /* a tab token: 8 to 64 of [A-Za-z0-9_-] */
+#define TAB_MAX 64
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"   /* RFC 6455, 1.3 */
 
 typedef struct ws_session ws_session;
@@ -45,20 +63,30 @@ typedef struct ws_session ws_session;
 typedef struct ws_loop {
     web_loop     *wl;
     struct event *ping;
+    struct event *presence;     /* every presence_interval: the heartbeats */
     ws_session   *head;
+    uint64_t      serials;      /* the last session's serial */
 } ws_loop;
+
+typedef char paste_id[IDS_MAX_LEN + 1];
 
 struct ws_session {
     ws_loop                *owner;
+    uint64_t                serial;   /* finds it again when a store answer comes */
     struct conn            *conn;
     wslay_event_context_ptr ctx;
     struct evbuffer        *in;     /* read, not yet given to wslay */
     int                     new_pastes;   /* subscribed to "new" */
-    int                     closing;
+    paste_id                follows[WS_MAX_FOLLOWS];
+    int                     nfollows;
+    int                     asked;        /* follows asked, not answered yet */
+    paste_id                here;         /* the paste this tab views ("": none) */
+    char                    tab[TAB_MAX + 1];
+    int64_t                 heard_ms;     /* the client's last bytes */
+    int                     holds;        /* calls under way that use it (hold) */
+    app_client              who;          /* for the lookup budget */
     ws_session             *prev, *next;
 };
-
-static atomic_int open_sockets;
 
 /* --- the frames (wslay's callbacks) -------------------------------------- */
 
@@ -78,7 +106,7 @@ static ssize_t ws_send(wslay_event_context_ptr ctx, const uint8_t *data, size_t 
 {
     (void)flags;
     ws_session *s = user;
-    if (!s->conn || conn_send(s->conn, (const char *)data, len) != 0) {
+    if (!s->conn || conn_send(s->conn, (const char *)data, len) != 0) {     /* on_gone may have run */
         wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
         return -1;
     }
@@ -101,25 +129,184 @@ static void reply_error_msg(ws_session *s, const char *message)
     queue_json(s, json_pack("{s:s, s:i, s:s}", "type", "error", "v", 1, "message", message));
 }
 
+static void pump(ws_session *s);
+
+/* The session of this serial, if it is still open. */
+static ws_session *find_session(ws_loop *l, uint64_t serial)
+{
+    for (ws_session *s = l->head; s; s = s->next)
+        if (s->serial == serial)
+            return s;
+    return NULL;
+}
+
+static int follows(const ws_session *s, const char *id)
+{
+    for (int i = 0; i < s->nfollows; i++)
+        if (strcmp(s->follows[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+static int valid_tab(const char *tab)
+{
+    size_t n = strlen(tab);
+    return n >= TAB_MIN && n <= TAB_MAX && strspn(tab, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+/* --- following a paste ---------------------------------------------------- */
+
+/* A store answer on its way back to a session that may be gone by then. */
+typedef struct ws_pending {
+    ws_loop *l;
+    uint64_t serial;
+    paste_id id;
+    char     tab[TAB_MAX + 1];
+} ws_pending;
+
+static ws_pending *pending_new(ws_session *s, const char *id, const char *tab)
+{
+    ws_pending *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->l = s->owner;
+    q->serial = s->serial;
+    snprintf(q->id, sizeof q->id, "%s", id);
+    snprintf(q->tab, sizeof q->tab, "%s", tab ? tab : "");
+    return q;
+}
+
+static void send_count(ws_session *s, const char *id, const char *what, int64_t n)
+{
+    queue_json(s, json_pack("{s:s, s:i, s:s, s:I}", "type", what, "v", 1, "id", id, what, (json_int_t)n));
+}
+
+static void on_viewing(void *arg, int64_t n)
+{
+    ws_pending *q = arg;
+    ws_session *s = find_session(q->l, q->serial);
+    if (s && n >= 0 && follows(s, q->id)) {
+        send_count(s, q->id, "viewing", n);
+        pump(s);
+    }
+    free(q);
+}
+
+static void leave_here(ws_session *s)
+{
+    if (!s->here[0])
+        return;
+    app_presence_leave(s->owner->wl->app, s->here, s->tab);
+    s->here[0] = '\0';
+}
+
+/* tab ("": none) is viewing id now; answer with how many are. */
+static void beat_and_count(ws_session *s, const char *id, const char *tab)
+{
+    if (tab[0]) {
+        if (strcmp(s->here, id) != 0 || strcmp(s->tab, tab) != 0)
+            leave_here(s);                  /* one paste per socket is "here" */
+        snprintf(s->here, sizeof s->here, "%s", id);
+        snprintf(s->tab, sizeof s->tab, "%s", tab);
+    }
+    ws_pending *q = pending_new(s, id, tab);
+    app_presence_beat(s->owner->wl->app, id, tab[0] ? tab : NULL, q ? on_viewing : NULL, q);
+}
+
+static void on_followed(void *arg, int ok, int64_t views, const fault *f)
+{
+    ws_pending *q = arg;
+    ws_session *s = find_session(q->l, q->serial);
+    if (!s) {
+        if (ok)
+            app_live_unfollow(q->l->wl->app, q->id);   /* it closed meanwhile */
+        free(q);
+        return;
+    }
+    s->asked--;
+    char channel[IDS_MAX_LEN + 8];
+    snprintf(channel, sizeof channel, "paste:%s", q->id);
+    if (!ok) {
+        queue_json(s, json_pack("{s:s, s:i, s:s, s:s}", "type", "error", "v", 1, "channel", channel, "message",
+                                f && f->message[0] ? f->message : "no such paste"));
+    } else {
+        if (follows(s, q->id))
+            app_live_unfollow(q->l->wl->app, q->id);  /* asked twice: one follow is enough */
+        else
+            snprintf(s->follows[s->nfollows++], sizeof(paste_id), "%s", q->id);
+        queue_json(s, json_pack("{s:s, s:i, s:s, s:I}", "type", "subscribed", "v", 1, "channel", channel,
+                                "views", (json_int_t)views));
+        beat_and_count(s, q->id, q->tab);
+    }
+    pump(s);
+    free(q);
+}
+
+static void follow(ws_session *s, const char *id, const char *tab)
+{
+    if (!ids_is_wellformed(id, strlen(id))) {
+        reply_error_msg(s, "no such paste");
+        return;
+    }
+    if (tab && !valid_tab(tab)) {
+        reply_error_msg(s, "a tab is 8 to 64 letters, digits, '_' or '-'");
+        return;
+    }
+    if (!follows(s, id) && s->nfollows + s->asked >= WS_MAX_FOLLOWS) {
+        reply_error_msg(s, "a socket follows at most 8 pastes");
+        return;
+    }
+    ws_pending *q = pending_new(s, id, tab);
+    if (!q) {
+        reply_error_msg(s, "out of memory");
+        return;
+    }
+    s->asked++;
+    app_live_follow(s->owner->wl->app, id, &s->who, on_followed, q);
+}
+
+static void unfollow(ws_session *s, const char *id)
+{
+    for (int i = 0; i < s->nfollows; i++)
+        if (strcmp(s->follows[i], id) == 0) {
+            if (strcmp(s->here, id) == 0)
+                leave_here(s);
+            app_live_unfollow(s->owner->wl->app, id);
+            memcpy(s->follows[i], s->follows[--s->nfollows], sizeof(paste_id));
+            break;
+        }
+    char channel[IDS_MAX_LEN + 8];
+    snprintf(channel, sizeof channel, "paste:%s", id);
+    queue_json(s, json_pack("{s:s, s:i, s:s}", "type", "unsubscribed", "v", 1, "channel", channel));
+}
+
 /* One message from the client. */
 static void on_message(ws_session *s, const char *text, size_t len)
 {
     json_t *o = json_loadb(text, len, 0, NULL);
     const char *type = json_string_value(json_object_get(o, "type"));
     const char *channel = json_string_value(json_object_get(o, "channel"));
+    json_t *tab = json_object_get(o, "tab");
+    int subscribe = type && strcmp(type, "subscribe") == 0;
     if (!type)
         reply_error_msg(s, "send a JSON object with a type: subscribe, unsubscribe or ping");
     else if (strcmp(type, "ping") == 0)
         queue_json(s, json_pack("{s:s, s:i}", "type", "pong", "v", 1));
-    else if ((strcmp(type, "subscribe") == 0 || strcmp(type, "unsubscribe") == 0) && channel
-             && strcmp(channel, "new") == 0) {
-        s->new_pastes = type[0] == 's';
-        queue_json(s, json_pack("{s:s, s:i, s:s}", "type", type[0] == 's' ? "subscribed" : "unsubscribed",
-                                "v", 1, "channel", channel));
-    } else if (strcmp(type, "subscribe") == 0 || strcmp(type, "unsubscribe") == 0)
-        reply_error_msg(s, "no such channel: the channel is \"new\"");
-    else
+    else if (!subscribe && strcmp(type, "unsubscribe") != 0)
         reply_error_msg(s, "unknown type: subscribe, unsubscribe or ping");
+    else if (channel && strcmp(channel, "new") == 0) {
+        s->new_pastes = subscribe;
+        queue_json(s, json_pack("{s:s, s:i, s:s}", "type", subscribe ? "subscribed" : "unsubscribed",
+                                "v", 1, "channel", channel));
+    } else if (channel && strncmp(channel, "paste:", 6) == 0) {
+        if (tab && !json_is_string(tab))
+            reply_error_msg(s, "a tab is a string");
+        else if (subscribe)
+            follow(s, channel + 6, json_string_value(tab));
+        else
+            unfollow(s, channel + 6);
+    } else
+        reply_error_msg(s, "no such channel: the channels are \"new\" and \"paste:<id>\"");
     json_decref(o);
 }
 
@@ -139,13 +326,38 @@ static void ws_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_m
     on_message(s, (const char *)arg->msg, arg->msg_length);
 }
 
-/* Send what is queued; close the connection once both sides are done. */
+static void session_free(ws_session *s)
+{
+    wslay_event_context_free(s->ctx);
+    evbuffer_free(s->in);
+    free(s);
+}
+
+/* A failed send closes the connection, and on_gone runs inside wslay's
+ * call: the session (and wslay's context) must outlive the call, so it is
+ * held around each one and freed by the last release once it is gone. */
+static void hold(ws_session *s)
+{
+    s->holds++;
+}
+
+static void release(ws_session *s)
+{
+    if (--s->holds == 0 && !s->conn)
+        session_free(s);
+}
+
+/* Send what is queued; close the connection once both sides are done.
+ * s may be freed on return. */
 static void pump(ws_session *s)
 {
     if (!s->conn)
         return;
-    if (wslay_event_send(s->ctx) != 0 || (!wslay_event_want_read(s->ctx) && !wslay_event_want_write(s->ctx)))
-        conn_close_taken(s->conn);                  /* on_gone runs, and frees s */
+    hold(s);
+    int failed = wslay_event_send(s->ctx) != 0;
+    if (s->conn && (failed || (!wslay_event_want_read(s->ctx) && !wslay_event_want_write(s->ctx))))
+        conn_close_taken(s->conn);                  /* on_gone runs */
+    release(s);
 }
 
 /* --- the connection ------------------------------------------------------- */
@@ -153,12 +365,15 @@ static void pump(ws_session *s)
 static void on_data(void *arg, struct evbuffer *in)
 {
     ws_session *s = arg;
+    s->heard_ms = now_ms();
     evbuffer_add_buffer(s->in, in);
+    hold(s);
     if (wslay_event_recv(s->ctx) != 0) {
-        conn_close_taken(s->conn);
-        return;
-    }
-    pump(s);
+        if (s->conn)
+            conn_close_taken(s->conn);
+    } else
+        pump(s);
+    release(s);
 }
 
 static void on_gone(void *arg)
@@ -172,10 +387,13 @@ static void on_gone(void *arg)
     if (s->next)
         s->next->prev = s->prev;
     s->conn = NULL;
-    wslay_event_context_free(s->ctx);
-    evbuffer_free(s->in);
-    free(s);
-    atomic_fetch_sub(&open_sockets, 1);
+    leave_here(s);
+    for (int i = 0; i < s->nfollows; i++)
+        app_live_unfollow(l->wl->app, s->follows[i]);
+    s->nfollows = 0;
+    atomic_fetch_sub(&l->wl->web->websockets, 1);
+    if (s->holds == 0)      /* else the last release() frees it */
+        session_free(s);
 }
 
 static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
@@ -188,6 +406,48 @@ static void on_ping_timer(evutil_socket_t fd, short what, void *arg)
         next = s->next;
         struct wslay_event_msg m = { WSLAY_PING, NULL, 0 };
         wslay_event_queue_msg(s->ctx, &m);
+        pump(s);
+    }
+}
+
+/* Every presence_interval: each tab that is "here" is pinged, and its
+ * presence renewed while it answers; one silent for three intervals is
+ * closed, and so leaves. */
+static void on_presence_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    ws_loop *l = arg;
+    int64_t now = now_ms(), silent_ms = 3000LL * l->wl->web->cfg->presence_interval;
+    ws_session *next;
+    for (ws_session *s = l->head; s; s = next) {
+        next = s->next;
+        if (!s->here[0] || !s->conn)
+            continue;
+        if (now - s->heard_ms > silent_ms) {
+            conn_close_taken(s->conn);      /* on_gone leaves, and frees s */
+            continue;
+        }
+        app_presence_beat(l->wl->app, s->here, s->tab, NULL, NULL);
+        struct wslay_event_msg m = { WSLAY_PING, NULL, 0 };
+        wslay_event_queue_msg(s->ctx, &m);
+        pump(s);
+    }
+}
+
+void ws_paste_live(void *arg, const char *id, app_live_kind kind, int64_t n)
+{
+    web_loop *wl = arg;
+    ws_loop *l = wl->ws;
+    if (!l)
+        return;
+    const char *what = kind == APP_LIVE_VIEWS ? "views" : "viewing";
+    ws_session *next;
+    for (ws_session *s = l->head; s; s = next) {
+        next = s->next;
+        if (!follows(s, id))
+            continue;
+        send_count(s, id, what, n);
         pump(s);
     }
 }
@@ -289,10 +549,14 @@ static ws_loop *loop_part(web_loop *wl)
         return NULL;
     l->wl = wl;
     l->ping = event_new(wl->app->base, -1, EV_PERSIST, on_ping_timer, l);
+    l->presence = event_new(wl->app->base, -1, EV_PERSIST, on_presence_timer, l);
     struct timeval every = { wl->web->cfg->sse_keepalive, 0 };
-    if (!l->ping || event_add(l->ping, &every) != 0) {
+    struct timeval beat = { wl->web->cfg->presence_interval, 0 };
+    if (!l->ping || !l->presence || event_add(l->ping, &every) != 0 || event_add(l->presence, &beat) != 0) {
         if (l->ping)
             event_free(l->ping);
+        if (l->presence)
+            event_free(l->presence);
         free(l);
         return NULL;
     }
@@ -310,8 +574,8 @@ void handle_ws(request *r, const char *rest)
         return;
     }
     web_loop *wl = loop_of(r);
-    if (atomic_fetch_add(&open_sockets, 1) >= wl->web->cfg->sse_max_streams) {
-        atomic_fetch_sub(&open_sockets, 1);
+    if (atomic_fetch_add(&wl->web->websockets, 1) >= wl->web->cfg->ws_max_sockets) {
+        atomic_fetch_sub(&wl->web->websockets, 1);
         reply_error(r, 503, "too many live feeds open; try again later");
         return;
     }
@@ -324,12 +588,15 @@ void handle_ws(request *r, const char *rest)
         if (s && s->in)
             evbuffer_free(s->in);
         free(s);
-        atomic_fetch_sub(&open_sockets, 1);
+        atomic_fetch_sub(&wl->web->websockets, 1);
         reply_error(r, 503, "out of memory");
         return;
     }
     wslay_event_config_set_max_recv_msg_length(s->ctx, WS_MAX_MESSAGE);
     s->owner = l;
+    s->serial = ++l->serials;
+    s->heard_ms = now_ms();
+    client_of(r, &s->who);
     s->next = l->head;
     if (l->head)
         l->head->prev = s;
@@ -355,6 +622,7 @@ void ws_loop_free(web_loop *wl)
         return;
     /* the sessions died with their connections (conns_free) */
     event_free(l->ping);
+    event_free(l->presence);
     free(l);
     wl->ws = NULL;
 }

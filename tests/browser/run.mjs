@@ -20,8 +20,9 @@
 
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,9 +187,9 @@ test('diff_from_new_paste_from_this', async ({ page }) => {
 // --- GET /ws (websocket.c), with a real client library ---------------------
 
 // A socket to /ws whose messages (parsed) collect in .got; resolves once open.
-function openWs(headers = {}) {
+function openWs(headers = {}, base = BASE) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(BASE.replace(/^http/, 'ws') + '/ws', { headers });
+    const ws = new WebSocket(base.replace(/^http/, 'ws') + '/ws', { headers });
     ws.got = [];
     ws.on('message', (m) => { try { ws.got.push(JSON.parse(String(m))); } catch { ws.got.push(String(m)); } });
     ws.once('open', () => resolve(ws));
@@ -254,6 +255,211 @@ test('ws_bad_input_and_limits', async () => {
   eq(refused, 'HTTP 403', 'a foreign Origin');
   const r = await curl([`${BASE}/ws`]);
   eq(r.status, 426, 'a plain GET');
+});
+
+// --- a paste followed live: presence and view counts (websocket.c, app/live.c) --------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+// Another pasted on the same Redis and MongoDB (tests/run.sh exports where they are),
+// with settings from env (PASTED_<KEY>). Resolves { url, child, kill(), stop() }; stop()
+// ends it with SIGTERM and fails on a bad exit or a sanitizer report in its log.
+async function startPasted(env = {}) {
+  for (const v of ['PASTED_BIN', 'REDIS_URL', 'MONGO_URI'])
+    check(process.env[v], `${v} is not set (tests/run.sh exports it)`);
+  const port = await freePort();
+  const logPath = path.join(OUT, `pasted-second-${port}.log`);
+  const log = openSync(logPath, 'w');
+  const args = process.env.PASTED_CONF ? ['-c', process.env.PASTED_CONF] : [];
+  const child = spawn(process.env.PASTED_BIN, args, {
+    env: { ...process.env, PORT: String(port), PASTED_NC_PORT: '0', ...env }, stdio: ['ignore', log, log] });
+  closeSync(log);
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  const server = {
+    url, child,
+    kill() { child.kill('SIGKILL'); return exited; },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const { code } = await Promise.race([exited, sleep(15000).then(() => ({ code: 'timeout' }))]);
+      if (code === 'timeout') child.kill('SIGKILL');
+      const text = readFileSync(logPath, 'utf8');
+      check(!/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(text), `a sanitizer report in ${logPath}`);
+      eq(code, 0, `the second pasted's exit status (log ${logPath})`);
+    },
+  };
+  const end = Date.now() + 30000;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Failure(`the second pasted exited at start (log ${logPath})`);
+    try { if ((await fetch(`${url}/healthz`)).status === 200) return server; } catch { /* not yet */ }
+    await sleep(100);
+  }
+  child.kill('SIGKILL');
+  throw new Failure(`the second pasted did not answer /healthz (log ${logPath})`);
+}
+
+const follow = (id, tab) => JSON.stringify({ type: 'subscribe', channel: `paste:${id}`, ...(tab ? { tab } : {}) });
+const last = (ws, type, id) => {
+  const m = ws.got.filter((x) => x.type === type && x.id === id).pop();
+  return m ? m[type] : undefined;
+};
+
+test('ws_paste_live_across_instances', async () => {
+  const other = await startPasted();
+  let a, b;
+  try {
+    const p = await makePaste({ content: 'followed live\n', title: unique('live') });
+    a = await openWs();
+    b = await openWs({}, other.url);
+    a.send(follow(p.id, unique('tab-a')));
+    const sub = await until(() => a.got.find((m) => m.type === 'subscribed' && m.channel === `paste:${p.id}`), 'subscribed');
+    eq(sub.views, 0, 'the total when subscribing');
+    await until(() => last(a, 'viewing', p.id) === 1, 'a alone viewing');
+    b.send(follow(p.id, unique('tab-b')));
+    await until(() => last(a, 'viewing', p.id) === 2 && last(b, 'viewing', p.id) === 2, 'two viewing, on both instances');
+    // views on either instance count up live on both
+    await curl([`${BASE}/raw/${p.id}`]);
+    await curl(['-H', 'Accept: text/html', `${other.url}/${p.id}`]);
+    await until(() => last(a, 'views', p.id) === 2 && last(b, 'views', p.id) === 2, 'the views on both');
+    // the same tab again (a reload) is still one viewer; without a tab, a watcher only
+    const c = await openWs();
+    c.send(follow(p.id));
+    await until(() => last(c, 'viewing', p.id) === 2, 'a watcher counts, and is not counted');
+    c.close();
+    // an instance that dies takes its viewers along within 2.5 heartbeats (presence_interval 1 s)
+    const t0 = Date.now();
+    await other.kill();
+    await until(() => last(a, 'viewing', p.id) === 1, 'the dead instance\'s viewer dropping out', 8000);
+    console.log(`  # the dead instance's viewer dropped out after ${Date.now() - t0} ms`);
+    // closing the tab: out at once, seen by a watcher
+    const w = await openWs();
+    w.send(follow(p.id));
+    await until(() => last(w, 'viewing', p.id) === 1, 'the watcher sees one');
+    const t1 = Date.now();
+    a.close();
+    await until(() => last(w, 'viewing', p.id) === 0, 'a closed tab leaving', 3000);
+    console.log(`  # a closed tab left after ${Date.now() - t1} ms`);
+    w.close();
+  } finally {
+    a?.close();
+    b?.terminate();
+    await other.kill();
+  }
+});
+
+test('ws_paste_follow_refusals', async () => {
+  const ws = await openWs();
+  try {
+    const burn = await makePaste({ content: 'read once\n', burn: '1' });
+    ws.send(follow(burn.id, unique('tab')));
+    const e1 = await until(() => ws.got.find((m) => m.type === 'error' && m.channel === `paste:${burn.id}`), 'burn refused');
+    check(/limited reads/.test(e1.message), `burn paste: ${e1.message}`);
+    ws.send(follow('AAAAAAA', unique('tab')));            // well-formed, made by no one
+    await until(() => ws.got.find((m) => m.type === 'error' && m.channel === 'paste:AAAAAAA'), 'no such paste');
+    const p = await makePaste({ content: 'followed\n' });
+    for (const tab of ['short', 'x'.repeat(65), 'with space!', 42]) {
+      const before = ws.got.length;
+      ws.send(JSON.stringify({ type: 'subscribe', channel: `paste:${p.id}`, tab }));
+      await until(() => ws.got.slice(before).find((m) => m.type === 'error'), `bad tab ${JSON.stringify(tab)}`);
+    }
+    // at most 8 pastes per socket
+    const ids = [];
+    for (let i = 0; i < 9; i++) ids.push((await makePaste({ content: `paste ${i}\n` })).id);
+    for (const id of ids) ws.send(follow(id));
+    await until(() => ws.got.filter((m) => m.type === 'subscribed' && ids.includes(m.channel.slice(6))).length === 8, 'eight followed');
+    await until(() => ws.got.find((m) => m.type === 'error' && /at most 8/.test(m.message)), 'the ninth refused');
+    // the burn paste was never read by any of this
+    const r = await curl([`${BASE}/raw/${burn.id}`]);
+    eq(r.status, 200, 'the burn paste still reads once');
+  } finally {
+    ws.close();
+  }
+});
+
+test('presence_two_contexts', async ({ page, fresh }) => {
+  const p = await makePaste({ content: 'two people look at this\n', title: unique('presence') });
+  const viewing = (pg, text) => pg.waitForFunction((t) => {
+    const e = document.getElementById('viewing');
+    return e && !e.hidden && e.textContent === t;
+  }, text, { timeout: 8000 });
+  await page.goto(p.url);
+  await viewing(page, '1 viewing now');
+  eq(await page.textContent('#views'), '1 view', 'the count at load');
+  const other = await fresh();
+  await other.page.goto(p.url);
+  await viewing(other.page, '2 viewing now');
+  await viewing(page, '2 viewing now');
+  // the second visit counts, and the first page sees it without a reload
+  await page.waitForFunction(() => document.getElementById('views').textContent === '2 views', null, { timeout: 8000 });
+  await other.page.reload();                      // the same tab: still two, now three views
+  await viewing(other.page, '2 viewing now');
+  await page.waitForFunction(() => document.getElementById('views').textContent === '3 views', null, { timeout: 8000 });
+  await other.context.close();
+  await viewing(page, '1 viewing now');
+});
+
+test('presence_without_js', async ({ page }) => {
+  const p = await makePaste({ content: 'no script here\n' });
+  await page.goto(p.url);
+  eq(await page.textContent('#views'), '1 view', 'the count at load');
+  eq(await page.isHidden('#viewing'), true, 'the live item stays hidden');
+}, { context: { javaScriptEnabled: false } });
+
+// A slow reader is dropped, not buffered without bound: it pings and never reads the pongs.
+test('ws_slow_reader_dropped', async () => {
+  const ws = await openWs();
+  await until(() => ws.got.length, 'hello');
+  let pongs = 0;
+  ws.on('pong', () => { pongs++; });
+  const gone = closed(ws);
+  ws._socket.pause();                              // read nothing from now on
+  const payload = Buffer.alloc(125, 120);
+  const sent = 80000;                              // 10 MiB of pongs owed: more than any socket buffers
+  for (let i = 0; i < sent; i++) ws.ping(payload);
+  await sleep(1500);
+  ws._socket.resume();
+  await withTimeout(gone, 10000);
+  check(pongs < sent, `all ${sent} pongs arrived: the reader was buffered, not dropped`);
+  console.log(`  # dropped after ${pongs} of ${sent} pongs`);
+});
+
+// 1,000 idle sockets on one instance: each costs little, the cap holds the next, all get events.
+test('ws_thousand_idle_sockets', async () => {
+  const n = 1000;
+  const other = await startPasted({ PASTED_WS_MAX_SOCKETS: String(n) });
+  const sockets = [];
+  try {
+    const rss = () => parseInt(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${other.child.pid}/status`, 'utf8'))[1], 10);
+    const before = rss();
+    for (let i = 0; i < n; i += 100)
+      sockets.push(...await Promise.all(Array.from({ length: 100 }, () => openWs({}, other.url))));
+    let refused = '';
+    try { (await openWs({}, other.url)).close(); } catch (e) { refused = e.message; }
+    eq(refused, 'HTTP 503', `socket ${n + 1}`);
+    const metrics = await (await fetch(`${other.url}/metrics`)).text();
+    check(new RegExp(`^pasted_websockets ${n}$`, 'm').test(metrics), 'pasted_websockets in /metrics');
+    const perSocket = (rss() - before) * 1024 / n;
+    console.log(`  # ${n} idle sockets: ${Math.round(perSocket)} bytes of server memory each`);
+    check(perSocket < 64 * 1024, `${Math.round(perSocket)} bytes per idle socket`);
+    for (const ws of sockets) ws.send(JSON.stringify({ type: 'subscribe', channel: 'new' }));
+    await until(() => sockets.every((ws) => ws.got.some((m) => m.type === 'subscribed')), 'all subscribed', 10000);
+    const p = await makePaste({ content: 'to a thousand sockets\n', title: unique('many') });
+    const t0 = Date.now();
+    await until(() => sockets.every((ws) => ws.got.some((m) => m.type === 'paste' && m.paste.id === p.id)),
+                'the paste on every socket', 10000);
+    console.log(`  # the new paste reached all ${n} sockets in ${Date.now() - t0} ms`);
+    eq((await fetch(`${other.url}/healthz`)).status, 200, 'healthz with the sockets open');
+  } finally {
+    for (const ws of sockets) ws.terminate();
+    await other.stop();
+  }
 });
 
 test('stats_chart', async ({ page }) => {

@@ -46,7 +46,7 @@ static char *gunzip(const char *z, size_t n, size_t *out_len)
 static void drop_views(char *s)
 {
     regex_t re;
-    regcomp(&re, "<li>[0-9]+ views?</li>", REG_EXTENDED);
+    regcomp(&re, "<li id=\"views\">[0-9]+ views?</li>", REG_EXTENDED);
     regmatch_t m;
     if (regexec(&re, s, 1, &m, 0) == 0)
         memmove(s + m.rm_so, s + m.rm_eo, strlen(s + m.rm_eo) + 1);
