@@ -160,3 +160,14 @@ bench-scale: deps-bench
 soak: deps-bench
 	@$(MAKE) --no-print-directory build/pasted SAN=
 	@tests/soak/soak.sh
+
+# `make ketama-check`: the cache ring (src/core/ketama.c) against nutcracker's ketama, key by key,
+# over real Redis nodes (tests/cluster/ketama_vs_nutcracker.sh; needs nutcracker, .tools/deps.sh).
+.PHONY: ketama-check
+
+$(B)/ketama-place: tests/cluster/ketama_place.c $(B)/obj/core/ketama.o $(B)/obj/core/fault.o $(B)/inc/core/.stamp
+	$(CC) $(CFLAGS) -I$(B)/inc/core $(filter %.c %.o,$^) $(shell pkg-config --libs libcrypto) -lm -o $@
+
+ketama-check:
+	@$(MAKE) --no-print-directory $(B)/ketama-place
+	@KETAMA_PLACE=$(B)/ketama-place tests/cluster/ketama_vs_nutcracker.sh

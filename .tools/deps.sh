@@ -60,7 +60,10 @@ APT_RUN=(
 # ships in libclang-rt-14-dev; clang itself only recommends it.
 # tests/clients/run.sh drives pastebinit and nc (netcat-openbsd: -N, and its "wait for the
 # server after EOF on stdin" default); python3 for its JSON checks and haste-client's venv.
-APT_TEST=(libcriterion-dev curl chromium clang libclang-rt-14-dev pastebinit netcat-openbsd)
+# tests/cluster/: nutcracker (twemproxy) places keys as pasted's cache ring must; redis-sentinel
+# for the primary's failover.
+APT_TEST=(libcriterion-dev curl chromium clang libclang-rt-14-dev pastebinit netcat-openbsd
+          nutcracker redis-sentinel)
 APT_BENCH=(wrk nginx-light valgrind iproute2 procps)
 NPM_RUN=(assets)
 NPM_TEST=(tests/browser tests/openapi)
