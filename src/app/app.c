@@ -133,6 +133,23 @@ void app_store_figures_get(const app *a, app_store_figures *out)
     out->id_indexed = store_id_lookups_indexed(a->store);
 }
 
+size_t app_cache_nodes(const app *a)
+{
+    return store_cache_nodes(a->store);
+}
+
+void app_cache_node_get(const app *a, size_t i, app_cache_node *out)
+{
+    cache_node_figures n;
+    store_cache_node(a->store, i, &n);
+    memcpy(out->name, n.name, sizeof out->name);
+    out->up = n.up;
+    out->hits = n.hits;
+    out->misses = n.misses;
+    out->failures = n.failures;
+    out->ejections = n.ejections;
+}
+
 void app_recent(app_loop *l, size_t max, app_list_cb cb, void *arg)
 {
     store_recent(l->store, max, cb, arg);

@@ -99,6 +99,14 @@ typedef struct app_store_figures {
     int    id_indexed;          /* lookups by _id use an index: 1, 0, -1 unknown */
 } app_store_figures;
 void app_store_figures_get(const app *a, app_store_figures *out);
+/* The cache nodes (cache_nodes; 0 of them: the primary caches). */
+typedef struct app_cache_node {
+    char               name[64];
+    int                up;          /* in the ring; else ejected until a probe answers */
+    unsigned long long hits, misses, failures, ejections;
+} app_cache_node;
+size_t app_cache_nodes(const app *a);
+void   app_cache_node_get(const app *a, size_t i, app_cache_node *out);
 
 /* The recent public pastes (Redis only; n may be 0). items are valid only
  * during the call. */

@@ -38,7 +38,12 @@ static const config_key config_keys[] = {
     INT_KEY("port", port, 1, 65535),
     INT_KEY("workers", workers, 0, 256),
     STR_KEY("redis_url", redis_url),
+    STR_KEY("cache_nodes", cache_nodes),
+    INT_KEY("cache_eject_after", cache_eject_after, 1, 1000),
+    INT_KEY("cache_retry_ms", cache_retry_ms, 100, 3600000),
+    INT_KEY("redis_wait_ms", redis_wait_ms, 0, 600000),
     STR_KEY("mongo_uri", mongo_uri),
+    STR_KEY("mongo_write_concern", mongo_write_concern),
     STR_KEY("mongo_database", mongo_database),
     STR_KEY("mongo_collection", mongo_collection),
     INT_KEY("mongo_threads", mongo_threads, 1, 256),
@@ -112,6 +117,9 @@ void config_defaults(config *cfg)
     cfg->insert_window_us = 1000;
     cfg->max_paste_size = 1 << 20;
     cfg->cache_ttl = 86400;
+    cfg->cache_eject_after = 2;
+    cfg->cache_retry_ms = 2000;
+    cfg->redis_wait_ms = 10000;
     cfg->cache_max_entry = 256 << 10;
     cfg->hot_cache_size = 32 << 20;
     cfg->hot_ttl_ms = 300000;

@@ -11,7 +11,12 @@ typedef struct config {
     char   listen[64];          /* bind address */
     int    port;
     int    workers;             /* event-loop threads; 0 = one per core */
-    char   redis_url[256];      /* redis://host:port or a unix socket path */
+    char   redis_url[256];      /* redis://host:port, sentinel://h1:p1,h2:p2/master, or a socket path */
+    char   mongo_write_concern[16];  /* "majority", a number, "": majority for a replica set */
+    char   cache_nodes[2048];   /* Redis nodes for paste records (store/tier.c); "": the primary */
+    int    cache_eject_after;   /* failures in a row that take a cache node out */
+    int    cache_retry_ms;      /* how often an ejected cache node is probed */
+    int    redis_wait_ms;       /* a create waits this long for the primary (a failover) */
     char   mongo_uri[512];
     char   mongo_database[64];
     char   mongo_collection[64];

@@ -6,10 +6,13 @@
  * for long (reads check expiry anyway). Pastes above cache_max_entry are
  * not cached: they would crowd out the many small hot ones. A paste known
  * not to exist is cached as a short tombstone, so repeated reads of a
- * missing id stay off MongoDB. */
+ * missing id stay off MongoDB. Records go where tier.c places them: a
+ * cache node, or the primary when there are none. */
 #include "state.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/clock.h"
 
@@ -27,14 +30,23 @@ void cache_put(store_loop *sl, const paste *p)
     uint8_t *rec = paste_encode(p, &len);
     if (!rec)
         return;
-    rconn_command(sl->redis, NULL, NULL, "SET %s%s %b EX %lld", KEY_PASTE, p->id, rec, len,
-                  (long long)ttl);
+    char key[64], ex[24];
+    snprintf(key, sizeof key, KEY_PASTE "%s", p->id);
+    snprintf(ex, sizeof ex, "%lld", (long long)ttl);
+    const char *argv[] = { "SET", key, (const char *)rec, "EX", ex };
+    size_t lens[] = { 3, strlen(key), len, 2, strlen(ex) };
+    tier_write(sl, p->id, 0, 5, argv, lens);
     free(rec);
 }
 
 void cache_tombstone(store_loop *sl, const char *id)
 {
-    rconn_command(sl->redis, NULL, NULL, "SET %s%s %s EX %d", KEY_PASTE, id, TOMBSTONE, TOMBSTONE_TTL);
+    char key[64], ex[24];
+    snprintf(key, sizeof key, KEY_PASTE "%s", id);
+    snprintf(ex, sizeof ex, "%d", TOMBSTONE_TTL);
+    const char *argv[] = { "SET", key, TOMBSTONE, "EX", ex };
+    size_t lens[] = { 3, strlen(key), strlen(TOMBSTONE), 2, strlen(ex) };
+    tier_write(sl, id, 1, 5, argv, lens);
 }
 
 void cache_forget(store_loop *sl, const char *id)

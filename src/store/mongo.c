@@ -167,6 +167,33 @@ static void driver_init(void)
     mongoc_init();
 }
 
+/* How many members acknowledge a write before a create is answered:
+ * mongo_write_concern ("majority", a number, or "" for: majority when the
+ * URI names a replica set, so a failover cannot take back an acknowledged
+ * paste; else the server's default). A w= in the URI wins. -1 bad. */
+static int set_write_concern(mongoc_uri_t *uri, const char *setting, fault *f)
+{
+    const mongoc_write_concern_t *given = mongoc_uri_get_write_concern(uri);
+    if (given && mongoc_write_concern_get_w(given) != MONGOC_WRITE_CONCERN_W_DEFAULT)
+        return 0;
+    int majority = strcmp(setting, "majority") == 0 || (!setting[0] && mongoc_uri_get_replica_set(uri));
+    char *end = NULL;
+    long w = setting[0] && !majority ? strtol(setting, &end, 10) : 0;
+    if (setting[0] && !majority && (*end || w < 0 || w > 50))
+        return fault_set(f, FAULT_INVALID, "mongo_write_concern",
+                         "mongo_write_concern '%s' is not majority or a number of members", setting);
+    if (!majority && !setting[0])
+        return 0;
+    mongoc_write_concern_t *wc = mongoc_write_concern_new();
+    if (majority)
+        mongoc_write_concern_set_wmajority(wc, 0);
+    else
+        mongoc_write_concern_set_w(wc, (int32_t)w);
+    mongoc_uri_set_write_concern(uri, wc);
+    mongoc_write_concern_destroy(wc);
+    return 0;
+}
+
 mongo_store *mongo_open(const config *cfg, int timeout_ms, int make_indexes, fault *f)
 {
     bson_error_t e;
@@ -184,6 +211,10 @@ mongo_store *mongo_open(const config *cfg, int timeout_ms, int make_indexes, fau
         return NULL;
     }
     mongoc_uri_set_appname(m->uri, "pasted");
+    if (set_write_concern(m->uri, cfg->mongo_write_concern, f) != 0) {
+        mongo_close(m);
+        return NULL;
+    }
     /* A frozen or dead store must fail a call within timeout_ms, not the
      * driver's 300 s: a request answers 503 and its thread is free again.
      * The URI's own settings win. */

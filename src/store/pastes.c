@@ -2,8 +2,10 @@
  *
  * Read (store_paste_get), cheapest first (the caller has looked in its
  * loop's hot cache already):
- *   1. Redis GET pasted:p:<id>. A hit is answered without MongoDB; a
- *      tombstone ("-") is a cached "no such paste".
+ *   1. Redis GET pasted:p:<id>, on the cache node tier.c places it on (the
+ *      primary without cache_nodes). A hit is answered without MongoDB; a
+ *      tombstone ("-") is a cached "no such paste"; a node that fails is a
+ *      miss.
  *   2. On a miss, an id whose number is above the highest number handed
  *      out is "no such paste", decided by Redis' counter alone.
  *   3. Otherwise MongoDB, on the pool; the answer is cached (a missing
@@ -42,6 +44,12 @@ typedef struct job {
     done_cb     done;
     int         cache_only;     /* store_paste_get_cached: a miss is an answer */
     void       *arg;
+    int         node;           /* the cache node asked (tier.c), -1: the primary */
+    /* a create being numbered: asked since, and again by the timer (failover) */
+    char        block_key[80];
+    int64_t     asked_ms;
+    struct event *retry;
+    struct job *prev_numbering, *next_numbering;
 } job;
 
 static job *job_new(store_loop *sl, const char *id, void *arg)
@@ -281,6 +289,10 @@ static void on_cached(redisAsyncContext *ac, void *reply_obj, void *priv)
     (void)ac;
     job *j = priv;
     redisReply *rep = reply_obj;
+    if (!rep || rep->type == REDIS_REPLY_ERROR)
+        tier_failed(j->sl, j->node);     /* a miss all the same: MongoDB still answers */
+    else
+        tier_count(j->sl, j->node, rep->type == REDIS_REPLY_STRING);
     if (!rep || rep->type != REDIS_REPLY_STRING) {
         on_miss(j); /* NIL, or Redis went away: MongoDB still answers */
         return;
@@ -301,6 +313,18 @@ static void on_cached(redisAsyncContext *ac, void *reply_obj, void *priv)
     free(j);
 }
 
+/* GET the record from where tier.c places it; on a miss, on_miss. */
+static void ask_cache(job *j)
+{
+    rconn *c = tier_conn(j->sl, j->id, &j->node);
+    if (!c)
+        on_miss(j);                     /* no cache node is up */
+    else if (rconn_command(c, on_cached, j, "GET %s%s", KEY_PASTE, j->id) != 0) {
+        tier_failed(j->sl, j->node);
+        on_miss(j);
+    }
+}
+
 void store_paste_get(store_loop *sl, const char *id, uint64_t num, paste_cb cb, void *arg)
 {
     job *j = job_new(sl, id, arg);
@@ -310,8 +334,7 @@ void store_paste_get(store_loop *sl, const char *id, uint64_t num, paste_cb cb, 
     }
     j->num = num;
     j->got = cb;
-    if (rconn_command(sl->redis, on_cached, j, "GET %s%s", KEY_PASTE, id) != 0)
-        on_miss(j);
+    ask_cache(j);
 }
 
 void store_paste_get_cached(store_loop *sl, const char *id, paste_cb cb, void *arg)
@@ -323,8 +346,7 @@ void store_paste_get_cached(store_loop *sl, const char *id, paste_cb cb, void *a
     }
     j->got = cb;
     j->cache_only = 1;
-    if (rconn_command(sl->redis, on_cached, j, "GET %s%s", KEY_PASTE, id) != 0)
-        on_miss(j);
+    ask_cache(j);
 }
 
 /* --- add -------------------------------------------------------------------- */
@@ -349,24 +371,94 @@ static void insert_done(insert_req *r, int ran)
     free(j);
 }
 
+/* Creates waiting for the primary are listed on their loop, so a loop
+ * that ends can answer them (pastes_loop_drain). */
+static void numbering_link(job *j)
+{
+    store_loop *sl = j->sl;
+    j->prev_numbering = NULL;
+    j->next_numbering = sl->numbering;
+    if (sl->numbering)
+        sl->numbering->prev_numbering = j;
+    sl->numbering = j;
+}
+
+static void numbering_unlink(job *j)
+{
+    if (j->prev_numbering)
+        j->prev_numbering->next_numbering = j->next_numbering;
+    else if (j->sl->numbering == j)
+        j->sl->numbering = j->next_numbering;
+    if (j->next_numbering)
+        j->next_numbering->prev_numbering = j->prev_numbering;
+    j->prev_numbering = j->next_numbering = NULL;
+    if (j->retry) {
+        event_free(j->retry);
+        j->retry = NULL;
+    }
+}
+
+static void give_up_numbering(job *j)
+{
+    numbering_unlink(j);
+    fault_set(&j->f, FAULT_UNAVAILABLE, NULL, "cannot number the paste: redis unavailable; try again");
+    j->done(j->arg, &j->f);
+    free(j);
+}
+
+static void ask_number(job *j);
+
+static void on_number_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    ask_number(arg);
+}
+
+#define NUMBER_RETRY_MS 200
+
+/* The primary did not number the paste. In a failover there is a primary
+ * again, at another address, within seconds (sentinel.c): ask again every
+ * NUMBER_RETRY_MS until redis_wait_ms have passed since the first try. */
+static void number_failed(job *j, const char *why)
+{
+    store_loop *sl = j->sl;
+    if (now_ms() - j->asked_ms + NUMBER_RETRY_MS <= sl->s->cfg.redis_wait_ms && !sl->draining) {
+        struct timeval later = { 0, NUMBER_RETRY_MS * 1000 };
+        if (!j->retry)
+            j->retry = evtimer_new(sl->base, on_number_retry, j);
+        if (j->retry && evtimer_add(j->retry, &later) == 0) {
+            if (!j->prev_numbering && sl->numbering != j)
+                numbering_link(j);
+            return;
+        }
+    }
+    log_error("create: INCR %s failed: %s", KEY_COUNTER, why);
+    give_up_numbering(j);
+}
+
+void pastes_loop_drain(store_loop *sl)
+{
+    while (sl->numbering)
+        give_up_numbering(sl->numbering);
+}
+
 static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
 {
     (void)ac;
     job *j = priv;
     redisReply *rep = reply_obj;
     if (rep && rep->type == REDIS_REPLY_INTEGER && rep->integer == -1) {
+        numbering_unlink(j);
         j->done(j->arg, &blocked);
         free(j);
         return;
     }
     if (!rep || rep->type != REDIS_REPLY_INTEGER || rep->integer < 1) {
-        log_error("create: INCR %s failed: %s", KEY_COUNTER,
-                  rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
-        fault_set(&j->f, FAULT_UNAVAILABLE, NULL, "cannot number the paste: redis unavailable; try again");
-        j->done(j->arg, &j->f);
-        free(j);
+        number_failed(j, rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
         return;
     }
+    numbering_unlink(j);
     j->p->num = (uint64_t)rep->integer;
     if (!ids_is_secret(j->p->id, strlen(j->p->id)))  /* a secret id is the link: kept */
         ids_encode(&j->sl->s->ids, j->p->num, j->p->id);
@@ -405,14 +497,20 @@ void store_paste_add(store_loop *sl, paste *p, const char *block_key, done_cb cb
     }
     j->p = p;
     j->done = cb;
-    int rc = block_key ? rconn_command(sl->redis, on_number, j, "EVAL %s 2 %s %s %s", number_script, KEY_COUNTER,
-                                       KEY_BLOCKED, block_key)
-                       : rconn_command(sl->redis, on_number, j, "INCR %s", KEY_COUNTER);
-    if (rc != 0) {
-        fault_set(&j->f, FAULT_UNAVAILABLE, NULL, "cannot number the paste: redis unavailable; try again");
-        cb(arg, &j->f);
-        free(j);
-    }
+    if (block_key)
+        snprintf(j->block_key, sizeof j->block_key, "%s", block_key);
+    j->asked_ms = now_ms();
+    ask_number(j);
+}
+
+static void ask_number(job *j)
+{
+    store_loop *sl = j->sl;
+    int rc = j->block_key[0] ? rconn_command(sl->redis, on_number, j, "EVAL %s 2 %s %s %s", number_script,
+                                             KEY_COUNTER, KEY_BLOCKED, j->block_key)
+                             : rconn_command(sl->redis, on_number, j, "INCR %s", KEY_COUNTER);
+    if (rc != 0)
+        number_failed(j, "not connected");
 }
 
 void store_announce(store_loop *sl, const char *json)

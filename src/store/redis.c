@@ -27,12 +27,21 @@ struct rconn {
     redis_target target;
     redisAsyncContext *ctx;     /* NULL while disconnected */
     int connected;              /* connect callback said yes */
+    int failing;                /* said so once: the retries every 250 ms log at debug */
+    unsigned generation;        /* of the primary's address it connected to (sentinel.c) */
+    char addr[280];             /* where it connects, for the log */
+    int moving;                 /* left for a new primary: reconnect once it is closed */
     struct event *retry;
     /* a subscriber connection re-subscribes after every reconnect */
     char channel[64];
     redisCallbackFn *on_message;
     void *message_priv;
 };
+
+static int colon_given(const char *s, size_t len)
+{
+    return memchr(s, ':', len) != NULL;
+}
 
 static int parse_host_port(const char *s, size_t len, redis_target *t)
 {
@@ -53,9 +62,56 @@ static int parse_host_port(const char *s, size_t len, redis_target *t)
     return 0;
 }
 
+/* "h1:26379,h2:26379/master[/db]" after sentinel:// (and a password). */
+static int parse_sentinels(const char *rest, redis_target *t)
+{
+    const char *slash = strchr(rest, '/');
+    if (!slash || slash == rest)
+        return -1;
+    for (const char *p = rest; p < slash;) {
+        size_t len = strcspn(p, ",/");
+        redis_target one;
+        if (t->nsentinels == SENTINELS_MAX || parse_host_port(p, len, &one) != 0
+            || strlen(one.host) >= sizeof t->sentinels[0].host)
+            return -1;
+        snprintf(t->sentinels[t->nsentinels].host, sizeof t->sentinels[0].host, "%s", one.host);
+        t->sentinels[t->nsentinels++].port = colon_given(p, len) ? one.port : 26379;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    const char *name = slash + 1;
+    size_t name_len = strcspn(name, "/");
+    if (name_len == 0 || name_len >= sizeof t->master || strcspn(name, " \t") < name_len)
+        return -1;
+    memcpy(t->master, name, name_len);
+    t->master[name_len] = '\0';
+    if (name[name_len] == '/' && name[name_len + 1]) {
+        char *end;
+        long db = strtol(name + name_len + 1, &end, 10);
+        if (*end || db < 0 || db > 1000)
+            return -1;
+        t->db = (int)db;
+    }
+    return 0;
+}
+
 int redis_target_parse(const char *url, redis_target *t)
 {
     memset(t, 0, sizeof *t);
+    if (strncmp(url, "sentinel://", 11) == 0) {
+        const char *rest = url + 11;
+        const char *at = strchr(rest, '@');
+        if (at) {
+            const char *pw = memchr(rest, ':', (size_t)(at - rest));
+            pw = pw ? pw + 1 : rest;
+            if ((size_t)(at - pw) >= sizeof t->password)
+                return -1;
+            memcpy(t->password, pw, (size_t)(at - pw));
+            rest = at + 1;
+        }
+        return parse_sentinels(rest, t);
+    }
     if (url[0] == '/' || strncmp(url, "unix://", 7) == 0) {
         const char *path = url[0] == '/' ? url : url + 7;
         if (!*path || strlen(path) >= sizeof t->socket_path)
@@ -91,18 +147,30 @@ int redis_target_parse(const char *url, redis_target *t)
 
 static void schedule_reconnect(rconn *c);
 
+/* One line when a connection starts failing, not one per retry. */
+static void note_failure(rconn *c, const char *what, const char *why)
+{
+    if (c->failing)
+        log_debug("redis %s: %s: %s", c->addr, what, why);
+    else
+        log_warn("redis %s: %s: %s", c->addr, what, why);
+    c->failing = 1;
+}
+
 static void on_connect(const redisAsyncContext *ctx, int status)
 {
     rconn *c = ctx->data;
     if (status != REDIS_OK) {
-        log_warn("redis: connect failed: %s", ctx->errstr);
+        note_failure(c, "connect failed", ctx->errstr);
         c->ctx = NULL; /* hiredis frees the context after this callback */
         c->connected = 0;
         schedule_reconnect(c);
         return;
     }
     c->connected = 1;
-    log_debug("redis: connected");
+    if (c->failing)
+        log_info("redis %s: connected again", c->addr);
+    c->failing = 0;
 }
 
 static void on_disconnect(const redisAsyncContext *ctx, int status)
@@ -112,8 +180,11 @@ static void on_disconnect(const redisAsyncContext *ctx, int status)
         return;
     c->ctx = NULL;
     c->connected = 0;
-    if (status != REDIS_OK) {
-        log_warn("redis: connection lost: %s", ctx->errstr);
+    if (c->moving) {
+        c->moving = 0;
+        schedule_reconnect(c);
+    } else if (status != REDIS_OK) {
+        note_failure(c, "connection lost", ctx->errstr);
         schedule_reconnect(c);
     }
 }
@@ -139,10 +210,17 @@ static void subscribe(rconn *c, redisAsyncContext *ctx)
 static void connect_now(rconn *c)
 {
     const redis_target *t = &c->target;
+    char host[256];
+    int port;
+    redis_target_resolve(t, host, sizeof host, &port, &c->generation);
+    if (t->socket_path[0])
+        snprintf(c->addr, sizeof c->addr, "%s", t->socket_path);
+    else
+        snprintf(c->addr, sizeof c->addr, "%s:%d", host, port);
     redisAsyncContext *ctx = t->socket_path[0] ? redisAsyncConnectUnix(t->socket_path)
-                                               : redisAsyncConnect(t->host, t->port);
+                                               : redisAsyncConnect(host, port);
     if (!ctx || ctx->err) {
-        log_warn("redis: cannot connect: %s", ctx ? ctx->errstr : "out of memory");
+        note_failure(c, "cannot connect", ctx ? ctx->errstr : "out of memory");
         if (ctx)
             redisAsyncFree(ctx);
         schedule_reconnect(c);
@@ -222,9 +300,22 @@ void rconn_free(rconn *c)
     free(c);
 }
 
+/* The Sentinels named another primary since c connected: leave this one
+ * (its pending replies still come), and connect to the new one. */
+static int moved_away(rconn *c)
+{
+    if (!c->target.master[0] || c->generation == redis_primary_generation())
+        return 0;
+    if (!c->moving) {
+        c->moving = 1;
+        redisAsyncDisconnect(c->ctx);
+    }
+    return 1;
+}
+
 int rconn_command(rconn *c, redisCallbackFn *cb, void *priv, const char *fmt, ...)
 {
-    if (!c || !c->ctx)
+    if (!c || !c->ctx || moved_away(c))
         return -1;
     va_list ap;
     va_start(ap, fmt);
@@ -236,7 +327,7 @@ int rconn_command(rconn *c, redisCallbackFn *cb, void *priv, const char *fmt, ..
 int rconn_command_argv(rconn *c, redisCallbackFn *cb, void *priv, int argc,
                        const char **argv, const size_t *argvlen)
 {
-    if (!c || !c->ctx)
+    if (!c || !c->ctx || moved_away(c))
         return -1;
     return redisAsyncCommandArgv(c->ctx, cb, priv, argc, argv, argvlen) == REDIS_OK ? 0 : -1;
 }
@@ -256,8 +347,12 @@ static int blocking_ok(redisContext *r, const char *cmd, fault *f)
 redisContext *redis_connect_blocking(const redis_target *t, int timeout_ms, fault *f)
 {
     struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+    char host[256];
+    int port;
+    unsigned generation;
+    redis_target_resolve(t, host, sizeof host, &port, &generation);
     redisContext *r = t->socket_path[0] ? redisConnectUnixWithTimeout(t->socket_path, tv)
-                                        : redisConnectWithTimeout(t->host, t->port, tv);
+                                        : redisConnectWithTimeout(host, port, tv);
     if (!r || r->err) {
         fault_set(f, FAULT_UNAVAILABLE, NULL, "redis connect: %s", r ? r->errstr : "out of memory");
         if (r)
@@ -285,9 +380,21 @@ redisContext *redis_connect_blocking(const redis_target *t, int timeout_ms, faul
     return r;
 }
 
+/* Is c still connected where t is (after a failover, maybe not)? */
+static int still_there(const redisContext *c, const redis_target *t)
+{
+    if (!t->master[0])
+        return 1;
+    char host[256];
+    int port;
+    unsigned generation;
+    redis_target_resolve(t, host, sizeof host, &port, &generation);
+    return c->connection_type == REDIS_CONN_TCP && c->tcp.host && strcmp(c->tcp.host, host) == 0 && c->tcp.port == port;
+}
+
 int redis_blocking_keep(redisContext **c, const redis_target *t, int timeout_ms, fault *f)
 {
-    if (*c && !(*c)->err)
+    if (*c && !(*c)->err && still_there(*c, t))
         return 0;
     if (*c)
         redisFree(*c);

@@ -10,16 +10,32 @@
 
 struct event_base;
 
+#define SENTINELS_MAX 8
+
 typedef struct redis_target {
     char host[256];
     int  port;
     char socket_path[256];  /* non-empty: connect to this unix socket */
     char password[128];
     int  db;
+    /* non-empty: host and port are whatever these Sentinels name (sentinel.c) */
+    char master[64];
+    int  nsentinels;
+    struct { char host[64]; int port; } sentinels[SENTINELS_MAX];
 } redis_target;
 
-/* "redis://[:password@]host[:port][/db]", "unix:///path", or "/path". 0 ok, -1 bad. */
+/* "redis://[:password@]host[:port][/db]", "unix:///path", "/path", or
+ * "sentinel://[:password@]h1:26379,h2:26379/master[/db]". 0 ok, -1 bad. */
 int redis_target_parse(const char *url, redis_target *t);
+
+/* sentinel.c: for a sentinel:// target, find its primary now (failing when
+ * no Sentinel answers within seconds) and follow failovers from then on. */
+int      redis_sentinel_start(const redis_target *t, fault *f);
+void     redis_sentinel_stop(void);
+/* Where t is now (its own host and port, or the primary its Sentinels
+ * name); generation moves when that changes (0 for a plain target). */
+void     redis_target_resolve(const redis_target *t, char *host, size_t hostlen, int *port, unsigned *generation);
+unsigned redis_primary_generation(void);
 
 typedef struct rconn rconn;
 

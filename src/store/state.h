@@ -19,6 +19,8 @@ struct viewbatch;
 typedef struct monitor monitor;
 typedef struct inserter inserter;
 typedef struct live_watch live_watch;
+typedef struct tier tier;
+typedef struct tier_loop tier_loop;
 
 /* A numbered paste waiting to be inserted with others (inserter.c). */
 typedef struct insert_req insert_req;
@@ -37,6 +39,7 @@ struct insert_req {
 /* The view flusher's place in its current batch (views.c). */
 typedef struct flush_state {
     redisContext *redis;
+    int redis_failing;  /* ticks Redis has not answered: said once */
     char batch[96];     /* key of the batch being written; "" when none */
     size_t quota;       /* counts to write per tick in this round (0: all) */
     int64_t next_round; /* when the next batch may be taken */
@@ -50,6 +53,7 @@ typedef struct flush_state {
 struct store {
     config        cfg;          /* a copy: cache sizes, intervals, view batching */
     redis_target  redis;
+    tier         *tier;         /* cache_nodes: where paste records live (tier.c); NULL: the primary */
     mongo_store  *mongo;        /* the loops' lane: calls fail after store_timeout_ms */
     mongo_store  *mongo_bg;     /* the background thread's lane: long sweeps and flushes */
     pool         *jobs;         /* MongoDB calls of the loops */
@@ -83,11 +87,14 @@ struct store_loop {
     store             *s;
     struct event_base *base;
     rconn             *redis;
+    tier_loop         *tier;        /* this loop's connections to the cache nodes */
     uint64_t           last_number; /* the last INCR answer on this connection (pastes.c) */
     rconn             *subscriber;  /* CHANNEL_NEW and CHANNEL_GONE (feed.c) */
     store_watch        watch;
     struct viewbatch  *views;       /* raw views not yet sent (views.c) */
     struct event      *views_timer;
+    struct job        *numbering;   /* creates waiting for the primary (pastes.c) */
+    int                draining;    /* the loop ends: no more waiting */
     live_watch        *watches;     /* pastes this loop's clients follow (live.c) */
     size_t             nwatches, watches_cap;
 };
@@ -134,6 +141,25 @@ inserter *inserter_start(store *s, fault *f);
  * -1 when stopping or out of memory (nothing queued). */
 int       inserter_submit(inserter *in, struct event_base *base, insert_req *r);
 void      inserter_stop(inserter *in);    /* sends what is queued, then stops */
+
+/* tier.c: the cache nodes (cache_nodes), or the primary when there are none */
+int    tier_open(store *s, fault *f);
+void   tier_close(tier *t);
+int    tier_loop_init(store_loop *sl);
+void   tier_loop_close(store_loop *sl);     /* its connections, at the loop's drain */
+void   tier_loop_free(store_loop *sl);
+/* The connection for paste id's record; *node: the node's index, -1 for
+ * the primary. NULL: no node is up, so nothing is cached. */
+rconn *tier_conn(store_loop *sl, const char *id, int *node);
+/* How a read of node went (tier_conn's index; -1 is ignored). */
+void   tier_count(store_loop *sl, int node, int hit);
+void   tier_failed(store_loop *sl, int node);
+/* A write of id's record (a tombstone: its failure ejects the node at
+ * once). 0 sent (or nothing to write to), -1 not sent. */
+int    tier_write(store_loop *sl, const char *id, int tombstone, int argc, const char **argv, const size_t *lens);
+
+/* pastes.c: the creates still waiting for the primary answer 503 */
+void pastes_loop_drain(store_loop *sl);
 
 /* feed.c */
 int  feed_subscribe(store_loop *sl);

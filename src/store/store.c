@@ -36,13 +36,19 @@ store *store_open(const config *cfg, fault *f)
     pthread_mutex_init(&s->recovery_lock, NULL);
     pthread_mutex_init(&s->flights_lock, NULL);
     if (redis_target_parse(cfg->redis_url, &s->redis) != 0) {
-        fault_set(f, FAULT_INVALID, "redis_url", "redis_url '%s' is not redis://host:port or a socket path",
+        fault_set(f, FAULT_INVALID, "redis_url",
+                  "redis_url '%s' is not redis://host:port, sentinel://host:port,.../master or a socket path",
                   cfg->redis_url);
         free(s);
         return NULL;
     }
+    if (tier_open(s, f) != 0 || redis_sentinel_start(&s->redis, f) != 0) {
+        tier_close(s->tier);
+        free(s);
+        return NULL;
+    }
     for (int attempt = 1; !(s->mongo = mongo_open(cfg, cfg->store_timeout_ms, 1, f)); attempt++) {
-        if (attempt == 10) {
+        if (attempt == 10 || (f && f->kind == FAULT_INVALID)) {     /* a bad setting: no use waiting */
             fault_prefix(f, "mongodb");
             store_close(s);
             return NULL;
@@ -116,6 +122,8 @@ void store_close(store *s)
     mongo_shutdown();
     pthread_mutex_destroy(&s->recovery_lock);
     pthread_mutex_destroy(&s->flights_lock);
+    tier_close(s->tier);
+    redis_sentinel_stop();
     free(s);
 }
 
@@ -160,7 +168,7 @@ store_loop *store_loop_new(store *s, struct event_base *base, const store_watch 
     if (watch)
         sl->watch = *watch;
     sl->redis = rconn_new(base, &s->redis);
-    if (!sl->redis || feed_subscribe(sl) != 0 || views_loop_init(sl) != 0) {
+    if (!sl->redis || feed_subscribe(sl) != 0 || views_loop_init(sl) != 0 || tier_loop_init(sl) != 0) {
         store_loop_free(sl);
         return NULL;
     }
@@ -171,6 +179,8 @@ void store_loop_drain(store_loop *sl)
 {
     /* completions of store jobs that finished after the loop stopped, and
      * the last batch of views, written out */
+    sl->draining = 1;
+    pastes_loop_drain(sl);
     event_base_loop(sl->base, EVLOOP_NONBLOCK);
     views_loop_flush(sl);
     event_base_loop(sl->base, EVLOOP_NONBLOCK);
@@ -178,6 +188,7 @@ void store_loop_drain(store_loop *sl)
      * answered while the connections still exist */
     rconn_free(sl->redis);
     sl->redis = NULL;
+    tier_loop_close(sl);
     event_base_loop(sl->base, EVLOOP_NONBLOCK);
 }
 
@@ -186,6 +197,7 @@ void store_loop_free(store_loop *sl)
     if (!sl)
         return;
     views_loop_free(sl);
+    tier_loop_free(sl);
     rconn_free(sl->subscriber);
     live_free(sl);
     rconn_free(sl->redis);

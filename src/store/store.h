@@ -66,6 +66,14 @@ typedef struct store_counts {
     atomic_int    index_rebuilding; /* 1 while one is under way */
 } store_counts;
 const store_counts *store_counts_of(const store *s);
+/* The cache nodes (cache_nodes; none: the primary caches), for /metrics. */
+typedef struct cache_node_figures {
+    char               name[64];
+    int                up;          /* in the ring (else ejected) */
+    unsigned long long hits, misses, failures, ejections;
+} cache_node_figures;
+size_t store_cache_nodes(const store *s);
+void   store_cache_node(const store *s, size_t i, cache_node_figures *out);
 /* Does MongoDB find a paste by _id from an index? 1, 0 (it scans), -1 unknown. */
 int store_id_lookups_indexed(const store *s);
 /* Is the store's disk below min_free_space (creates refused)? free_bytes:

@@ -303,9 +303,15 @@ void views_forget(store_loop *sl, const char *id)
 static int connect_redis(store *st, flush_state *s)
 {
     fault f;
-    if (redis_blocking_keep(&s->redis, &st->redis, 2000, &f) == 0)
+    if (redis_blocking_keep(&s->redis, &st->redis, 2000, &f) == 0) {
+        if (s->redis_failing)
+            log_info("view flusher: redis answers again");
+        s->redis_failing = 0;
         return 0;
-    log_warn("view flusher: %s", f.message);
+    }
+    /* once when Redis goes away, not once per tick while it is away */
+    if (!s->redis_failing++)
+        log_warn("view flusher: %s", f.message);
     return -1;
 }
 

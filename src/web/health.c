@@ -47,6 +47,16 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
     for (int k = 0; k < LIMIT_KINDS; k++)
         evbuffer_add_printf(b, "%srefused_total{reason=\"%s\"} %llu\n", prefix, limit_name((limit_kind)k),
                             (unsigned long long)atomic_load(&s->refused[k]));
+    for (size_t i = 0, n = app_cache_nodes(app_of(r)); i < n; i++) {
+        app_cache_node c;
+        app_cache_node_get(app_of(r), i, &c);
+        evbuffer_add_printf(b,
+            "%scache_node_up{node=\"%s\"} %d\n%scache_node_hits_total{node=\"%s\"} %llu\n"
+            "%scache_node_misses_total{node=\"%s\"} %llu\n%scache_node_failures_total{node=\"%s\"} %llu\n"
+            "%scache_node_ejections_total{node=\"%s\"} %llu\n",
+            prefix, c.name, c.up, prefix, c.name, c.hits, prefix, c.name, c.misses, prefix, c.name, c.failures,
+            prefix, c.name, c.ejections);
+    }
 }
 
 static void on_health(void *arg, int redis_ok, int mongo_ok, const char *why)
@@ -72,6 +82,11 @@ static void on_health(void *arg, int redis_ok, int mongo_ok, const char *why)
         evbuffer_add_printf(b, "mongodb: %s\n", why ? why : "no answer");
     if (detail) {
         evbuffer_add_printf(b, "redis %s\nmongodb %s\n", redis_ok ? "ok" : "down", mongo_ok ? "ok" : "down");
+        for (size_t i = 0, n = app_cache_nodes(app_of(r)); i < n; i++) {
+            app_cache_node c;
+            app_cache_node_get(app_of(r), i, &c);
+            evbuffer_add_printf(b, "cache %s %s\n", c.name, c.up ? "up" : "ejected");
+        }
         add_counters(r, b, "");
     }
     reply(r, ok ? 200 : 503, "text/plain; charset=utf-8", b);
