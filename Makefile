@@ -171,3 +171,14 @@ $(B)/ketama-place: tests/cluster/ketama_place.c $(B)/obj/core/ketama.o $(B)/obj/
 ketama-check:
 	@$(MAKE) --no-print-directory $(B)/ketama-place
 	@KETAMA_PLACE=$(B)/ketama-place tests/cluster/ketama_vs_nutcracker.sh
+
+# `make cluster`: the cluster on one machine (.tools/cluster.sh run): three cache Redis nodes, a
+# primary Redis with a replica and three Sentinels, FerretDB, three pasted instances, and nginx in
+# front on 127.0.0.1:8080 (PORT overrides); state and logs under state/cluster; Ctrl-C stops it all.
+# Needs redis-sentinel and nginx (cluster.sh says so when one is missing). Its suite,
+# tests/cluster/run.sh, starts a cluster of its own on free ports.
+.PHONY: cluster
+
+cluster: deps-run
+	@$(MAKE) --no-print-directory $(B)/pasted
+	@PASTED_BIN=$(B)/pasted .tools/cluster.sh run

@@ -61,9 +61,9 @@ APT_RUN=(
 # tests/clients/run.sh drives pastebinit and nc (netcat-openbsd: -N, and its "wait for the
 # server after EOF on stdin" default); python3 for its JSON checks and haste-client's venv.
 # tests/cluster/: nutcracker (twemproxy) places keys as pasted's cache ring must; redis-sentinel
-# for the primary's failover.
+# for the primary's failover; nginx in front of the instances.
 APT_TEST=(libcriterion-dev curl chromium clang libclang-rt-14-dev pastebinit netcat-openbsd
-          nutcracker redis-sentinel)
+          nutcracker redis-sentinel nginx-light)
 APT_BENCH=(wrk nginx-light valgrind iproute2 procps)
 NPM_RUN=(assets)
 NPM_TEST=(tests/browser tests/openapi)

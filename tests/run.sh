@@ -19,6 +19,9 @@
 #                                                    FUZZ_SECONDS, default 3)
 #        clients      tests/clients/run.sh          (real pastebin clients: haste, rpaste,
 #                                                    pastebinit, nc; needs the server)
+#        cluster      tests/cluster/run.sh          (its own cluster: cache nodes, a primary
+#                                                    with Sentinels, three pasted behind nginx;
+#                                                    gets B)
 #   4. one closing line over everything: "N passed, N failed"; exit 1 if anything failed,
 #      crashed, was missing, or left a sanitizer report (suites' or the server's)
 #
@@ -84,7 +87,7 @@ mkdir -p "$OUT"
 rm -rf "$STACK"
 # the checks below: NAME:SCRIPT (relative to the root)
 CHECKS=(openapi:tests/openapi/validate.sh layers:tests/layers.sh fuzz:tests/fuzz/run.sh
-        clients:tests/clients/run.sh)
+        clients:tests/clients/run.sh cluster:tests/cluster/run.sh)
 for n in pasted unit unit-upper integration browser "${CHECKS[@]%%:*}"; do rm -f "$OUT/$n.log"; done
 if ! .tools/stack.sh start "$STACK"; then
     say "could not start Redis + FerretDB"
@@ -301,6 +304,7 @@ run_check() {
 for c in "${CHECKS[@]}"; do
     case ${c%%:*} in
         fuzz) run_check fuzz "${c#*:}" "FUZZ_SECONDS=${FUZZ_SECONDS:-3}" "B=$B" ;;
+        cluster) run_check cluster "${c#*:}" "B=$B" ;;
         *)    run_check "${c%%:*}" "${c#*:}" ;;
     esac
 done

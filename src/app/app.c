@@ -133,6 +133,11 @@ void app_store_figures_get(const app *a, app_store_figures *out)
     out->id_indexed = store_id_lookups_indexed(a->store);
 }
 
+void app_redis_primary(const app *a, char *addr, size_t addrlen, unsigned *failovers)
+{
+    store_redis_primary(a->store, addr, addrlen, failovers);
+}
+
 size_t app_cache_nodes(const app *a)
 {
     return store_cache_nodes(a->store);

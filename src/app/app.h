@@ -106,6 +106,8 @@ typedef struct app_cache_node {
     unsigned long long hits, misses, failures, ejections;
 } app_cache_node;
 size_t app_cache_nodes(const app *a);
+/* The primary Redis now, and the failovers seen since start (Sentinel). */
+void   app_redis_primary(const app *a, char *addr, size_t addrlen, unsigned *failovers);
 void   app_cache_node_get(const app *a, size_t i, app_cache_node *out);
 
 /* The recent public pastes (Redis only; n may be 0). items are valid only

@@ -127,6 +127,19 @@ void store_close(store *s)
     free(s);
 }
 
+void store_redis_primary(const store *s, char *addr, size_t addrlen, unsigned *failovers)
+{
+    char host[256];
+    int port;
+    unsigned generation;
+    redis_target_resolve(&s->redis, host, sizeof host, &port, &generation);
+    if (s->redis.socket_path[0])
+        snprintf(addr, addrlen, "%s", s->redis.socket_path);
+    else
+        snprintf(addr, addrlen, "%s:%d", host, port);
+    *failovers = generation > 1 ? generation - 1 : 0;   /* the first is the address found at start */
+}
+
 int store_disk_low(const store *s, long long *free_bytes)
 {
     return monitor_disk_low(s->monitor, free_bytes);

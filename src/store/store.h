@@ -73,6 +73,9 @@ typedef struct cache_node_figures {
     unsigned long long hits, misses, failures, ejections;
 } cache_node_figures;
 size_t store_cache_nodes(const store *s);
+/* Where the primary Redis is now ("host:port"), and how many times its
+ * Sentinels moved it since start (0 without Sentinels). */
+void   store_redis_primary(const store *s, char *addr, size_t addrlen, unsigned *failovers);
 void   store_cache_node(const store *s, size_t i, cache_node_figures *out);
 /* Does MongoDB find a paste by _id from an index? 1, 0 (it scans), -1 unknown. */
 int store_id_lookups_indexed(const store *s);

@@ -47,6 +47,11 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
     for (int k = 0; k < LIMIT_KINDS; k++)
         evbuffer_add_printf(b, "%srefused_total{reason=\"%s\"} %llu\n", prefix, limit_name((limit_kind)k),
                             (unsigned long long)atomic_load(&s->refused[k]));
+    char primary[300];
+    unsigned failovers;
+    app_redis_primary(app_of(r), primary, sizeof primary, &failovers);
+    evbuffer_add_printf(b, "%sredis_primary{addr=\"%s\"} 1\n%sredis_failovers_total %u\n", prefix, primary, prefix,
+                        failovers);
     for (size_t i = 0, n = app_cache_nodes(app_of(r)); i < n; i++) {
         app_cache_node c;
         app_cache_node_get(app_of(r), i, &c);

@@ -60,15 +60,26 @@
 
 typedef struct ws_session ws_session;
 
+typedef char paste_id[IDS_MAX_LEN + 1];
+
+/* A session following a paste, in its loop's index by paste id: a paste's
+ * news reaches its followers without a walk over every socket. */
+typedef struct follower {
+    paste_id         id;
+    ws_session      *s;
+    struct follower *next;
+} follower;
+
+#define FOLLOW_BUCKETS 1024     /* a power of two */
+
 typedef struct ws_loop {
     web_loop     *wl;
     struct event *ping;
     struct event *presence;     /* every presence_interval: the heartbeats */
     ws_session   *head;
     uint64_t      serials;      /* the last session's serial */
+    follower     *followers[FOLLOW_BUCKETS];
 } ws_loop;
-
-typedef char paste_id[IDS_MAX_LEN + 1];
 
 struct ws_session {
     ws_loop                *owner;
@@ -138,6 +149,38 @@ static ws_session *find_session(ws_loop *l, uint64_t serial)
         if (s->serial == serial)
             return s;
     return NULL;
+}
+
+static follower **bucket(ws_loop *l, const char *id)
+{
+    uint32_t h = 2166136261u;                       /* FNV-1a */
+    for (const char *p = id; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    return &l->followers[h & (FOLLOW_BUCKETS - 1)];
+}
+
+static int index_follower(ws_session *s, const char *id)
+{
+    follower *f = malloc(sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->id, sizeof f->id, "%s", id);
+    f->s = s;
+    follower **b = bucket(s->owner, id);
+    f->next = *b;
+    *b = f;
+    return 0;
+}
+
+static void unindex_follower(ws_session *s, const char *id)
+{
+    for (follower **p = bucket(s->owner, id); *p; p = &(*p)->next)
+        if ((*p)->s == s && strcmp((*p)->id, id) == 0) {
+            follower *gone = *p;
+            *p = gone->next;
+            free(gone);
+            return;
+        }
 }
 
 static int follows(const ws_session *s, const char *id)
@@ -230,7 +273,7 @@ static void on_followed(void *arg, int ok, int64_t views, const fault *f)
         queue_json(s, json_pack("{s:s, s:i, s:s, s:s}", "type", "error", "v", 1, "channel", channel, "message",
                                 f && f->message[0] ? f->message : "no such paste"));
     } else {
-        if (follows(s, q->id))
+        if (follows(s, q->id) || index_follower(s, q->id) != 0)
             app_live_unfollow(q->l->wl->app, q->id);  /* asked twice: one follow is enough */
         else
             snprintf(s->follows[s->nfollows++], sizeof(paste_id), "%s", q->id);
@@ -272,6 +315,7 @@ static void unfollow(ws_session *s, const char *id)
             if (strcmp(s->here, id) == 0)
                 leave_here(s);
             app_live_unfollow(s->owner->wl->app, id);
+            unindex_follower(s, id);
             memcpy(s->follows[i], s->follows[--s->nfollows], sizeof(paste_id));
             break;
         }
@@ -388,8 +432,10 @@ static void on_gone(void *arg)
         s->next->prev = s->prev;
     s->conn = NULL;
     leave_here(s);
-    for (int i = 0; i < s->nfollows; i++)
+    for (int i = 0; i < s->nfollows; i++) {
         app_live_unfollow(l->wl->app, s->follows[i]);
+        unindex_follower(s, s->follows[i]);
+    }
     s->nfollows = 0;
     atomic_fetch_sub(&l->wl->web->websockets, 1);
     if (s->holds == 0)      /* else the last release() frees it */
@@ -442,14 +488,26 @@ void ws_paste_live(void *arg, const char *id, app_live_kind kind, int64_t n)
     if (!l)
         return;
     const char *what = kind == APP_LIVE_VIEWS ? "views" : "viewing";
-    ws_session *next;
-    for (ws_session *s = l->head; s; s = next) {
-        next = s->next;
-        if (!follows(s, id))
-            continue;
-        send_count(s, id, what, n);
-        pump(s);
+    /* queued to each follower first, sent after: a send that fails closes
+     * its session, which leaves the index being walked */
+    size_t count = 0;
+    for (follower *f = *bucket(l, id); f; f = f->next)
+        count += strcmp(f->id, id) == 0;
+    ws_session **to = count ? malloc(count * sizeof *to) : NULL;
+    if (!to)
+        return;
+    size_t k = 0;
+    for (follower *f = *bucket(l, id); f; f = f->next)
+        if (strcmp(f->id, id) == 0) {
+            to[k++] = f->s;
+            hold(f->s);
+            send_count(f->s, id, what, n);
+        }
+    for (size_t i = 0; i < k; i++) {
+        pump(to[i]);
+        release(to[i]);
     }
+    free(to);
 }
 
 void ws_new_paste(web_loop *wl, const char *json)

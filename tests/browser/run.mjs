@@ -455,6 +455,14 @@ test('ws_thousand_idle_sockets', async () => {
     await until(() => sockets.every((ws) => ws.got.some((m) => m.type === 'paste' && m.paste.id === p.id)),
                 'the paste on every socket', 10000);
     console.log(`  # the new paste reached all ${n} sockets in ${Date.now() - t0} ms`);
+    // all of them follow it; one view of it reaches every follower
+    for (const ws of sockets) ws.send(follow(p.id));
+    await until(() => sockets.every((ws) => ws.got.some((m) => m.type === 'subscribed' && m.channel === `paste:${p.id}`)),
+                'all following the paste', 10000);
+    const t1 = Date.now();
+    await curl([`${other.url}/raw/${p.id}`]);
+    await until(() => sockets.every((ws) => last(ws, 'views', p.id) === 1), 'the view on every follower', 10000);
+    console.log(`  # one view reached all ${n} followers in ${Date.now() - t1} ms (the view batch is 50 ms here)`);
     eq((await fetch(`${other.url}/healthz`)).status, 200, 'healthz with the sockets open');
   } finally {
     for (const ws of sockets) ws.terminate();
