@@ -264,9 +264,11 @@
     function connect() {
       timer = null;
       if (stopped) return;
-      ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
-      ws.addEventListener('message', onMessage);
-      ws.addEventListener('close', function () {
+      var sock = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
+      ws = sock;
+      sock.addEventListener('message', onMessage);
+      sock.addEventListener('close', function () {
+        if (ws !== sock) return;          /* an old socket, closed late (after bfcache) */
         viewing.hidden = true;
         ws = null;
         if (stopped) return;

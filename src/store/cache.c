@@ -49,11 +49,22 @@ void cache_tombstone(store_loop *sl, const char *id)
     tier_write(sl, id, 1, 5, argv, lens);
 }
 
+void cache_tombstone_everywhere(store_loop *sl, const char *id)
+{
+    char key[64], ex[24];
+    snprintf(key, sizeof key, KEY_PASTE "%s", id);
+    snprintf(ex, sizeof ex, "%d", TOMBSTONE_TTL);
+    const char *argv[] = { "SET", key, TOMBSTONE, "EX", ex };
+    size_t lens[] = { 3, strlen(key), strlen(TOMBSTONE), 2, strlen(ex) };
+    tier_write_all(sl, 5, argv, lens);
+}
+
 void cache_forget(store_loop *sl, const char *id)
 {
-    /* every loop of every instance drops its in-memory copy (feed.c) */
+    /* every loop of every instance drops its in-memory copy, and one loop
+     * of each tombstones it on the cache nodes it reaches (feed.c) */
     rconn_command(sl->redis, NULL, NULL, "PUBLISH %s %s", CHANNEL_GONE, id);
-    cache_tombstone(sl, id);
+    cache_tombstone_everywhere(sl, id);
     views_forget(sl, id);
     recent_remove(sl, id);
 }

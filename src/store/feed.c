@@ -41,6 +41,8 @@ void feed_on_message(redisAsyncContext *ac, void *reply_obj, void *priv)
     if (paste_channel)
         live_message(sl, channel, rep->element[2]->str);
     else if (strcmp(channel, CHANNEL_GONE) == 0) {
+        if (tier_is_keeper(sl))
+            cache_tombstone_everywhere(sl, rep->element[2]->str);
         if (w->on_gone)
             w->on_gone(w->arg, rep->element[2]->str);
     } else if (strcmp(channel, CHANNEL_NEW) == 0) {

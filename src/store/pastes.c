@@ -371,8 +371,10 @@ static void insert_done(insert_req *r, int ran)
     free(j);
 }
 
-/* Creates waiting for the primary are listed on their loop, so a loop
- * that ends can answer them (pastes_loop_drain). */
+/* Creates waiting for their retry timer are listed on their loop, so a
+ * loop that ends can answer them (pastes_loop_drain). One whose command is
+ * under way is not listed: the command's callback answers it, with no
+ * reply when the connection closes. */
 static void numbering_link(job *j)
 {
     store_loop *sl = j->sl;
@@ -392,6 +394,11 @@ static void numbering_unlink(job *j)
     if (j->next_numbering)
         j->next_numbering->prev_numbering = j->prev_numbering;
     j->prev_numbering = j->next_numbering = NULL;
+}
+
+/* Numbered, or given up: its timer goes. */
+static void numbering_done(job *j)
+{
     if (j->retry) {
         event_free(j->retry);
         j->retry = NULL;
@@ -400,7 +407,7 @@ static void numbering_unlink(job *j)
 
 static void give_up_numbering(job *j)
 {
-    numbering_unlink(j);
+    numbering_done(j);
     fault_set(&j->f, FAULT_UNAVAILABLE, NULL, "cannot number the paste: redis unavailable; try again");
     j->done(j->arg, &j->f);
     free(j);
@@ -412,7 +419,9 @@ static void on_number_retry(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    ask_number(arg);
+    job *j = arg;
+    numbering_unlink(j);
+    ask_number(j);
 }
 
 #define NUMBER_RETRY_MS 200
@@ -428,8 +437,7 @@ static void number_failed(job *j, const char *why)
         if (!j->retry)
             j->retry = evtimer_new(sl->base, on_number_retry, j);
         if (j->retry && evtimer_add(j->retry, &later) == 0) {
-            if (!j->prev_numbering && sl->numbering != j)
-                numbering_link(j);
+            numbering_link(j);
             return;
         }
     }
@@ -439,8 +447,11 @@ static void number_failed(job *j, const char *why)
 
 void pastes_loop_drain(store_loop *sl)
 {
-    while (sl->numbering)
-        give_up_numbering(sl->numbering);
+    while (sl->numbering) {
+        job *j = sl->numbering;
+        numbering_unlink(j);
+        give_up_numbering(j);
+    }
 }
 
 static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
@@ -449,7 +460,7 @@ static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
     job *j = priv;
     redisReply *rep = reply_obj;
     if (rep && rep->type == REDIS_REPLY_INTEGER && rep->integer == -1) {
-        numbering_unlink(j);
+        numbering_done(j);
         j->done(j->arg, &blocked);
         free(j);
         return;
@@ -458,7 +469,7 @@ static void on_number(redisAsyncContext *ac, void *reply_obj, void *priv)
         number_failed(j, rep && rep->type == REDIS_REPLY_ERROR ? rep->str : "no reply");
         return;
     }
-    numbering_unlink(j);
+    numbering_done(j);
     j->p->num = (uint64_t)rep->integer;
     if (!ids_is_secret(j->p->id, strlen(j->p->id)))  /* a secret id is the link: kept */
         ids_encode(&j->sl->s->ids, j->p->num, j->p->id);

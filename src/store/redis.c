@@ -30,7 +30,8 @@ struct rconn {
     int failing;                /* said so once: the retries every 250 ms log at debug */
     unsigned generation;        /* of the primary's address it connected to (sentinel.c) */
     char addr[280];             /* where it connects, for the log */
-    int moving;                 /* left for a new primary: reconnect once it is closed */
+    int moving;                 /* leaving for a new primary (on_move, from the loop) */
+    struct event *move;
     struct event *retry;
     /* a subscriber connection re-subscribes after every reconnect */
     char channel[64];
@@ -74,7 +75,7 @@ static int parse_sentinels(const char *rest, redis_target *t)
         if (t->nsentinels == SENTINELS_MAX || parse_host_port(p, len, &one) != 0
             || strlen(one.host) >= sizeof t->sentinels[0].host)
             return -1;
-        snprintf(t->sentinels[t->nsentinels].host, sizeof t->sentinels[0].host, "%s", one.host);
+        memcpy(t->sentinels[t->nsentinels].host, one.host, strlen(one.host) + 1);     /* length checked above */
         t->sentinels[t->nsentinels++].port = colon_given(p, len) ? one.port : 26379;
         p += len;
         if (*p == ',')
@@ -146,6 +147,7 @@ int redis_target_parse(const char *url, redis_target *t)
 }
 
 static void schedule_reconnect(rconn *c);
+static void on_move(evutil_socket_t fd, short what, void *arg);
 
 /* One line when a connection starts failing, not one per retry. */
 static void note_failure(rconn *c, const char *what, const char *why)
@@ -180,10 +182,7 @@ static void on_disconnect(const redisAsyncContext *ctx, int status)
         return;
     c->ctx = NULL;
     c->connected = 0;
-    if (c->moving) {
-        c->moving = 0;
-        schedule_reconnect(c);
-    } else if (status != REDIS_OK) {
+    if (status != REDIS_OK) {
         note_failure(c, "connection lost", ctx->errstr);
         schedule_reconnect(c);
     }
@@ -213,6 +212,7 @@ static void connect_now(rconn *c)
     char host[256];
     int port;
     redis_target_resolve(t, host, sizeof host, &port, &c->generation);
+    c->moving = 0;
     if (t->socket_path[0])
         snprintf(c->addr, sizeof c->addr, "%s", t->socket_path);
     else
@@ -266,7 +266,10 @@ static rconn *rconn_create(struct event_base *base, const redis_target *t, const
     c->on_message = on_message;
     c->message_priv = priv;
     c->retry = evtimer_new(base, on_retry, c);
-    if (!c->retry) {
+    c->move = evtimer_new(base, on_move, c);
+    if (!c->retry || !c->move) {
+        if (c->retry)
+            event_free(c->retry);
         free(c);
         return NULL;
     }
@@ -297,18 +300,39 @@ void rconn_free(rconn *c)
         redisAsyncFree(ctx);
     }
     event_free(c->retry);
+    event_free(c->move);
     free(c);
 }
 
-/* The Sentinels named another primary since c connected: leave this one
- * (its pending replies still come), and connect to the new one. */
+/* Leave the old primary now, from the loop (not inside a caller's
+ * command: the pending callbacks run, with no reply), whatever state the
+ * connection is in (connecting, or waiting on a primary that hangs), and
+ * connect to the new one. */
+static void on_move(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    rconn *c = arg;
+    redisAsyncContext *ctx = c->ctx;
+    if (!ctx || !c->moving)
+        return;
+    c->ctx = NULL;
+    c->connected = 0;
+    ctx->data = NULL;           /* its disconnect callback must not touch c */
+    redisAsyncFree(ctx);
+    connect_now(c);
+}
+
+/* The Sentinels named another primary since c connected: no more
+ * commands to this one. */
 static int moved_away(rconn *c)
 {
     if (!c->target.master[0] || c->generation == redis_primary_generation())
         return 0;
     if (!c->moving) {
         c->moving = 1;
-        redisAsyncDisconnect(c->ctx);
+        struct timeval now = { 0, 0 };
+        evtimer_add(c->move, &now);
     }
     return 1;
 }

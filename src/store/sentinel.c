@@ -37,7 +37,7 @@ static struct {
     int             port;
     atomic_uint     generation;
     atomic_int      stopping;
-    atomic_int      fd;         /* the followed Sentinel's socket: shut down to stop */
+    int             fd;         /* the followed Sentinel's socket (under lock): shut down to stop */
     pthread_t       thread;
     int             started;
 } primary = { .lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1 };
@@ -78,9 +78,9 @@ void redis_target_resolve(const redis_target *t, char *host, size_t hostlen, int
 
 static redisContext *connect_sentinel(int i)
 {
-    struct timeval tv = { 0, CONNECT_MS * 1000 };
+    struct timeval tv = { CONNECT_MS / 1000, (CONNECT_MS % 1000) * 1000 };
     redisContext *c = redisConnectWithTimeout(primary.target.sentinels[i].host, primary.target.sentinels[i].port, tv);
-    if (c && !c->err)
+    if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK)     /* a frozen Sentinel: the next one */
         return c;
     if (c)
         redisFree(c);
@@ -119,7 +119,9 @@ static void follow(redisContext *c)
     freeReplyObject(r);
     struct timeval quiet = { FOLLOW_MS / 1000, (FOLLOW_MS % 1000) * 1000 };
     redisSetTimeout(c, quiet);
-    atomic_store(&primary.fd, c->fd);
+    pthread_mutex_lock(&primary.lock);
+    primary.fd = c->fd;
+    pthread_mutex_unlock(&primary.lock);
     void *reply;
     while (!atomic_load(&primary.stopping) && redisGetReply(c, &reply) == REDIS_OK) {
         redisReply *m = reply;
@@ -127,7 +129,9 @@ static void follow(redisContext *c)
             on_switch(m->element[2]->str);
         freeReplyObject(m);
     }
-    atomic_store(&primary.fd, -1);
+    pthread_mutex_lock(&primary.lock);    /* before the socket closes: stop never shuts another */
+    primary.fd = -1;
+    pthread_mutex_unlock(&primary.lock);
 }
 
 static void *follower(void *arg)
@@ -180,9 +184,10 @@ void redis_sentinel_stop(void)
     if (!primary.started)
         return;
     atomic_store(&primary.stopping, 1);
-    int fd = atomic_load(&primary.fd);
-    if (fd >= 0)
-        shutdown(fd, SHUT_RDWR);        /* ends its wait at once */
+    pthread_mutex_lock(&primary.lock);
+    if (primary.fd >= 0)
+        shutdown(primary.fd, SHUT_RDWR);    /* ends its wait at once */
+    pthread_mutex_unlock(&primary.lock);
     pthread_join(primary.thread, NULL);
     primary.started = 0;
 }

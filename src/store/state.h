@@ -105,6 +105,8 @@ void note_highest(store *s, uint64_t n);
 /* cache.c: the paste record in Redis */
 void cache_put(store_loop *sl, const paste *p);
 void cache_tombstone(store_loop *sl, const char *id);
+/* On every cache node that is up (a paste deleted or burnt). */
+void cache_tombstone_everywhere(store_loop *sl, const char *id);
 /* Deleted, burnt or expired: out of every cache, list and counter, on
  * every instance (CHANNEL_GONE). */
 void cache_forget(store_loop *sl, const char *id);
@@ -157,6 +159,10 @@ void   tier_failed(store_loop *sl, int node);
 /* A write of id's record (a tombstone: its failure ejects the node at
  * once). 0 sent (or nothing to write to), -1 not sent. */
 int    tier_write(store_loop *sl, const char *id, int tombstone, int argc, const char **argv, const size_t *lens);
+/* The same to every node that is up (a tombstone: each failure ejects). */
+void   tier_write_all(store_loop *sl, int argc, const char **argv, const size_t *lens);
+/* Is sl the loop of its process that tombstones what other instances delete? */
+int    tier_is_keeper(store_loop *sl);
 
 /* pastes.c: the creates still waiting for the primary answer 503 */
 void pastes_loop_drain(store_loop *sl);

@@ -17,6 +17,13 @@
  * deleted, burnt or expired meanwhile) is never served. A node that comes
  * back is cold; the keys of the other nodes never moved.
  *
+ * A paste deleted or burnt gets its tombstone on every node that is up,
+ * not only where the ring puts it now: a node it was cached on under an
+ * earlier ring (another node was out then) may be its place again later.
+ * And one loop per instance (the keeper) does the same for what any other
+ * instance deleted (pasted:gone), so an instance that could not reach a
+ * node does not leave the others a stale record there.
+ *
  * The nodes' state is the process's (atomics: any loop may fail or probe
  * one); each loop has its own connection to each node and its own copy of
  * the ring. Nodes are pasted's alone: a flush empties the whole database. */
@@ -49,6 +56,9 @@ struct tier {
     tier_node  *nodes;
     size_t      n;
     atomic_uint generation;      /* moves when a node leaves or joins */
+    /* the loop that tombstones, on every node, what any instance deleted
+     * (pasted:gone): one per process, whichever started first */
+    _Atomic(store_loop *) keeper;
     int         eject_after;
     int         retry_ms;
 };
@@ -82,9 +92,11 @@ static int parse_node(const char *entry, size_t len, tier_node *n, fault *f)
     char *query = strchr(text, '?');
     if (query)
         *query++ = '\0';
-    if (redis_target_parse(text, &n->target) != 0 || n->target.socket_path[0])
+    if (strncmp(text, "redis://", 8) != 0 || redis_target_parse(text, &n->target) != 0)
         return fault_set(f, FAULT_INVALID, "cache_nodes", "cache_nodes: '%s' is not redis://host:port", text);
-    snprintf(n->name, sizeof n->name, "%s:%d", n->target.host, n->target.port);   /* nutcracker's default */
+    /* the name nutcracker gives "- host:port:weight" without one */
+    if (ketama_default_name(n->name, sizeof n->name, n->target.host, (unsigned)n->target.port, f) != 0)
+        return -1;
     n->weight = 1;
     for (char *save = NULL, *kv = query ? strtok_r(query, "&", &save) : NULL; kv; kv = strtok_r(NULL, "&", &save)) {
         char *end;
@@ -129,8 +141,9 @@ int tier_open(store *s, fault *f)
         }
         for (size_t i = 0; i < t->n; i++)
             if (strcmp(t->nodes[i].name, n->name) == 0) {
-                tier_close(t);
-                return fault_set(f, FAULT_INVALID, "cache_nodes", "cache_nodes: two nodes are named %s", n->name);
+                fault_set(f, FAULT_INVALID, "cache_nodes", "cache_nodes: two nodes are named %s", n->name);
+                tier_close(t);      /* after: the message reads n */
+                return -1;
             }
         atomic_store(&n->up, 1);
         t->n++;
@@ -279,6 +292,28 @@ int tier_write(store_loop *sl, const char *id, int tombstone, int argc, const ch
     return 0;
 }
 
+void tier_write_all(store_loop *sl, int argc, const char **argv, const size_t *lens)
+{
+    tier_loop *tl = sl->tier;
+    if (!tl) {
+        rconn_command_argv(sl->redis, NULL, NULL, argc, argv, lens);
+        return;
+    }
+    tier *t = sl->s->tier;
+    for (size_t i = 0; i < t->n; i++) {
+        /* an ejected node is emptied before it is back: no need */
+        if (!tl->conns[i] || !atomic_load(&t->nodes[i].up))
+            continue;
+        if (rconn_command_argv(tl->conns[i], on_tombstone, &tl->refs[i], argc, argv, lens) != 0)
+            node_failed(t, i, 1);
+    }
+}
+
+int tier_is_keeper(store_loop *sl)
+{
+    return sl->s->tier && atomic_load(&sl->s->tier->keeper) == sl;
+}
+
 /* --- probing the nodes that are out ----------------------------------------- */
 
 static void probe_failed(tier_node *n)
@@ -346,6 +381,8 @@ int tier_loop_init(store_loop *sl)
         return -1;
     sl->tier = tl;
     tl->sl = sl;
+    store_loop *none = NULL;
+    atomic_compare_exchange_strong(&t->keeper, &none, sl);
     tl->conns = calloc(t->n, sizeof *tl->conns);
     tl->refs = calloc(t->n, sizeof *tl->refs);
     if (!tl->conns || !tl->refs)
@@ -384,6 +421,8 @@ void tier_loop_free(store_loop *sl)
     if (!tl)
         return;
     tier_loop_close(sl);
+    store_loop *self = sl;
+    atomic_compare_exchange_strong(&sl->s->tier->keeper, &self, NULL);
     if (tl->probe)
         event_free(tl->probe);
     ketama_free(tl->ring);

@@ -90,11 +90,15 @@ struct ws_session {
     int                     new_pastes;   /* subscribed to "new" */
     paste_id                follows[WS_MAX_FOLLOWS];
     int                     nfollows;
-    int                     asked;        /* follows asked, not answered yet */
+    paste_id                asking[WS_MAX_FOLLOWS];   /* follows asked, not answered yet */
+    int                     nasking;
     paste_id                here;         /* the paste this tab views ("": none) */
     char                    tab[TAB_MAX + 1];
     int64_t                 heard_ms;     /* the client's last bytes */
     int                     holds;        /* calls under way that use it (hold) */
+    int                     broken;       /* a frame wslay could not take: close */
+    double                  tokens;       /* subscribe/unsubscribe budget (spend) */
+    int64_t                 tokens_ms;
     app_client              who;          /* for the lookup budget */
     ws_session             *prev, *next;
 };
@@ -256,6 +260,39 @@ static void beat_and_count(ws_session *s, const char *id, const char *tab)
     app_presence_beat(s->owner->wl->app, id, tab[0] ? tab : NULL, q ? on_viewing : NULL, q);
 }
 
+/* The follow of id asked by s is answered: 1 if it was still wanted. */
+static int stop_asking(ws_session *s, const char *id)
+{
+    for (int i = 0; i < s->nasking; i++)
+        if (strcmp(s->asking[i], id) == 0) {
+            if (i != --s->nasking)
+                memcpy(s->asking[i], s->asking[s->nasking], sizeof(paste_id));
+            return 1;
+        }
+    return 0;
+}
+
+/* Subscribing costs the store a read and Redis a script or two (and a
+ * tab's change is announced to every follower): a socket may ask
+ * WS_BURST times at once, then once a second. */
+#define WS_BURST 16
+
+static int spend(ws_session *s)
+{
+    int64_t now = now_ms();
+    if (s->tokens_ms == 0)
+        s->tokens = WS_BURST;
+    else
+        s->tokens += (double)(now - s->tokens_ms) / 1000.0;
+    if (s->tokens > WS_BURST)
+        s->tokens = WS_BURST;
+    s->tokens_ms = now;
+    if (s->tokens < 1)
+        return -1;
+    s->tokens -= 1;
+    return 0;
+}
+
 static void on_followed(void *arg, int ok, int64_t views, const fault *f)
 {
     ws_pending *q = arg;
@@ -266,10 +303,12 @@ static void on_followed(void *arg, int ok, int64_t views, const fault *f)
         free(q);
         return;
     }
-    s->asked--;
     char channel[IDS_MAX_LEN + 8];
     snprintf(channel, sizeof channel, "paste:%s", q->id);
-    if (!ok) {
+    if (!stop_asking(s, q->id)) {       /* unsubscribed meanwhile */
+        if (ok)
+            app_live_unfollow(q->l->wl->app, q->id);
+    } else if (!ok) {
         queue_json(s, json_pack("{s:s, s:i, s:s, s:s}", "type", "error", "v", 1, "channel", channel, "message",
                                 f && f->message[0] ? f->message : "no such paste"));
     } else {
@@ -295,7 +334,7 @@ static void follow(ws_session *s, const char *id, const char *tab)
         reply_error_msg(s, "a tab is 8 to 64 letters, digits, '_' or '-'");
         return;
     }
-    if (!follows(s, id) && s->nfollows + s->asked >= WS_MAX_FOLLOWS) {
+    if ((!follows(s, id) && s->nfollows + s->nasking >= WS_MAX_FOLLOWS) || s->nasking == WS_MAX_FOLLOWS) {
         reply_error_msg(s, "a socket follows at most 8 pastes");
         return;
     }
@@ -304,7 +343,7 @@ static void follow(ws_session *s, const char *id, const char *tab)
         reply_error_msg(s, "out of memory");
         return;
     }
-    s->asked++;
+    snprintf(s->asking[s->nasking++], sizeof(paste_id), "%s", id);
     app_live_follow(s->owner->wl->app, id, &s->who, on_followed, q);
 }
 
@@ -316,9 +355,12 @@ static void unfollow(ws_session *s, const char *id)
                 leave_here(s);
             app_live_unfollow(s->owner->wl->app, id);
             unindex_follower(s, id);
-            memcpy(s->follows[i], s->follows[--s->nfollows], sizeof(paste_id));
+            if (i != --s->nfollows)
+                memcpy(s->follows[i], s->follows[s->nfollows], sizeof(paste_id));
             break;
         }
+    while (stop_asking(s, id))     /* a follow still being asked is dropped when it is answered */
+        ;
     char channel[IDS_MAX_LEN + 8];
     snprintf(channel, sizeof channel, "paste:%s", id);
     queue_json(s, json_pack("{s:s, s:i, s:s}", "type", "unsubscribed", "v", 1, "channel", channel));
@@ -345,6 +387,8 @@ static void on_message(ws_session *s, const char *text, size_t len)
     } else if (channel && strncmp(channel, "paste:", 6) == 0) {
         if (tab && !json_is_string(tab))
             reply_error_msg(s, "a tab is a string");
+        else if (spend(s) != 0)
+            reply_error_msg(s, "too many subscriptions at once; slow down");
         else if (subscribe)
             follow(s, channel + 6, json_string_value(tab));
         else
@@ -413,6 +457,7 @@ static void on_data(void *arg, struct evbuffer *in)
     evbuffer_add_buffer(s->in, in);
     hold(s);
     if (wslay_event_recv(s->ctx) != 0) {
+        s->broken = 1;
         if (s->conn)
             conn_close_taken(s->conn);
     } else
@@ -665,12 +710,19 @@ void handle_ws(request *r, const char *rest)
     set_header(r, "Connection", "Upgrade");
     set_header(r, "Sec-WebSocket-Accept", accept);
     conn_takeover t = { on_data, on_gone, s };
-    struct conn *c = reply_take_over(r, 101, NULL, &t);
-    if (!c)             /* the client is gone: on_gone has freed s */
-        return;
-    s->conn = c;
     queue_json(s, json_pack("{s:s, s:i}", "type", "hello", "v", 1));
-    pump(s);
+    /* bytes the client sent along with its request reach on_data inside
+     * the take-over, before s has its connection: s is held through it */
+    hold(s);
+    struct conn *c = reply_take_over(r, 101, NULL, &t);
+    if (c) {            /* else the client is gone: on_gone ran */
+        s->conn = c;
+        if (s->broken)
+            conn_close_taken(c);
+        else
+            pump(s);
+    }
+    release(s);
 }
 
 void ws_loop_free(web_loop *wl)

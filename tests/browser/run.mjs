@@ -412,6 +412,53 @@ test('presence_without_js', async ({ page }) => {
   eq(await page.isHidden('#viewing'), true, 'the live item stays hidden');
 }, { context: { javaScriptEnabled: false } });
 
+// A frame sent in the same packet as the handshake (a client that does not wait for the 101)
+// is read after the take-over: answered, not lost, and no crash (the session outlives it).
+test('ws_frame_with_the_handshake', async () => {
+  const url = new URL(BASE);
+  const key = Buffer.from(Array.from({ length: 16 }, (_, i) => i + 1)).toString('base64');
+  const text = Buffer.from(JSON.stringify({ type: 'ping' }));
+  const mask = Buffer.from([1, 2, 3, 4]);
+  const frame = Buffer.concat([Buffer.from([0x81, 0x80 | text.length]), mask,
+                               Buffer.from(text.map((b, i) => b ^ mask[i % 4]))]);
+  const head = `GET /ws HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+               `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\n\r\n`;
+  const got = await new Promise((resolve, reject) => {
+    const sock = net.connect(Number(url.port), url.hostname, () => sock.write(Buffer.concat([Buffer.from(head), frame])));
+    let buf = Buffer.alloc(0);
+    sock.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      const s = buf.toString('latin1');
+      if (s.includes('"hello"') && s.includes('"pong"')) { sock.destroy(); resolve(s); }
+    });
+    sock.on('error', reject);
+    setTimeout(() => { sock.destroy(); resolve(buf.toString('latin1')); }, 3000);
+  });
+  check(/^HTTP\/1\.1 101 /.test(got), `the answer: ${got.slice(0, 80)}`);
+  check(got.indexOf('"hello"') >= 0 && got.indexOf('"pong"') > got.indexOf('"hello"'), `hello, then pong: ${JSON.stringify(got.slice(0, 300))}`);
+  eq((await fetch(`${BASE}/healthz`)).status, 200, 'the server after it');
+});
+
+// Subscribing costs the store and Redis something: a socket may ask 16 times at once, then once
+// a second.
+test('ws_subscriptions_are_budgeted', async () => {
+  const ws = await openWs();
+  try {
+    const p = await makePaste({ content: 'asked for too often\n' });
+    const slow = () => ws.got.filter((m) => m.type === 'error' && /slow down/.test(m.message)).length;
+    const answered = () => ws.got.filter((m) => m.type === 'subscribed' || (m.type === 'error' && !/slow down/.test(m.message))).length;
+    for (let i = 0; i < 20; i++) ws.send(follow(p.id, `tab-${i}-budgeted`));
+    await until(() => slow() === 4 && answered() === 16, 'sixteen answered, four refused');
+    check(ws.got.filter((m) => m.type === 'subscribed').length >= 8, 'at least eight subscribed');
+    await sleep(1100);
+    ws.send(JSON.stringify({ type: 'unsubscribe', channel: `paste:${p.id}` }));
+    await until(() => ws.got.find((m) => m.type === 'unsubscribed'), 'unsubscribed, after a second');
+    eq(slow(), 4, 'refused after a second');
+  } finally {
+    ws.close();
+  }
+});
+
 // A slow reader is dropped, not buffered without bound: it pings and never reads the pongs.
 test('ws_slow_reader_dropped', async () => {
   const ws = await openWs();

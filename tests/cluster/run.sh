@@ -229,15 +229,16 @@ test_spread() {
     say "spread: keys per node: $line"
     check "$bad" "spread: each cache node holds 33% +- 8% of the $NPASTES pastes"
 
-    # nutcracker, over three other nodes with the same names
+    # nutcracker, over three other nodes with the same names, for the created pastes' keys (a
+    # deleted paste's tombstone is on every node: pasted writes it everywhere on purpose)
     local nkeys ok wrong
-    nkeys=$(wc -l <"$W/real.placed")
+    nkeys=$(wc -l <"$W/created.placed")
     if [ "$nkeys" -eq 0 ]; then
         check 1 "spread: nutcracker places every key where pasted did (no keys on the cache nodes)"
     elif ! start_shadow; then
         check 1 "spread: nutcracker places every key where pasted did (nutcracker or its nodes did not start; $W/shadow.nutcracker.log)"
     else
-        cut -f1 "$W/real.placed" | awk '{ print "SET " $0 " 1" }' >"$W/shadow.cmds"
+        cut -f1 "$W/created.placed" | awk '{ print "SET " $0 " 1" }' >"$W/shadow.cmds"
         # one command a line: nutcracker has no ECHO, which redis-cli --pipe needs
         ok=$(timeout 60 redis-cli -p "$NC_PORT" <"$W/shadow.cmds" 2>"$W/shadow.err" | grep -c '^OK$')
         : >"$W/shadow.placed"
@@ -245,9 +246,9 @@ test_spread() {
             redis-cli -p "${SHADOW_PORT[i]}" --scan | awk -v n="${CACHE_NAME_OF[i]}" '{ print $0 "\t" n }' >>"$W/shadow.placed"
         done
         LC_ALL=C sort -o "$W/shadow.placed" "$W/shadow.placed"
-        wrong=$(LC_ALL=C comm -3 "$W/real.placed" "$W/shadow.placed" | wc -l)
+        wrong=$(LC_ALL=C comm -3 "$W/created.placed" "$W/shadow.placed" | wc -l)
         say "spread: $ok of $nkeys keys SET through nutcracker; $wrong lines differ between pasted's nodes and nutcracker's"
-        [ "$wrong" -eq 0 ] || LC_ALL=C diff "$W/real.placed" "$W/shadow.placed" | grep '^[<>]' | head -n 6 \
+        [ "$wrong" -eq 0 ] || LC_ALL=C diff "$W/created.placed" "$W/shadow.placed" | grep '^[<>]' | head -n 6 \
             | while read -r l; do say "spread:   $l (< pasted, > nutcracker)"; done
         [ "$ok" -eq "$nkeys" ] && [ "$wrong" -eq 0 ]
         check $? "spread: nutcracker (ketama, fnv1a_64, the same node names) places every key where pasted did"
@@ -264,11 +265,11 @@ test_spread() {
     fi
     printf '127.0.0.1:1:1 %s\n' "${CACHE_NAME_OF[@]}" >"$W/ring3.nodes"
     { cat "$W/ring3.nodes"; echo "127.0.0.1:1:1 cache-d"; } >"$W/ring4.nodes"
-    cut -f1 "$W/real.placed" >"$W/keys"
+    cut -f1 "$W/created.placed" >"$W/keys"
     "$PLACE" "$W/ring3.nodes" <"$W/keys" | LC_ALL=C sort >"$W/ring3.placed"
     "$PLACE" "$W/ring4.nodes" <"$W/keys" | LC_ALL=C sort >"$W/ring4.placed"
     local same moved elsewhere
-    same=$(LC_ALL=C comm -12 "$W/ring3.placed" "$W/real.placed" | wc -l)
+    same=$(LC_ALL=C comm -12 "$W/ring3.placed" "$W/created.placed" | wc -l)
     LC_ALL=C join -t "$(printf '\t')" "$W/ring3.placed" "$W/ring4.placed" | awk -F'\t' '$2 != $3' >"$W/moved"
     moved=$(wc -l <"$W/moved")
     elsewhere=$(awk -F'\t' '$3 != "cache-d"' "$W/moved" | wc -l)
@@ -345,6 +346,37 @@ test_cache_node() {
     say "cache node: $(num "$(field requests "$W/t3.reread")" 0) reads of its pastes through nginx ($(num "$(field ok "$W/t3.reread")" 0) 2xx): $node's paste records $c1 -> $c2"
     [ "$c2" -gt "$c1" ]
     check $? "cache node: $node receives keys again"
+
+    # A paste of the node's, read while the node is out (so cached on another node under that
+    # ring), deleted once the node is back: when the node goes out again, the other node must
+    # not serve what it cached then (the tombstone goes to every node that is up).
+    local second stoken
+    second=$(sed 's/^pasted:p://' "$W/real.$node" | grep -v "^$victim\$" | LC_ALL=C sort \
+             | LC_ALL=C join -t "$(printf '\t')" - <(LC_ALL=C sort "$W/ids.tsv") | head -n 1)
+    stoken=${second#*$'\t'}; second=${second%%$'\t'*}
+    # (the first read after a kill finds the node gone, and ejects it; the second is placed
+    # on the ring without it)
+    "$CLUSTER" kill-cache "$DIR" "$node" | relay "cache node"
+    codes=()
+    for u in "${urls[@]}"; do code "$u/raw/$second" >/dev/null; codes+=("$(code "$u/raw/$second")"); done
+    wait_nodes 0 "$node" 6
+    local elsewhere=0 p2
+    sleep 0.5                       # the record is cached just after the answer
+    for p2 in "${CACHE_PORT_OF[@]}"; do
+        [ "$p2" = "$port" ] && continue
+        [ "$(redis-cli -p "$p2" EXISTS "pasted:p:$second")" = 1 ] && elsewhere=1
+    done
+    "$CLUSTER" restart-cache "$DIR" "$node" 2>&1 | relay "cache node"
+    wait_nodes 1 "$node" 15
+    del=$(code -X DELETE -H "X-Delete-Token: $stoken" "$NGINX_URL/$second")
+    "$CLUSTER" kill-cache "$DIR" "$node" | relay "cache node"
+    local again=()
+    for u in "${urls[@]}"; do code "$u/raw/$second" >/dev/null; again+=("$(code "$u/raw/$second")"); done
+    say "cache node: paste $second read while $node was out (${codes[*]}; cached on another node: $elsewhere), deleted once it was back ($del), then read with $node out again: ${again[*]}"
+    [ "${codes[*]}" = "200 200 200" ] && [ "$elsewhere" = 1 ] && [ "$del" = 204 ] && [ "${again[*]}" = "404 404 404" ]
+    check $? "cache node: a paste cached on another node while $node was out, deleted after, stays 404 when $node is out again"
+    "$CLUSTER" restart-cache "$DIR" "$node" 2>&1 | relay "cache node"
+    wait_nodes 1 "$node" 15
 }
 
 # ---------------------------------------------------------------- 4. failover
