@@ -4,6 +4,8 @@
 #   make run        install what is missing, build, start Redis + FerretDB under state/, serve :8080
 #   make test       install what is missing, build, start a private Redis + FerretDB, run every suite
 #   make test SAN=1 the same with ASan+UBSan builds of the server and the C test suites
+#   make cluster    three cache Redis, a primary with Sentinels, three pasted behind nginx on :8080
+#   make ketama-check  the cache ring against nutcracker's, key by key
 #
 # Build output goes to build/ (build-san/ for SAN=1); runtime state to state/.
 
@@ -118,7 +120,8 @@ run: deps-run
 	@.tools/stack.sh run $(B)/pasted
 
 test: deps-test
-	@$(MAKE) --no-print-directory $(B)/pasted $(B)/test-unit $(B)/test-unit-upper $(B)/test-integration
+	@$(MAKE) --no-print-directory $(B)/pasted $(B)/test-unit $(B)/test-unit-upper $(B)/test-integration \
+	    $(B)/ketama-place
 	@B=$(B) tests/run.sh
 
 test-san:
