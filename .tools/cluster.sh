@@ -61,7 +61,7 @@
 # the primary's address or the Sentinels'; see launch_pasted), CLUSTER_LIMITS (off | conf: the
 # per-client limits of conf/pasted.conf), CLUSTER_WORKERS (1: loops per pasted),
 # CLUSTER_CACHE_MAXMEMORY (64mb per cache node), CLUSTER_START_TIMEOUT (30); PASTED_HOT_CACHE_SIZE
-# (0), PASTED_LOG_LEVEL (warn), PASTED_SHUTDOWN_GRACE (5) for the instances. start keeps these in
+# (0), PASTED_LOG_LEVEL (warn), PASTED_SHUTDOWN_GRACE (10: the view flush of a stop may take its 5 s and a bulk more) for the instances. start keeps these in
 # DIR/start.settings for the other commands. Any other PASTED_<KEY> set by the caller reaches
 # the instances (conf/pasted.conf lists them).
 set -euo pipefail
@@ -197,7 +197,7 @@ launch_pasted() {
         PASTED_WORKERS="${CLUSTER_WORKERS:-1}" PASTED_VIEW_BATCH_MS=100 \
         PASTED_HOT_CACHE_SIZE="${PASTED_HOT_CACHE_SIZE:-0}" \
         PASTED_LOG_LEVEL="${PASTED_LOG_LEVEL:-warn}" \
-        PASTED_SHUTDOWN_GRACE="${PASTED_SHUTDOWN_GRACE:-5}" \
+        PASTED_SHUTDOWN_GRACE="${PASTED_SHUTDOWN_GRACE:-10}" \
         "${limits[@]}" "$PASTED_BIN" -c "$CONF" >>"$dir/$2.log" 2>&1 </dev/null &
     pid=$!
     disown "$pid"    # not this shell's job: no "Killed" notice when a test kills it
@@ -500,7 +500,7 @@ cmd_start() {   # cmd_start DIR
         printf 'CLUSTER_CACHE_MAXMEMORY=%q\n' "${CLUSTER_CACHE_MAXMEMORY:-64mb}"
         printf 'PASTED_HOT_CACHE_SIZE=%q\n' "${PASTED_HOT_CACHE_SIZE:-0}"
         printf 'PASTED_LOG_LEVEL=%q\n' "${PASTED_LOG_LEVEL:-warn}"
-        printf 'PASTED_SHUTDOWN_GRACE=%q\n' "${PASTED_SHUTDOWN_GRACE:-5}"
+        printf 'PASTED_SHUTDOWN_GRACE=%q\n' "${PASTED_SHUTDOWN_GRACE:-10}"
     } >"$dir/start.settings"
     # whatever goes wrong below (die exits), leave nothing running behind
     trap 'cmd_stop "'"$dir"'" quiet >/dev/null 2>&1' EXIT
@@ -532,12 +532,12 @@ cmd_start() {   # cmd_start DIR
 }
 
 # ---------------------------------------------------------------- stop
-stop_svc() {     # stop_svc DIR NAME: TERM it (KILL after 10 s) if it runs; says so
+stop_svc() {     # stop_svc DIR NAME: TERM it (KILL after 15 s: past pasted's own grace) if it runs
     local pidf=$1/$2.pid pid
     if alive "$pidf" "$(proc_name "$(kind_of "$2")")"; then
         pid=$(cat "$pidf")
-        stop_pid "$pid" TERM 10
-        [ "$STOP_KILLED" = 0 ] || say "$2 (pid $pid) ignored SIGTERM for 10 s; killed it"
+        stop_pid "$pid" TERM 15
+        [ "$STOP_KILLED" = 0 ] || say "$2 (pid $pid) ignored SIGTERM for 15 s; killed it"
         say "stopped $2 (pid $pid)"
     fi
     rm -f "$pidf"

@@ -41,6 +41,7 @@ static const config_key config_keys[] = {
     STR_KEY("cache_nodes", cache_nodes),
     INT_KEY("cache_eject_after", cache_eject_after, 1, 1000),
     INT_KEY("cache_retry_ms", cache_retry_ms, 100, 3600000),
+    INT_KEY("cache_timeout_ms", cache_timeout_ms, 50, 600000),
     INT_KEY("redis_wait_ms", redis_wait_ms, 0, 600000),
     STR_KEY("mongo_uri", mongo_uri),
     STR_KEY("mongo_write_concern", mongo_write_concern),
@@ -119,6 +120,7 @@ void config_defaults(config *cfg)
     cfg->cache_ttl = 86400;
     cfg->cache_eject_after = 2;
     cfg->cache_retry_ms = 2000;
+    cfg->cache_timeout_ms = 1000;
     cfg->redis_wait_ms = 10000;
     cfg->cache_max_entry = 256 << 10;
     cfg->hot_cache_size = 32 << 20;

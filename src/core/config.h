@@ -16,6 +16,7 @@ typedef struct config {
     char   cache_nodes[2048];   /* Redis nodes for paste records (store/tier.c); "": the primary */
     int    cache_eject_after;   /* failures in a row that take a cache node out */
     int    cache_retry_ms;      /* how often an ejected cache node is probed */
+    int    cache_timeout_ms;    /* a cache node silent this long with commands out hangs */
     int    redis_wait_ms;       /* a create waits this long for the primary (a failover) */
     char   mongo_uri[512];
     char   mongo_database[64];

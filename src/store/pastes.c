@@ -289,6 +289,7 @@ static void on_cached(redisAsyncContext *ac, void *reply_obj, void *priv)
     (void)ac;
     job *j = priv;
     redisReply *rep = reply_obj;
+    tier_answered(j->sl, j->node);
     if (!rep || rep->type == REDIS_REPLY_ERROR)
         tier_failed(j->sl, j->node);     /* a miss all the same: MongoDB still answers */
     else
@@ -322,7 +323,8 @@ static void ask_cache(job *j)
     else if (rconn_command(c, on_cached, j, "GET %s%s", KEY_PASTE, j->id) != 0) {
         tier_failed(j->sl, j->node);
         on_miss(j);
-    }
+    } else
+        tier_sent(j->sl, j->node);
 }
 
 void store_paste_get(store_loop *sl, const char *id, uint64_t num, paste_cb cb, void *arg)

@@ -153,6 +153,9 @@ void   tier_loop_free(store_loop *sl);
 /* The connection for paste id's record; *node: the node's index, -1 for
  * the primary. NULL: no node is up, so nothing is cached. */
 rconn *tier_conn(store_loop *sl, const char *id, int *node);
+/* A command to node went out; its answer (or its failure) came. */
+void   tier_sent(store_loop *sl, int node);
+void   tier_answered(store_loop *sl, int node);
 /* How a read of node went (tier_conn's index; -1 is ignored). */
 void   tier_count(store_loop *sl, int node, int hit);
 void   tier_failed(store_loop *sl, int node);

@@ -55,6 +55,7 @@ typedef struct tier_node {
 struct tier {
     tier_node  *nodes;
     size_t      n;
+    int         timeout_ms;      /* no answer for this long: the node hangs */
     atomic_uint generation;      /* moves when a node leaves or joins */
     /* the loop that tombstones, on every node, what any instance deleted
      * (pasted:gone): one per process, whichever started first */
@@ -63,10 +64,13 @@ struct tier {
     int         retry_ms;
 };
 
-/* One loop's way to one node: what its callbacks are handed. */
+/* One loop's way to one node: what its callbacks are handed, and how its
+ * commands are doing (this loop's only). */
 typedef struct tier_ref {
     tier_loop *tl;
     size_t     node;
+    int        inflight;        /* commands sent, not answered */
+    int64_t    progress_ms;     /* the last answer, or the first send since none was out */
 } tier_ref;
 
 struct tier_loop {
@@ -121,6 +125,7 @@ int tier_open(store *s, fault *f)
         return fault_no_memory(f);
     t->eject_after = s->cfg.cache_eject_after;
     t->retry_ms = s->cfg.cache_retry_ms;
+    t->timeout_ms = s->cfg.cache_timeout_ms;
     for (p += strspn(p, " \t"); *p; p += strspn(p, " \t")) {
         size_t len = strcspn(p, " \t");
         if (t->n == NODES_MAX) {
@@ -200,6 +205,25 @@ static void node_answered(tier *t, size_t i)
         atomic_store(&t->nodes[i].failures, 0);
 }
 
+void tier_sent(store_loop *sl, int node)
+{
+    if (node < 0 || !sl->tier)
+        return;
+    tier_ref *ref = &sl->tier->refs[node];
+    if (ref->inflight++ == 0)
+        ref->progress_ms = now_ms();
+}
+
+void tier_answered(store_loop *sl, int node)
+{
+    if (node < 0 || !sl->tier)
+        return;
+    tier_ref *ref = &sl->tier->refs[node];
+    if (ref->inflight > 0)
+        ref->inflight--;
+    ref->progress_ms = now_ms();
+}
+
 void tier_count(store_loop *sl, int node, int hit)
 {
     if (node < 0 || !sl->s->tier)
@@ -261,6 +285,7 @@ static void on_write(redisAsyncContext *ac, void *reply_obj, void *priv)
     tier_ref *ref = priv;
     redisReply *rep = reply_obj;
     tier *t = ref->tl->sl->s->tier;
+    tier_answered(ref->tl->sl, (int)ref->node);
     if (ref->tl->closing)
         return;
     if (!rep || rep->type == REDIS_REPLY_ERROR)
@@ -274,6 +299,7 @@ static void on_tombstone(redisAsyncContext *ac, void *reply_obj, void *priv)
     (void)ac;
     tier_ref *ref = priv;
     redisReply *rep = reply_obj;
+    tier_answered(ref->tl->sl, (int)ref->node);
     if (!ref->tl->closing && (!rep || rep->type == REDIS_REPLY_ERROR))
         node_failed(ref->tl->sl->s->tier, ref->node, 1);
 }
@@ -289,6 +315,7 @@ int tier_write(store_loop *sl, const char *id, int tombstone, int argc, const ch
         node_failed(sl->s->tier, (size_t)node, tombstone);
         return -1;
     }
+    tier_sent(sl, node);
     return 0;
 }
 
@@ -306,6 +333,8 @@ void tier_write_all(store_loop *sl, int argc, const char **argv, const size_t *l
             continue;
         if (rconn_command_argv(tl->conns[i], on_tombstone, &tl->refs[i], argc, argv, lens) != 0)
             node_failed(t, i, 1);
+        else
+            tier_sent(sl, (int)i);
     }
 }
 
@@ -329,6 +358,7 @@ static void on_flushed(redisAsyncContext *ac, void *reply_obj, void *priv)
     redisReply *rep = reply_obj;
     tier *t = ref->tl->sl->s->tier;
     tier_node *n = &t->nodes[ref->node];
+    tier_answered(ref->tl->sl, (int)ref->node);
     if (!rep || rep->type == REDIS_REPLY_ERROR) {
         probe_failed(n);
         return;
@@ -346,9 +376,34 @@ static void on_pong(redisAsyncContext *ac, void *reply_obj, void *priv)
     tier_ref *ref = priv;
     redisReply *rep = reply_obj;
     tier_node *n = &ref->tl->sl->s->tier->nodes[ref->node];
+    tier_answered(ref->tl->sl, (int)ref->node);
     if (!rep || rep->type == REDIS_REPLY_ERROR
         || rconn_command(ref->tl->conns[ref->node], on_flushed, ref, "FLUSHDB ASYNC") != 0)
         probe_failed(n);
+    else
+        tier_sent(ref->tl->sl, (int)ref->node);
+}
+
+/* A node that stopped answering (SIGSTOP, a host gone without a word)
+ * would hold every read placed on it: hiredis 0.14's async API has no
+ * command timeout. So a loop that has waited timeout_ms for a node's
+ * answer ejects it and drops its connection: the commands waiting on it
+ * are answered with no reply (misses), and a new connection is made, for
+ * the probes. */
+static void drop_hung(tier_loop *tl, tier *t, size_t i, int64_t now)
+{
+    tier_ref *ref = &tl->refs[i];
+    if (ref->inflight == 0 || now - ref->progress_ms < t->timeout_ms || !tl->conns[i])
+        return;
+    log_warn("cache node %s: no answer for %lld ms; its connection is dropped", t->nodes[i].name,
+             (long long)(now - ref->progress_ms));
+    eject(t, i, "it stopped answering");
+    rconn *hung = tl->conns[i];
+    tl->conns[i] = NULL;        /* what runs in the callbacks below places nothing on it */
+    rconn_free(hung);
+    ref->inflight = 0;
+    ref->progress_ms = now;
+    tl->conns[i] = rconn_new(tl->sl->base, &t->nodes[i].target);
 }
 
 static void on_probe_timer(evutil_socket_t fd, short what, void *arg)
@@ -359,13 +414,16 @@ static void on_probe_timer(evutil_socket_t fd, short what, void *arg)
     tier *t = tl->sl->s->tier;
     int64_t now = now_ms();
     for (size_t i = 0; i < t->n; i++) {
+        drop_hung(tl, t, i, now);
         tier_node *n = &t->nodes[i];
         int idle = 0;
-        if (atomic_load(&n->up) || now - atomic_load(&n->ejected_ms) < t->retry_ms
+        if (!tl->conns[i] || atomic_load(&n->up) || now - atomic_load(&n->ejected_ms) < t->retry_ms
             || !atomic_compare_exchange_strong(&n->probing, &idle, 1))
             continue;
         if (rconn_command(tl->conns[i], on_pong, &tl->refs[i], "PING") != 0)
             probe_failed(n);    /* not connected yet: the connection retries by itself */
+        else
+            tier_sent(tl->sl, (int)i);
     }
 }
 
@@ -388,14 +446,18 @@ int tier_loop_init(store_loop *sl)
     if (!tl->conns || !tl->refs)
         return -1;
     for (size_t i = 0; i < t->n; i++) {
-        tl->refs[i] = (tier_ref){ tl, i };
+        tl->refs[i] = (tier_ref){ .tl = tl, .node = i };
         if (!(tl->conns[i] = rconn_new(sl->base, &t->nodes[i].target)))
             return -1;
     }
     rebuild_ring(tl, t);
     tl->probe = event_new(sl->base, -1, EV_PERSIST, on_probe_timer, tl);
-    /* looked at four times a retry: a node is probed within 1.25 cache_retry_ms */
-    int every_ms = t->retry_ms / 4 > 100 ? t->retry_ms / 4 : 100;
+    /* looked at four times a retry (a node is probed within 1.25
+     * cache_retry_ms) and twice a timeout (a hung one is dropped within 1.5
+     * cache_timeout_ms) */
+    int every_ms = t->retry_ms / 4 < t->timeout_ms / 2 ? t->retry_ms / 4 : t->timeout_ms / 2;
+    if (every_ms < 50)
+        every_ms = 50;
     struct timeval every = { every_ms / 1000, (every_ms % 1000) * 1000 };
     return tl->probe && event_add(tl->probe, &every) == 0 && tl->ring ? 0 : -1;
 }

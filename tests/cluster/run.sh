@@ -20,6 +20,8 @@
 #                 non-2xx; every instance ejects it; a paste of cache-b's deleted meanwhile; it
 #                 comes back (its dump still has the record), every instance takes it back, the
 #                 paste is 404 everywhere, and the node fills again with reads
+#   3b. frozen    SIGSTOP of cache-c under reads: every instance drops it after cache_timeout_ms
+#                 without an answer; reads go on (no non-2xx, no gap over 2.5 s); SIGCONT: back
 #   4. failover   kill -9 of the primary under creates (pasted finds the primary through the
 #                 three Sentinels): the replica is promoted, creates succeed again within 10 s,
 #                 every acknowledged paste reads back byte-exact, no id was handed out twice
@@ -51,7 +53,7 @@ NICE=(nice -n 10)                      # 2 cores shared with whoever else works 
 NPASTES=${CLUSTER_PASTES:-3000}
 # the tests, in order. CLUSTER_TESTS="basics failover" runs those only (cache_node needs
 # spread's pastes).
-TESTS=(basics spread cache_node failover pasted)
+TESTS=(basics spread cache_node frozen_node failover pasted)
 [ -z "${CLUSTER_TESTS:-}" ] || read -r -a TESTS <<<"$CLUSTER_TESTS"
 
 passed=0 failed=0
@@ -307,6 +309,7 @@ test_cache_node() {
     eject=$WAITED_MS first=$FIRST_MS
     say "cache node: ejected by every instance $eject ms after the kill (the first: $first ms)"
     del=$(code -X DELETE -H "X-Delete-Token: $token" "$NGINX_URL/$victim")
+    echo "$victim" >>"$W/deleted"
     say "cache node: DELETE /$victim through nginx while $node is down: $del"
     wait "$rpid"
     sed -n 's/^load: /cache node: reader: /p' "$W/t3.read" | while read -r l; do say "$l"; done
@@ -369,6 +372,7 @@ test_cache_node() {
     "$CLUSTER" restart-cache "$DIR" "$node" 2>&1 | relay "cache node"
     wait_nodes 1 "$node" 15
     del=$(code -X DELETE -H "X-Delete-Token: $stoken" "$NGINX_URL/$second")
+    echo "$second" >>"$W/deleted"
     "$CLUSTER" kill-cache "$DIR" "$node" | relay "cache node"
     local again=()
     for u in "${urls[@]}"; do code "$u/raw/$second" >/dev/null; again+=("$(code "$u/raw/$second")"); done
@@ -377,6 +381,41 @@ test_cache_node() {
     check $? "cache node: a paste cached on another node while $node was out, deleted after, stays 404 when $node is out again"
     "$CLUSTER" restart-cache "$DIR" "$node" 2>&1 | relay "cache node"
     wait_nodes 1 "$node" 15
+}
+
+# ---------------------------------------------------------------- 3b. a frozen cache node
+# A node that hangs rather than fails (SIGSTOP) would hold every read placed on it: each instance
+# drops it after cache_timeout_ms (1 s) without an answer, and reads go on from MongoDB.
+test_frozen_node() {
+    local node=cache-c pid rpid req ok non2xx err gap
+    say "--- 3b. frozen cache node: SIGSTOP of $node under reads"
+    if [ ! -s "$W/ids.tsv" ]; then check 1 "frozen node: no pastes to read (test 2 made none)"; return; fi
+    pid=$(cat "$DIR/$node.pid")
+    touch "$W/deleted"      # the pastes test 3 deleted are 404, rightly
+    cut -f1 "$W/ids.tsv" | grep -vxF -f "$W/deleted" >"$W/t3b.ids"
+    rm -f "$W/t3b.ready"
+    LOAD_READY="$W/t3b.ready" "${NICE[@]}" python3 "$LOAD" read "$NGINX_URL" "$W/t3b.ids" 200 6 4 >"$W/t3b.read" 2>&1 &
+    rpid=$!; BG+=("$rpid")
+    wait_file "$W/t3b.ready" 10 || say "frozen node: the reader did not get a first answer within 10 s"
+    sleep 1
+    kill -STOP "$pid"
+    say "frozen node: SIGSTOP $node (pid $pid)"
+    wait_nodes 0 "$node" 6
+    say "frozen node: ejected by every instance $WAITED_MS ms after the stop (the first: $FIRST_MS ms)"
+    local ejected=$WAITED_MS
+    wait "$rpid"
+    kill -CONT "$pid"
+    req=$(num "$(field requests "$W/t3b.read")" 0); ok=$(num "$(field ok "$W/t3b.read")" 0)
+    non2xx=$(num "$(field non2xx "$W/t3b.read")"); err=$(num "$(field errors "$W/t3b.read")")
+    gap=$(num "$(field gap_ms "$W/t3b.read")")
+    say "frozen node: $req reads through nginx, $non2xx non-2xx, $err without an answer, longest gap between answers $gap ms"
+    [ "$ejected" -ge 0 ] && [ "$req" -ge 300 ] && [ "$ok" -eq "$req" ] && [ "$non2xx" -eq 0 ] && [ "$err" -eq 0 ] \
+        && [ "$gap" -ge 0 ] && [ "$gap" -le 2500 ]
+    check $? "frozen node: reads go on (every one 2xx, no gap over 2.5 s) and every instance ejects the frozen $node"
+    wait_nodes 1 "$node" 15
+    say "frozen node: $node up again on every instance $WAITED_MS ms after SIGCONT"
+    [ "$WAITED_MS" -ge 0 ]
+    check $? "frozen node: every instance takes $node back once it answers"
 }
 
 # ---------------------------------------------------------------- 4. failover
