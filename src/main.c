@@ -73,14 +73,31 @@ static int worker_count(void)
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
+/* A start-up step that reads the stores. A store that is busy for a moment
+ * (an instance restarting while the others load it) is waited for, ten
+ * tries a second apart; a bad setting is not. */
+static int with_retries(int (*step)(store *, fault *), const char *what, fault *f)
+{
+    for (int attempt = 1;; attempt++) {
+        if (step(srv.store, f) == 0)
+            return 0;
+        if (attempt == 10 || f->kind != FAULT_UNAVAILABLE)
+            return -1;
+        log_warn("%s: %s; retrying", what, f->message);
+        sleep(1);
+    }
+}
+
 /* The store, the application over it, the web layer over that. */
 static int open_layers(int loops, fault *f)
 {
     srv.store = store_open(&srv.cfg, f);
     if (!srv.store)
         return -1;
-    if (store_load_id_key(srv.store, f) != 0 || store_resync_counter(srv.store, f) != 0
-        || store_load_blocklist(srv.store, f) != 0 || app_init(&srv.app, &srv.cfg, srv.store, loops, f) != 0)
+    if (with_retries(store_load_id_key, "the ID key", f) != 0
+        || with_retries(store_resync_counter, "the counter", f) != 0
+        || with_retries(store_load_blocklist, "the blocklist", f) != 0
+        || app_init(&srv.app, &srv.cfg, srv.store, loops, f) != 0)
         return -1;
     if (srv.cfg.admin_token_file[0]) {
         if (operator_token_load(srv.cfg.admin_token_file, srv.app.operator_hash, f) != 0)
