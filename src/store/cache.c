@@ -39,24 +39,29 @@ void cache_put(store_loop *sl, const paste *p)
     free(rec);
 }
 
-void cache_tombstone(store_loop *sl, const char *id)
+/* SET pasted:p:<id> "-" EX TOMBSTONE_TTL where tier.c places id, or on
+ * every cache node that is up. */
+static void write_tombstone(store_loop *sl, const char *id, int everywhere)
 {
     char key[64], ex[24];
     snprintf(key, sizeof key, KEY_PASTE "%s", id);
     snprintf(ex, sizeof ex, "%d", TOMBSTONE_TTL);
     const char *argv[] = { "SET", key, TOMBSTONE, "EX", ex };
     size_t lens[] = { 3, strlen(key), strlen(TOMBSTONE), 2, strlen(ex) };
-    tier_write(sl, id, 1, 5, argv, lens);
+    if (everywhere)
+        tier_write_all(sl, 5, argv, lens);
+    else
+        tier_write(sl, id, 1, 5, argv, lens);
+}
+
+void cache_tombstone(store_loop *sl, const char *id)
+{
+    write_tombstone(sl, id, 0);
 }
 
 void cache_tombstone_everywhere(store_loop *sl, const char *id)
 {
-    char key[64], ex[24];
-    snprintf(key, sizeof key, KEY_PASTE "%s", id);
-    snprintf(ex, sizeof ex, "%d", TOMBSTONE_TTL);
-    const char *argv[] = { "SET", key, TOMBSTONE, "EX", ex };
-    size_t lens[] = { 3, strlen(key), strlen(TOMBSTONE), 2, strlen(ex) };
-    tier_write_all(sl, 5, argv, lens);
+    write_tombstone(sl, id, 1);
 }
 
 void cache_forget(store_loop *sl, const char *id)

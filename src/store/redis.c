@@ -63,6 +63,34 @@ static int parse_host_port(const char *s, size_t len, redis_target *t)
     return 0;
 }
 
+/* "[:password@]" at the start of *rest: into t, *rest past it. */
+static int take_password(const char **rest, redis_target *t)
+{
+    const char *at = strchr(*rest, '@');
+    if (!at)
+        return 0;
+    const char *pw = memchr(*rest, ':', (size_t)(at - *rest));
+    pw = pw ? pw + 1 : *rest;
+    if ((size_t)(at - pw) >= sizeof t->password)
+        return -1;
+    memcpy(t->password, pw, (size_t)(at - pw));
+    *rest = at + 1;
+    return 0;
+}
+
+/* "N" after the URL's last '/' (empty: database 0). */
+static int take_db(const char *s, redis_target *t)
+{
+    if (!*s)
+        return 0;
+    char *end;
+    long db = strtol(s, &end, 10);
+    if (*end || db < 0 || db > 1000)
+        return -1;
+    t->db = (int)db;
+    return 0;
+}
+
 /* "h1:26379,h2:26379/master[/db]" after sentinel:// (and a password). */
 static int parse_sentinels(const char *rest, redis_target *t)
 {
@@ -87,14 +115,7 @@ static int parse_sentinels(const char *rest, redis_target *t)
         return -1;
     memcpy(t->master, name, name_len);
     t->master[name_len] = '\0';
-    if (name[name_len] == '/' && name[name_len + 1]) {
-        char *end;
-        long db = strtol(name + name_len + 1, &end, 10);
-        if (*end || db < 0 || db > 1000)
-            return -1;
-        t->db = (int)db;
-    }
-    return 0;
+    return name[name_len] == '/' ? take_db(name + name_len + 1, t) : 0;
 }
 
 int redis_target_parse(const char *url, redis_target *t)
@@ -102,16 +123,7 @@ int redis_target_parse(const char *url, redis_target *t)
     memset(t, 0, sizeof *t);
     if (strncmp(url, "sentinel://", 11) == 0) {
         const char *rest = url + 11;
-        const char *at = strchr(rest, '@');
-        if (at) {
-            const char *pw = memchr(rest, ':', (size_t)(at - rest));
-            pw = pw ? pw + 1 : rest;
-            if ((size_t)(at - pw) >= sizeof t->password)
-                return -1;
-            memcpy(t->password, pw, (size_t)(at - pw));
-            rest = at + 1;
-        }
-        return parse_sentinels(rest, t);
+        return take_password(&rest, t) == 0 ? parse_sentinels(rest, t) : -1;
     }
     if (url[0] == '/' || strncmp(url, "unix://", 7) == 0) {
         const char *path = url[0] == '/' ? url : url + 7;
@@ -123,27 +135,13 @@ int redis_target_parse(const char *url, redis_target *t)
     if (strncmp(url, "redis://", 8) != 0)
         return -1;
     const char *rest = url + 8;
-    const char *at = strchr(rest, '@');
-    if (at) {
-        const char *pw = memchr(rest, ':', (size_t)(at - rest));
-        pw = pw ? pw + 1 : rest;
-        if ((size_t)(at - pw) >= sizeof t->password)
-            return -1;
-        memcpy(t->password, pw, (size_t)(at - pw));
-        rest = at + 1;
-    }
+    if (take_password(&rest, t) != 0)
+        return -1;
     const char *slash = strchr(rest, '/');
     size_t hp_len = slash ? (size_t)(slash - rest) : strlen(rest);
     if (parse_host_port(rest, hp_len, t) != 0)
         return -1;
-    if (slash && slash[1]) {
-        char *end;
-        long db = strtol(slash + 1, &end, 10);
-        if (*end || db < 0 || db > 1000)
-            return -1;
-        t->db = (int)db;
-    }
-    return 0;
+    return slash ? take_db(slash + 1, t) : 0;
 }
 
 static void schedule_reconnect(rconn *c);
