@@ -11,8 +11,6 @@
 #   .tools/stack.sh restart-redis STATE_DIR
 #                                      kill -9 the Redis started there and start it again on
 #                                      the same port and files (tests: what survives a crash)
-#   .tools/stack.sh index STATE_DIR    give FerretDB's collections the _id index its queries
-#                                      can use (idempotent; run once pasted has created them)
 #   .tools/stack.sh run PASTED_BINARY  `make run`: use $REDIS_URL and/or $MONGO_URI when set,
 #                                      and start under state/ whichever of the two is not
 #                                      (REDIS_URL alone: FerretDB only; MONGO_URI alone: Redis
@@ -31,7 +29,8 @@ set -euo pipefail
 [ -n "${HOME:-}" ] || export HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FERRETDB_VERSION=v1.24.2
-FERRETDB=${FERRETDB_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/pasted/ferretdb-$FERRETDB_VERSION}
+# pasted's build of it, with the _id lookup fix (.tools/deps.sh, fix_id_lookups)
+FERRETDB=${FERRETDB_BIN:-${XDG_CACHE_HOME:-$HOME/.cache}/pasted/ferretdb-$FERRETDB_VERSION-idfix}
 START_TIMEOUT=${STACK_START_TIMEOUT:-30}   # seconds, per service
 
 LOG_PREFIX=stack
@@ -219,43 +218,9 @@ cmd_start() {   # cmd_start DIR [SERVICE...]
     mv -f "$dir/env.tmp" "$dir/env"
 }
 
-# ---------------------------------------------------------------- index
-# FerretDB v1.24.2 (SQLite) indexes _id as  _ferretdb_sjson->"_id"  but filters on it as
-#   WHERE _ferretdb_sjson->'$._id' = ?
-# SQLite only uses an index whose expression matches, so every lookup, update and delete
-# by _id scanned the whole collection, parsing each row's JSON: about 30 us per stored
-# paste (900 ms per view update at 30,000 pastes). An index on the expression the queries
-# use makes them ~2 ms whatever the size. FerretDB does not list it and does not mind it;
-# it lives and dies with the table. A real MongoDB needs none of this.
-cmd_index() {
-    local dir=$1 db table made=0
-    command -v sqlite3 >/dev/null || die "sqlite3 not installed (run .tools/deps.sh run)"
-    for db in "$dir"/ferretdb/*.sqlite; do
-        [ -f "$db" ] || continue
-        for table in $(sqlite3 -cmd '.timeout 10000' "$db" \
-                "SELECT table_name FROM _ferretdb_collections" 2>/dev/null); do
-            case $table in *[!A-Za-z0-9_]*) continue ;; esac
-            sqlite3 -cmd '.timeout 10000' "$db" \
-                "CREATE INDEX IF NOT EXISTS \"${table}_id_expr\" ON \"$table\" (_ferretdb_sjson->'\$._id')" \
-                || die "cannot index $table in $db"
-            made=$((made + 1))
-        done
-    done
-    say "index: _id expression index on $made FerretDB collection(s) under $dir/ferretdb"
-}
-
-# Waits (bounded) for pasted to answer, so its collections exist, then indexes them.
-index_when_up() {   # index_when_up STATE_DIR PORT
-    local i
-    for i in $(seq 1 300); do
-        curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$2/healthz" && { cmd_index "$1"; return; }
-        sleep 0.1
-    done
-}
-
 # ---------------------------------------------------------------- run
 cmd_run() {
-    local bin=$1 conf="$ROOT/conf/pasted.conf" state="" pid="" ipid="" rc=0 services=()
+    local bin=$1 conf="$ROOT/conf/pasted.conf" state="" pid="" rc=0 services=()
     [ -x "$bin" ] || die "$bin not found or not executable (make all)"
     bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
     cd "$ROOT"
@@ -290,7 +255,6 @@ cmd_run() {
             stop_pid "$pid" TERM 10
             [ "$STOP_KILLED" = 0 ] || say "pasted ignored SIGTERM for 10 s; killed it"
         fi
-        [ -z "$ipid" ] || stop_pid "$ipid" TERM 2
         [ -z "$state" ] || cmd_stop "$state"
     }
     trap 'cleanup; exit 130' INT
@@ -303,11 +267,6 @@ cmd_run() {
     # In the background so that the traps run as soon as a signal arrives; `wait` returns then.
     "$bin" "${args[@]}" <&0 &
     pid=$!
-    # the _id index, on the collections of a FerretDB we started (not on anyone else's store)
-    if [[ " ${services[*]} " == *" ferretdb "* ]]; then
-        index_when_up "$state" "$PORT" &
-        ipid=$!
-    fi
     wait "$pid" || rc=$?
     pid=""
     say "pasted exited with status $rc"
@@ -317,7 +276,7 @@ cmd_run() {
 
 # ---------------------------------------------------------------- main
 usage() {
-    echo "usage: $0 start STATE_DIR [redis|ferretdb]... | stop STATE_DIR | restart-redis STATE_DIR | index STATE_DIR | run PASTED_BINARY" >&2
+    echo "usage: $0 start STATE_DIR [redis|ferretdb]... | stop STATE_DIR | restart-redis STATE_DIR | run PASTED_BINARY" >&2
     exit 2
 }
 [ $# -ge 2 ] || usage
@@ -325,7 +284,6 @@ case $1 in
     start) shift; cmd_start "$@" ;;
     stop)  [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
     restart-redis) [ $# -eq 2 ] || usage; cmd_restart_redis "$2" ;;
-    index) [ $# -eq 2 ] || usage; cmd_index "$2" ;;
     run)   [ $# -eq 2 ] || usage; cmd_run "$2" ;;
     *)     usage ;;
 esac

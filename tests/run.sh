@@ -162,8 +162,6 @@ if [ ! -x "$PASTED_BIN" ]; then
     note "server: $B/pasted does not exist"
 elif start_server; then
     SERVER_UP=1
-    # the _id index FerretDB's own queries can use (see .tools/stack.sh); test_store checks it
-    .tools/stack.sh index "$STACK" || note "stack: could not index the FerretDB collections"
 fi
 # PBINCLI: PrivateBin's command-line client (pbincli, from .tools/deps.sh test), for the suites
 # that drive it (clients, browser); the path is given even when nothing is installed there

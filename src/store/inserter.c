@@ -4,15 +4,20 @@
  * and (on FerretDB) a transaction each; batched, the same documents go in
  * about ten times faster. So a create that has its number does not insert
  * by itself: it queues here (inserter_submit, on its loop), and the
- * committer thread takes what is queued, waiting at most insert_window_us
+ * committer takes what is queued, waiting at most insert_window_us
  * for more, up to insert_batch, and sends them as one unordered
- * insert_many. The window runs from the later of the first queued create
- * and the last answers: under load the clients just answered come back
- * with their next create within it, so the store gets one full batch, not
- * two half ones. One committer, because the store takes one write at a
- * time anyway (SQLite under FerretDB): with 64 documents in flight, one
- * thread of 64 stores more than two of 32 (tests/bench/mongo_insert), and
- * two committers split the clients into two half-size cohorts.
+ * insert_many. Two committers take turns, and only one has an insert at
+ * the store at a time: the store takes one write at a time anyway (SQLite
+ * under FerretDB), and a second insert sent meanwhile waits in SQLite's
+ * busy handler, which sleeps in steps of 1, 2, 5, 10 ms, idling the store
+ * (tests/bench/mongo_insert: 64 threads of 64 documents store fewer than
+ * one thread). The turn passes the moment the store answers: the next
+ * committer takes everything queued during that insert and sends it while
+ * the first one wakes its creates' loops. So the store is never idle while
+ * creates wait, whatever the loops and clients are doing meanwhile, and
+ * under load the clients fall into two cohorts that alternate. The window
+ * (insert_window_us) only holds a batch while the store is idle: a create
+ * arriving alone waits that long for company.
  * Each create is answered on its own loop (an event
  * made when it queued) only after the reply says its own document is
  * stored: a document whose number is taken (Redis lost its counter) is
@@ -33,7 +38,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 
-#define COMMITTERS 1
+#define COMMITTERS 2
 #define BATCH_LIMIT 1000
 
 struct inserter {
@@ -44,7 +49,7 @@ struct inserter {
     size_t          queued;
     size_t          batch;
     uint64_t        window_ns, max_wait_ns;
-    uint64_t        answered_ns;    /* when the last batch's creates were answered */
+    int             sending;        /* a committer has an insert at the store */
     int             stopping;
     int             threads;
     pthread_t       thread[COMMITTERS];
@@ -84,6 +89,16 @@ static void insert_alone(store *s, insert_req *r)
     r->rc = -1;
 }
 
+/* The store answered: the other committer may send what queued meanwhile. */
+static void pass_turn(inserter *in)
+{
+    pthread_mutex_lock(&in->lock);
+    in->sending = 0;
+    if (in->head)
+        pthread_cond_broadcast(&in->wake);
+    pthread_mutex_unlock(&in->lock);
+}
+
 static void commit(inserter *in, insert_req **reqs, size_t n)
 {
     store *s = in->s;
@@ -116,11 +131,9 @@ static void commit(inserter *in, insert_req **reqs, size_t n)
         if (r->rc == 0)
             atomic_fetch_add_explicit(&s->counts.inserts, 1, memory_order_relaxed);
     }
+    pass_turn(in);
     for (size_t i = 0; i < n; i++)
         event_active(reqs[i]->finished, EV_READ, 0);
-    pthread_mutex_lock(&in->lock);
-    in->answered_ns = now_ns();
-    pthread_mutex_unlock(&in->lock);
 }
 
 static struct timespec at_ns(uint64_t mono_ns)
@@ -136,18 +149,21 @@ static struct timespec at_ns(uint64_t mono_ns)
     return t;
 }
 
-/* Wait for work, then for the window to fill; the batch taken, or 0 to stop. */
+/* Wait for work and the turn, then (the store idle) for the window to
+ * fill; the batch taken, with the turn, or 0 to stop. */
 static size_t take_batch(inserter *in, insert_req **reqs)
 {
     pthread_mutex_lock(&in->lock);
-    while (!in->head && !in->stopping)
-        pthread_cond_wait(&in->wake, &in->lock);
-    while (in->head && in->queued < in->batch && !in->stopping) {
-        /* the window also runs from the last answers: under load, the
-         * clients just answered send their next create within it, and
-         * waiting for them makes one full batch instead of two halves */
-        uint64_t from = in->head->queued_ns > in->answered_ns ? in->head->queued_ns : in->answered_ns;
-        uint64_t until = from + in->window_ns;
+    for (;;) {
+        if (!in->head && in->stopping)
+            break;
+        if (!in->head || in->sending) {
+            pthread_cond_wait(&in->wake, &in->lock);
+            continue;
+        }
+        if (in->queued >= in->batch || in->stopping)
+            break;
+        uint64_t until = in->head->queued_ns + in->window_ns;
         if (now_ns() >= until)
             break;
         struct timespec t = at_ns(until);
@@ -162,8 +178,8 @@ static size_t take_batch(inserter *in, insert_req **reqs)
     if (!in->head)
         in->tail = NULL;
     in->queued -= n;
-    if (in->head)
-        pthread_cond_signal(&in->wake);   /* the next committer takes the rest */
+    if (n > 0)
+        in->sending = 1;
     pthread_mutex_unlock(&in->lock);
     return n;
 }

@@ -8,8 +8,8 @@
  *     parent: <id> (made from that paste; absent otherwise),
  *     hash: <sha256 hex>, views: int64, last_view: Date, days: { "YYYY-MM-DD": n } }
  * Every lookup is by _id, the public id: FerretDB v1 (SQLite) pushes only
- * _id filters down to SQLite, and with the expression index that
- * .tools/stack.sh adds they are ~2 ms at any size; any other filter scans
+ * _id filters down to SQLite, and in the build .tools/deps.sh makes (its
+ * lookups use its _id index) they are ~1 ms at any size; any other filter scans
  * the collection (~30 us per paste). A number handed out twice gives the
  * same id, so _id also catches a counter that went back. No other index
  * on FerretDB (each one slows every create; ensure_indexes says why), a
@@ -128,8 +128,8 @@ static void drop_index(mongo_store *m, mongoc_client_t *c, const char *name)
  * no longer carry pid) and, on FerretDB, a plain expires_1: both dropped. */
 static int ensure_indexes(mongo_store *m, mongoc_client_t *c, fault *f)
 {
-    /* made now, not by the first create: the operator's index step
-     * (.tools/stack.sh index, run once pasted is up) needs it to exist */
+    /* made now, not by the first create, so that its indexes below are made
+     * on a collection that exists, whatever the server does with them */
     bson_t *create = BCON_NEW("create", BCON_UTF8(m->coll_name));
     bson_error_t e;
     bool made = mongoc_client_write_command_with_opts(c, m->db_name, create, NULL, NULL, &e);

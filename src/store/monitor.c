@@ -68,10 +68,10 @@ static void ping_once(monitor *m)
         /* a store that scans for _id makes every read cost the whole collection */
         int indexed = mongo_id_lookups_indexed(m->mongo);
         if (indexed == 0 && atomic_load(&m->indexed) != 0)
-            log_warn("store: lookups by _id scan the whole collection (FerretDB on SQLite "
-                     "without the _id expression index: run .tools/stack.sh index; see README)");
+            log_warn("store: lookups by _id scan the whole collection (a stock FerretDB 1.x on "
+                     "SQLite misses its own _id index; .tools/deps.sh builds it with the fix; see README)");
         atomic_store(&m->indexed, indexed);
-        /* a scanning store is asked again soon: the index may be on its way */
+        /* a scanning store is asked again sooner: an operator may be swapping it */
         m->next_index_check = now_ms() + (indexed == 1 ? INDEX_CHECK_MS : INDEX_CHECK_MS / 12);
     }
 }

@@ -31,8 +31,9 @@
 #                                                              as connections, in the same run;
 #                                                              for reference mongo-single (one
 #                                                              insert per document, the old
-#                                                              limit) and mongo-batch at
-#                                                              pasted's committer thread (1)
+#                                                              limit) and mongo-batch with
+#                                                              one command in flight, as
+#                                                              pasted's committers send them
 #   raw-spread   GET /raw/<random one of 10,000 1 KiB pastes>  nginx, same files
 #   mix          90 % raw-spread reads, 10 % creates           -
 # The views of thousands of distinct pastes (raw-spread, mix) come last: they make the view
@@ -50,8 +51,6 @@
 #   PASTED_BIN (build/pasted)
 # Create targets (issue of the group commit): at 64 connections >= 5x the old 766 creates/s,
 # >= 0.8x mongo-batch at the same concurrency, p99 <= 50 ms; at every count >= 0.8x mongo-batch.
-# pasted's collections get the _id index FerretDB's lookups can use (.tools/stack.sh index, as
-# make run and make test do; README, FerretDB notes) once the seed has made them.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -70,7 +69,8 @@ STRICT=${BENCH_STRICT:-0}
 CORES=$(getconf _NPROCESSORS_ONLN)
 WRK_THREADS=${BENCH_WRK_THREADS:-$CORES}
 INSERT_BATCH=${BENCH_INSERT_BATCH:-64}   # pasted's insert_batch (its default, kept by pasted-bench.conf)
-COMMITTERS=1          # pasted's committer threads (src/store/inserter.c)
+IN_FLIGHT=1           # inserts pasted has at the store at once (src/store/inserter.c: two
+                      # committers take turns, one insert at a time)
 CREATE_OLD=766        # creates/s at 64 connections before the group commit (README, 2026-11-24)
 
 say() { printf 'bench: %s\n' "$*"; }
@@ -322,7 +322,6 @@ ACKED=$((SPREAD_N + 2))   # creates pasted acknowledged so far
 ACK_NOTE=""
 cached=$(redis-cli -p "$REDIS_PORT" --scan --pattern 'pasted:p:*' 2>/dev/null | wc -l)
 say "seeded $((SPREAD_N + 2)) pastes (~$seed_rate creates/s with curl --parallel-max 8); $cached paste records in the Redis cache"
-.tools/stack.sh index "$STACK" >/dev/null || die "cannot index the store's collections"
 
 # the same bytes from both servers
 for p in "/raw/$HOT:$TMP/seed/hot" "/raw/$BIG:$TMP/seed/big"; do
@@ -733,7 +732,7 @@ if want create; then
         fi
         run_store "$c" single "reference: one insert per document"
     done
-    run_store "$COMMITTERS" batch "threads = pasted's committers"
+    run_store "$IN_FLIGHT" batch "one insert in flight, as pasted's committers send them"
     check_acked
 fi
 for c in $CONNS; do

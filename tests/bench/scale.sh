@@ -319,9 +319,6 @@ start_store() {   # FerretDB on $CUR's kept files
     # shellcheck disable=SC1091
     MONGO_URI=$(. "$CUR/env"; echo "$MONGO_URI")
     export MONGO_URI
-    # the _id index FerretDB's own lookups can use (README, FerretDB notes), as make run and
-    # make test give it; a store seeded anew gets it after the seeding (grow)
-    .tools/stack.sh index "$CUR" >>"$OUT/stack.log" 2>&1 || die "cannot index $CUR"
 }
 stop_store() { [ -n "$CUR" ] && .tools/stack.sh stop "$CUR" >/dev/null 2>&1; return 0; }
 restart_store() { stop_pasted; stop_store; start_store; }
@@ -390,7 +387,6 @@ grow() {   # grow SIZE HAVE: seed HAVE+1..SIZE into $CUR
     ins=$(sed -n 's/.*inserted=\([0-9]*\).*/\1/p' <<<"$out")
     secs=$(secs_since "$t0")
     echo "seeded=$size" >"$CUR/SEEDED"
-    .tools/stack.sh index "$CUR" >>"$OUT/stack.log" 2>&1 || die "cannot index $CUR"
     after=$(du -sk "$CUR/ferretdb" | cut -f1)
     local line="$ins pastes in ${secs}s ($(awk -v n="$ins" -v s="$secs" 'BEGIN { printf "%.0f", n / s }') pastes/s, $(awk -v n="$ins" -v s="$secs" 'BEGIN { printf "%.0f", s / n * 100000 }') s per 100k); store of $size now $(du -sh "$CUR/ferretdb" | cut -f1) on disk ($(awk -v a="$before" -v b="$after" -v n="$ins" 'BEGIN { printf "%.0f", (b - a) / 1024 / n * 100000 }') MiB per 100k pastes added)"
     say "seeded $line"

@@ -284,9 +284,10 @@ static int lookups_indexed(void *arg)
     return metric("pasted_store_id_lookups_indexed") == 1;
 }
 
-/* The embedded FerretDB gets the index its _id filter can use (.tools/stack.sh index,
- * run by tests/run.sh once pasted made its collections); pasted's monitor asks the
- * store's own plan for a lookup by _id and reports it in /metrics. */
+/* The embedded FerretDB (built by .tools/deps.sh with the _id lookup fix) finds a
+ * paste by _id from its own _id index, with nothing done to its files: pasted's
+ * monitor asks the store's plan for a lookup by _id (explain) and reports it in
+ * /metrics. A stock FerretDB 1.24 on SQLite scans, and fails this. */
 Test(scale, the_store_finds_a_paste_by_id_from_an_index, .timeout = 30)
 {
     cr_assert(wait_until(lookups_indexed, NULL, 20000),
@@ -440,6 +441,60 @@ Test(scale, concurrent_cold_reads_make_one_store_read, .timeout = 60)
     free(url);
     free(id);
     free(body);
+}
+
+/* Group commit: creates that queue while an insert is at the store go
+ * together in the next one, and only one insert is at the store at a time
+ * (a second one would wait in SQLite's busy handler). With the store
+ * frozen, one create's insert gets stuck there; then two waves of 20
+ * creates arrive, 300 ms apart. They all wait for the first insert and go
+ * in one more: 2 inserts for 41 creates. A second committer sending while
+ * the first waits would send the first wave alone (3 inserts); one insert
+ * per create would make 41. */
+static FILE *post_creates(const char *url, int count)
+{
+    char cmd[4096];
+    int n = snprintf(cmd, sizeof cmd, "curl -s --parallel --parallel-immediate --parallel-max 20 "
+                                      "-w '%%{http_code}\\n' --data-binary 'a create that queues'");
+    for (int i = 0; i < count; i++)
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, " -o /dev/null '%s'", url);
+    FILE *out = popen(cmd, "r");
+    cr_assert_not_null(out);
+    return out;
+}
+
+static int created_by(FILE *out)
+{
+    int created = 0;
+    char line[64];
+    while (fgets(line, sizeof line, out))
+        created += atoi(line) == 201;
+    pclose(out);
+    return created;
+}
+
+Test(scale, creates_queued_behind_an_insert_go_in_one_more, .timeout = 60)
+{
+    cr_assert(wait_until(healthy, NULL, 10000), "not healthy before the test");
+    char *url = pasted_url("/");
+    long long batches = metric("pasted_store_insert_batches_total");
+    long long inserts = metric("pasted_store_inserts_total");
+    pid_t ferretdb = stack_pid("ferretdb");
+    cr_assert_eq(kill(ferretdb, SIGSTOP), 0);
+    FILE *first = post_creates(url, 1);
+    usleep(300 * 1000);
+    FILE *wave1 = post_creates(url, 20);
+    usleep(300 * 1000);
+    FILE *wave2 = post_creates(url, 20);
+    usleep(300 * 1000);
+    kill(ferretdb, SIGCONT);
+    int created = created_by(first) + created_by(wave1) + created_by(wave2);
+    cr_assert_eq(created, 41, "%d of 41 creates got 201", created);
+    long long stored = metric("pasted_store_inserts_total") - inserts;
+    long long sent = metric("pasted_store_insert_batches_total") - batches;
+    cr_assert_eq(stored, 41, "%lld of 41 creates stored", stored);
+    cr_assert(sent == 2, "1 create stuck at a frozen store, then 2 waves of 20: %lld inserts, not 2", sent);
+    free(url);
 }
 
 /* --- counter recovery ------------------------------------------------------- */

@@ -122,8 +122,6 @@ start_pasted() {
 start_pasted
 WORKERS=$(awk -v p="$(printf ':%04X' "$PASTED_PORT")" '$4 == "0A" && substr($2, length($2) - 4) == p' /proc/net/tcp | wc -l)
 say "pasted pid $PASTED_PID on 127.0.0.1:$PASTED_PORT, $WORKERS listener(s) (workers 0: one per core), default limits, max_paste_size $MAX_PASTE, header_timeout ${HEADER_TIMEOUT}s"
-# the _id index FerretDB's lookups use, as make run, make test and make bench give it
-.tools/stack.sh index "$STACK" >>"$OUT/stack.log" 2>&1 || die "cannot index the store's collections"
 
 # ------------------------------------------------------------------ the run
 # bounded: both phases, the clients' hand-over, the read-back (at most a request timeout per
