@@ -516,7 +516,6 @@ cmd_start() {   # cmd_start DIR
     # the first instance alone (it makes what pasted keeps in MongoDB once, the id key), then
     # the others
     start_one "$dir" pasted-1
-    "$STACK_SH" index "$dir/stack" >/dev/null || say "warning: could not index FerretDB's collections"
     for n in "${PASTEDS[@]:1}"; do start_one "$dir" "$n"; done
     start_one "$dir" nginx "${CLUSTER_PORT:-}"
     wait_quorum "$dir"

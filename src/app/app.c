@@ -130,6 +130,7 @@ void app_store_figures_get(const app *a, app_store_figures *out)
     out->index_rebuilding = atomic_load(&c->index_rebuilding);
     out->disk_low = store_disk_low(a->store, &out->free_bytes);
     out->queued = store_jobs_queued(a->store);
+    store_creates_pending(a->store, &out->creates_queued, &out->inserts_in_flight);
     out->id_indexed = store_id_lookups_indexed(a->store);
 }
 

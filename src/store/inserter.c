@@ -251,6 +251,18 @@ int inserter_submit(inserter *in, struct event_base *base, insert_req *r)
     return 0;
 }
 
+void inserter_depth(inserter *in, size_t *queued, int *in_flight)
+{
+    *queued = 0;
+    *in_flight = 0;
+    if (!in)
+        return;
+    pthread_mutex_lock(&in->lock);
+    *queued = in->queued;
+    *in_flight = in->sending;
+    pthread_mutex_unlock(&in->lock);
+}
+
 void inserter_stop(inserter *in)
 {
     if (!in)

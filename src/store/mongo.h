@@ -32,7 +32,7 @@ void mongo_shutdown(void);
 /* Does the server answer a lookup by _id from an index (its explain says
  * so)? 1 yes, 0 it scans the collection, -1 cannot tell. Stock FerretDB
  * v1.24 on SQLite scans (its filter and its _id index use different
- * expressions); .tools/stack.sh index gives it the index it can use. */
+ * expressions); the build .tools/deps.sh makes uses its _id index. */
 int  mongo_id_lookups_indexed(mongo_store *m);   /* after the last mongo_close: the driver's own state */
 /* Hear every command this handle sends (its name and body), on the thread
  * that sends it. Set it before the first call, once. Tests use it to prove

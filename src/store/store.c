@@ -161,6 +161,11 @@ size_t store_jobs_queued(store *s)
     return n > 0 ? (size_t)n : 0;
 }
 
+void store_creates_pending(store *s, size_t *queued, int *in_flight)
+{
+    inserter_depth(s->inserter, queued, in_flight);
+}
+
 void note_highest(store *s, uint64_t n)
 {
     unsigned long long seen = atomic_load(&s->highest_num);

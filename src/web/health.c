@@ -25,7 +25,8 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
         "%scache_hits_total %llu\n%scache_misses_total %llu\n%shot_hits_total %llu\n"
         "%sstore_errors_total %llu\n"
         "%sstore_queue %zu\n%sstore_reads_total %llu\n%sstore_inserts_total %llu\n"
-        "%sstore_insert_batches_total %llu\n%scounter_recoveries_total %llu\n"
+        "%sstore_insert_batches_total %llu\n%sstore_creates_queued %zu\n%sstore_inserts_in_flight %d\n"
+        "%scounter_recoveries_total %llu\n"
         "%sstore_id_lookups_indexed %d\n"
         "%sexpiry_index_rebuilds_total %llu\n%sexpiry_index_rebuilding %d\n"
         "%sexpiry_index_rebuilt_pastes %llu\n",
@@ -37,7 +38,7 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
         prefix, (unsigned long long)atomic_load(&s->hot_hits),
         prefix, (unsigned long long)atomic_load(&s->store_errors),
         prefix, st.queued, prefix, st.reads, prefix, st.inserts, prefix, st.insert_batches,
-        prefix, st.recoveries, prefix, st.id_indexed, prefix, st.index_rebuilds,
+        prefix, st.creates_queued, prefix, st.inserts_in_flight, prefix, st.recoveries, prefix, st.id_indexed, prefix, st.index_rebuilds,
         prefix, st.index_rebuilding, prefix, st.index_rebuilt);
     evbuffer_add_printf(b, "%sstore_free_bytes %lld\n%sstore_disk_low %d\n", prefix, st.free_bytes, prefix,
                         st.disk_low);

@@ -447,10 +447,10 @@ Test(scale, concurrent_cold_reads_make_one_store_read, .timeout = 60)
  * together in the next one, and only one insert is at the store at a time
  * (a second one would wait in SQLite's busy handler). With the store
  * frozen, one create's insert gets stuck there; then two waves of 20
- * creates arrive, 300 ms apart. They all wait for the first insert and go
- * in one more: 2 inserts for 41 creates. A second committer sending while
- * the first waits would send the first wave alone (3 inserts); one insert
- * per create would make 41. */
+ * creates arrive and queue behind it (the test waits for each wave to be
+ * queued, as /metrics shows it). They all go in one more insert: 2 inserts
+ * for 41 creates. A second committer sending while the first waits would
+ * take the first wave alone (3 inserts); one insert per create makes 41. */
 static FILE *post_creates(const char *url, int count)
 {
     char cmd[4096];
@@ -458,19 +458,29 @@ static FILE *post_creates(const char *url, int count)
                                       "-w '%%{http_code}\\n' --data-binary 'a create that queues'");
     for (int i = 0; i < count; i++)
         n += snprintf(cmd + n, sizeof cmd - (size_t)n, " -o /dev/null '%s'", url);
-    FILE *out = popen(cmd, "r");
-    cr_assert_not_null(out);
-    return out;
+    return popen(cmd, "r");
 }
 
 static int created_by(FILE *out)
 {
     int created = 0;
     char line[64];
-    while (fgets(line, sizeof line, out))
+    while (out && fgets(line, sizeof line, out))
         created += atoi(line) == 201;
-    pclose(out);
+    if (out)
+        pclose(out);
     return created;
+}
+
+static int an_insert_in_flight(void *arg)
+{
+    (void)arg;
+    return metric("pasted_store_inserts_in_flight") == 1;
+}
+
+static int creates_queued(void *arg)
+{
+    return metric("pasted_store_creates_queued") >= *(const long long *)arg;
 }
 
 Test(scale, creates_queued_behind_an_insert_go_in_one_more, .timeout = 60)
@@ -479,21 +489,27 @@ Test(scale, creates_queued_behind_an_insert_go_in_one_more, .timeout = 60)
     char *url = pasted_url("/");
     long long batches = metric("pasted_store_insert_batches_total");
     long long inserts = metric("pasted_store_inserts_total");
+    long long twenty = 20, forty = 40;
     pid_t ferretdb = stack_pid("ferretdb");
     cr_assert_eq(kill(ferretdb, SIGSTOP), 0);
     FILE *first = post_creates(url, 1);
-    usleep(300 * 1000);
-    FILE *wave1 = post_creates(url, 20);
-    usleep(300 * 1000);
-    FILE *wave2 = post_creates(url, 20);
-    usleep(300 * 1000);
+    int stuck = first && wait_until(an_insert_in_flight, NULL, 3000);
+    FILE *wave1 = stuck ? post_creates(url, 20) : NULL;
+    int queued1 = wave1 && wait_until(creates_queued, &twenty, 3000);
+    FILE *wave2 = queued1 ? post_creates(url, 20) : NULL;
+    int queued2 = wave2 && wait_until(creates_queued, &forty, 3000);
     kill(ferretdb, SIGCONT);
     int created = created_by(first) + created_by(wave1) + created_by(wave2);
+    cr_assert(stuck, "the first create's insert never showed as in flight at the frozen store");
+    cr_assert(queued1, "the first wave of 20 creates never showed as queued behind it");
+    cr_assert(queued2, "the second wave never showed as queued: %lld queued", metric("pasted_store_creates_queued"));
     cr_assert_eq(created, 41, "%d of 41 creates got 201", created);
     long long stored = metric("pasted_store_inserts_total") - inserts;
     long long sent = metric("pasted_store_insert_batches_total") - batches;
     cr_assert_eq(stored, 41, "%lld of 41 creates stored", stored);
     cr_assert(sent == 2, "1 create stuck at a frozen store, then 2 waves of 20: %lld inserts, not 2", sent);
+    cr_assert_eq(metric("pasted_store_creates_queued"), 0);
+    cr_assert_eq(metric("pasted_store_inserts_in_flight"), 0);
     free(url);
 }
 
