@@ -259,34 +259,26 @@ EOF
         proxy_next_upstream error timeout http_502 http_503;
         proxy_connect_timeout 2s;
         proxy_read_timeout 60s;
+        # every location: the client's address for pasted's limits, and the WebSocket
+        # upgrade (Connection is "" without one, which keeps the upstream connection alive)
+        proxy_set_header Host \$http_host;
+        proxy_set_header X-Forwarded-For \$remote_addr;
+        proxy_set_header X-Forwarded-Proto \$scheme;
+        proxy_set_header Forwarded "";
+        proxy_set_header Upgrade \$http_upgrade;
+        proxy_set_header Connection \$connection_upgrade;
 
         location / {
             proxy_pass http://pasted;
-            proxy_set_header Host \$http_host;
-            proxy_set_header X-Forwarded-For \$remote_addr;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_set_header Forwarded "";
-            proxy_set_header Connection "";
         }
         location = /events {
             proxy_pass http://pasted;
             proxy_buffering off;
             proxy_read_timeout 1h;
-            proxy_set_header Host \$http_host;
-            proxy_set_header X-Forwarded-For \$remote_addr;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_set_header Forwarded "";
-            proxy_set_header Connection "";
         }
         location = /ws {
             proxy_pass http://pasted;
             proxy_read_timeout 1h;
-            proxy_set_header Host \$http_host;
-            proxy_set_header X-Forwarded-For \$remote_addr;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            proxy_set_header Forwarded "";
-            proxy_set_header Upgrade \$http_upgrade;
-            proxy_set_header Connection \$connection_upgrade;
         }
     }
 }

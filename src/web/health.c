@@ -38,8 +38,9 @@ static void add_counters(request *r, struct evbuffer *b, const char *prefix)
         prefix, (unsigned long long)atomic_load(&s->hot_hits),
         prefix, (unsigned long long)atomic_load(&s->store_errors),
         prefix, st.queued, prefix, st.reads, prefix, st.inserts, prefix, st.insert_batches,
-        prefix, st.creates_queued, prefix, st.inserts_in_flight, prefix, st.recoveries, prefix, st.id_indexed, prefix, st.index_rebuilds,
-        prefix, st.index_rebuilding, prefix, st.index_rebuilt);
+        prefix, st.creates_queued, prefix, st.inserts_in_flight, prefix, st.recoveries,
+        prefix, st.id_indexed, prefix, st.index_rebuilds, prefix, st.index_rebuilding,
+        prefix, st.index_rebuilt);
     evbuffer_add_printf(b, "%sstore_free_bytes %lld\n%sstore_disk_low %d\n", prefix, st.free_bytes, prefix,
                         st.disk_low);
     const web *w = loop_of(r)->web;

@@ -172,6 +172,19 @@ def run_threads(n, target):
 OCTET = {"Content-Type": "application/octet-stream"}
 
 
+def post_paste(c, body, stats, what):
+    """POST / with body, its outcome recorded in stats as what: (id, delete token) of a
+    201, else None."""
+    try:
+        st, h, data = c.request("POST", "/", body, OCTET)
+    except Exception as e:
+        stats.record(None, f"{what}: {e!r}")
+        return None
+    stats.record(st, what, True)
+    pid = id_of(data) if st == 201 else None
+    return (pid, h.get("x-delete-token", "")) if pid else None
+
+
 # ---------------------------------------------------------------- create
 def cmd_create(urls, n, nthreads, out):
     urls = urls.split()
@@ -192,16 +205,10 @@ def cmd_create(urls, n, nthreads, out):
         while (i := take()) is not None:
             c = clients[i % len(clients)]
             body = f"cluster paste {i} of run {tag}\n{'x' * (i % 97)}\n".encode()
-            try:
-                st, h, data = c.request("POST", "/", body, OCTET)
-            except Exception as e:
-                stats.record(None, f"create: {e!r}")
-                continue
-            stats.record(st, "create", True)
-            pid = id_of(data) if st == 201 else None
-            if pid:
+            got = post_paste(c, body, stats, "create")
+            if got:
                 with lock:
-                    made[i] = (pid, h.get("x-delete-token", ""), body)
+                    made[i] = (*got, body)
 
     start = time.time()
     run_threads(nthreads, worker)
@@ -302,15 +309,9 @@ def cmd_mixed(url, nthreads, seconds, acked_file, creates_only=False):
                     body = rnd.randbytes(size)          # binary, every byte value
                 else:
                     body = "".join(rnd.choice("abcdefghij klmnop\n\t{}();é€") for _ in range(size)).encode()
-                try:
-                    st, h, data = c.request("POST", "/", body, OCTET)
-                except Exception as e:
-                    stats.record(None, f"POST /: {e!r}")
-                    continue
-                stats.record(st, "POST /", True)
-                pid = id_of(data) if st == 201 else None
-                if pid:
-                    rec = (pid, h.get("x-delete-token", ""), body)
+                got = post_paste(c, body, stats, "POST /")
+                if got:
+                    rec = (*got, body)
                     mine.append(rec)
                     with lock:
                         acked.append(rec)
