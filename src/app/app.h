@@ -97,7 +97,7 @@ typedef struct app_store_figures {
     int    disk_low;            /* below min_free_space: creates refused */
     size_t queued;              /* MongoDB calls waiting */
     size_t creates_queued;      /* creates waiting for their insert (group commit) */
-    int    inserts_in_flight;   /* inserts at the store now: 0 or 1 */
+    int    inserts_in_flight;   /* inserts at the store now: 0 to insert_in_flight */
     int    id_indexed;          /* lookups by _id use an index: 1, 0, -1 unknown */
 } app_store_figures;
 void app_store_figures_get(const app *a, app_store_figures *out);

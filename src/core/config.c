@@ -50,6 +50,7 @@ static const config_key config_keys[] = {
     INT_KEY("mongo_threads", mongo_threads, 1, 256),
     INT_KEY("store_timeout_ms", store_timeout_ms, 100, 600000),
     INT_KEY("insert_batch", insert_batch, 1, 1000),
+    INT_KEY("insert_in_flight", insert_in_flight, 1, 8),
     INT_KEY("shutdown_grace", shutdown_grace, 1, 3600),
     INT_KEY("insert_window_us", insert_window_us, 0, 1000000),
     SIZE_KEY("max_paste_size", max_paste_size, 1, 64LL << 20),
@@ -104,6 +105,7 @@ void config_defaults(config *cfg)
     cfg->mongo_threads = 4;
     cfg->store_timeout_ms = 3000;
     cfg->insert_batch = 64;
+    cfg->insert_in_flight = 1;
     cfg->shutdown_grace = 10;
     /* a small public instance: a person pastes far less, a script gets a
      * clear 429 (PrivateBin allows one paste per 10 s) */

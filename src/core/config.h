@@ -24,6 +24,7 @@ typedef struct config {
     int    mongo_threads;       /* size of the blocking-work pool */
     int    store_timeout_ms;    /* how long a request waits for MongoDB: queue + call */
     int    insert_batch;        /* creates sent to MongoDB in one insert, at most */
+    int    insert_in_flight;    /* inserts at the store at once, at most */
     int    shutdown_grace;      /* seconds a stop may take before the process just exits */
     int    insert_window_us;    /* how long the first of them waits for others */
     size_t max_paste_size;      /* bytes */

@@ -143,7 +143,7 @@ inserter *inserter_start(store *s, fault *f);
  * -1 when stopping or out of memory (nothing queued). */
 int       inserter_submit(inserter *in, struct event_base *base, insert_req *r);
 void      inserter_stop(inserter *in);    /* sends what is queued, then stops */
-/* Creates waiting for their turn, and inserts at the store now (0 or 1). */
+/* Creates waiting for their turn, and inserts at the store now (0 to insert_in_flight). */
 void      inserter_depth(inserter *in, size_t *queued, int *in_flight);
 
 /* tier.c: the cache nodes (cache_nodes), or the primary when there are none */

@@ -32,8 +32,9 @@
 #                                                              for reference mongo-single (one
 #                                                              insert per document, the old
 #                                                              limit) and mongo-batch with
-#                                                              one command in flight, as
-#                                                              pasted's committers send them
+#                                                              insert_in_flight (1) commands
+#                                                              in flight, as pasted's
+#                                                              committers send them
 #   raw-spread   GET /raw/<random one of 10,000 1 KiB pastes>  nginx, same files
 #   mix          90 % raw-spread reads, 10 % creates           -
 # The views of thousands of distinct pastes (raw-spread, mix) come last: they make the view
@@ -69,8 +70,9 @@ STRICT=${BENCH_STRICT:-0}
 CORES=$(getconf _NPROCESSORS_ONLN)
 WRK_THREADS=${BENCH_WRK_THREADS:-$CORES}
 INSERT_BATCH=${BENCH_INSERT_BATCH:-64}   # pasted's insert_batch (its default, kept by pasted-bench.conf)
-IN_FLIGHT=1           # inserts pasted has at the store at once (src/store/inserter.c: two
-                      # committers take turns, one insert at a time)
+# inserts pasted has at the store at once: pasted-bench.conf's insert_in_flight, else its default 1
+IN_FLIGHT=$(awk '$1 == "insert_in_flight" { print $2 }' "$BENCH/pasted-bench.conf")
+IN_FLIGHT=${IN_FLIGHT:-1}
 CREATE_OLD=766        # creates/s at 64 connections before the group commit (README, 2026-11-24)
 
 say() { printf 'bench: %s\n' "$*"; }
@@ -732,7 +734,7 @@ if want create; then
         fi
         run_store "$c" single "reference: one insert per document"
     done
-    run_store "$IN_FLIGHT" batch "one insert in flight, as pasted's committers send them"
+    run_store "$IN_FLIGHT" batch "$IN_FLIGHT in flight, as pasted's committers send them (insert_in_flight)"
     check_acked
 fi
 for c in $CONNS; do

@@ -215,3 +215,20 @@ void stop_pasted(pid_t pid)
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
 }
+
+void second_pasted_start(second_pasted *b, const char *name, const char *const *env)
+{
+    int port = free_port();
+    snprintf(b->log_path, sizeof b->log_path, "/tmp/pasted-%s-XXXXXX", name);
+    int fd = mkstemp(b->log_path);
+    cr_assert_geq(fd, 0, "mkstemp %s", b->log_path);
+    close(fd);
+    snprintf(b->base, sizeof b->base, "http://127.0.0.1:%d/", port);
+    b->pid = start_pasted(port, env, b->log_path);
+}
+
+void second_pasted_stop(second_pasted *b)
+{
+    stop_pasted(b->pid);
+    unlink(b->log_path);
+}

@@ -40,6 +40,15 @@ int   free_port(void);
  * log_path; returns once /healthz answers (fails the test if it does not). */
 pid_t start_pasted(int port, const char *const *env, const char *log_path);
 void  stop_pasted(pid_t pid);   /* SIGTERM, and wait */
+/* The same on a free port with a log of its own: base is its URL with a
+ * trailing "/"; second_pasted_stop also removes the log. */
+typedef struct {
+    pid_t pid;
+    char  base[64];
+    char  log_path[64];
+} second_pasted;
+void second_pasted_start(second_pasted *b, const char *name, const char *const *env);
+void second_pasted_stop(second_pasted *b);
 /* today's UTC date, "YYYY-MM-DD" */
 void today_utc(char out[11]);
 

@@ -283,27 +283,23 @@ Test(disk_space, creates_get_507_before_the_disk_fills_and_reads_go_on, .timeout
 {
     char *id = create_paste("readable on a full disk", 23, "");
     cr_assert_geq(metric("pasted_store_free_bytes"), 1, "the store's disk is not watched");
-    int port = free_port();
-    char log_path[] = "/tmp/pasted-disk-XXXXXX";
-    close(mkstemp(log_path));
     /* a second instance for which no disk has enough room */
     const char *env[] = { "PASTED_MIN_FREE_SPACE=1000000G", NULL };
-    pid_t b = start_pasted(port, env, log_path);
+    second_pasted b;
+    second_pasted_start(&b, "disk", env);
     char url[96];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
-    const char *create[] = { "--data-binary", "no room", url, NULL };
+    const char *create[] = { "--data-binary", "no room", b.base, NULL };
     http_resp *r = http_run(create, NULL, 0);
     int created = r->status;
     char body[256];
     snprintf(body, sizeof body, "%s", r->body);
     http_free(r);
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/raw/%s", port, id);
+    snprintf(url, sizeof url, "%sraw/%s", b.base, id);
     const char *read[] = { url, NULL };
     r = http_run(read, NULL, 0);
     int read_status = r->status;
     http_free(r);
-    stop_pasted(b);
-    unlink(log_path);
+    second_pasted_stop(&b);
     cr_assert_eq(created, 507, "a create on a full disk: %d %s", created, body);
     cr_assert(strstr(body, "full"), "the reason: %s", body);
     cr_assert_eq(read_status, 200, "a read on a full disk: %d", read_status);

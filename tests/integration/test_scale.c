@@ -358,14 +358,11 @@ Test(scale, a_frozen_store_gives_503_within_the_deadline, .timeout = 60)
  * shutdown_grace bounds it, and a second signal ends it at once. */
 static void stop_is_bounded(int second_signal)
 {
-    int port = free_port();
-    char log_path[] = "/tmp/pasted-stop-XXXXXX";
-    close(mkstemp(log_path));
     const char *env[] = { "PASTED_SHUTDOWN_GRACE=2", NULL };
-    pid_t pid = start_pasted(port, env, log_path);
-    char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/", port);
-    http_free(http_curl("--data-binary", "moves the counter", url, NULL));
+    second_pasted b;
+    second_pasted_start(&b, "stop", env);
+    pid_t pid = b.pid;
+    http_free(http_curl("--data-binary", "moves the counter", b.base, NULL));
     pid_t ferretdb = stack_pid("ferretdb");
     cr_assert_eq(kill(ferretdb, SIGSTOP), 0);
     usleep(1500 * 1000);    /* the background thread's checkpoint is now stuck in the store */
@@ -385,10 +382,10 @@ static void stop_is_bounded(int second_signal)
         kill(pid, SIGKILL);
         waitpid(pid, &status, 0);
     }
-    cr_assert_neq(done, 0, "pasted did not stop within 20 s of SIGTERM (%s)", log_path);
+    cr_assert_neq(done, 0, "pasted did not stop within 20 s of SIGTERM (%s)", b.log_path);
     cr_assert_lt(took, second_signal ? 1.5 : 2 + 1.5, "the stop took %.2f s", took);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1, "a forced stop exits with 1 (status %d)", status);
-    unlink(log_path);
+    unlink(b.log_path);
     cr_assert(wait_until(healthy, NULL, 15000), "the test server is not healthy after the store came back");
 }
 
@@ -418,7 +415,7 @@ Test(scale, concurrent_cold_reads_make_one_store_read, .timeout = 60)
     /* freeze the store so every request arrives while the first read waits */
     pid_t ferretdb = stack_pid("ferretdb");
     char cmd[8192];
-    int n = snprintf(cmd, sizeof cmd, "curl -s --parallel --parallel-immediate --parallel-max 40 -w '%%{http_code} %%{size_download}\\n'");
+    int n = snprintf(cmd, sizeof cmd, "curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max 40 -w '%%{http_code} %%{size_download}\\n'");
     for (int i = 0; i < 40; i++)
         n += snprintf(cmd + n, sizeof cmd - (size_t)n, " -o /dev/null '%s%s?r=%d'", url, id, i);
     cr_assert_eq(kill(ferretdb, SIGSTOP), 0);
@@ -443,18 +440,18 @@ Test(scale, concurrent_cold_reads_make_one_store_read, .timeout = 60)
     free(body);
 }
 
-/* Group commit: creates that queue while an insert is at the store go
- * together in the next one, and only one insert is at the store at a time
- * (a second one would wait in SQLite's busy handler). With the store
- * frozen, one create's insert gets stuck there; then two waves of 20
- * creates arrive and queue behind it (the test waits for each wave to be
- * queued, as /metrics shows it). They all go in one more insert: 2 inserts
- * for 41 creates. A second committer sending while the first waits would
- * take the first wave alone (3 inserts); one insert per create makes 41. */
+/* Group commit: creates that queue while the inserts allowed at once
+ * (insert_in_flight) are at the store go together in the next one. With
+ * the store frozen, one create at a time is sent until that many inserts
+ * are stuck there (each waits to show in /metrics); then two waves of 20
+ * creates arrive and queue behind them (each wave waits to show as
+ * queued). They all go in one more insert: insert_in_flight + 1 inserts.
+ * A committer sending past the limit would take the first wave alone
+ * (one more insert); one insert per create makes one per create. */
 static FILE *post_creates(const char *url, int count)
 {
     char cmd[4096];
-    int n = snprintf(cmd, sizeof cmd, "curl -s --parallel --parallel-immediate --parallel-max 20 "
+    int n = snprintf(cmd, sizeof cmd, "curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max 20 "
                                       "-w '%%{http_code}\\n' --data-binary 'a create that queues'");
     for (int i = 0; i < count; i++)
         n += snprintf(cmd + n, sizeof cmd - (size_t)n, " -o /dev/null '%s'", url);
@@ -472,45 +469,92 @@ static int created_by(FILE *out)
     return created;
 }
 
-static int an_insert_in_flight(void *arg)
+/* a gauge of the server at base ("http://host:port/") */
+static long long metric_at(const char *base, const char *name)
 {
-    (void)arg;
-    return metric("pasted_store_inserts_in_flight") == 1;
+    char url[128];
+    snprintf(url, sizeof url, "%smetrics", base);
+    http_resp *r = http_curl(url, NULL);
+    cr_assert_eq(r->status, 200, "GET %s: %d", url, r->status);
+    const char *at = strstr(r->body, name);
+    cr_assert_not_null(at, "metric %s missing", name);
+    long long v = strtoll(at + strlen(name), NULL, 10);
+    http_free(r);
+    return v;
 }
 
-static int creates_queued(void *arg)
+typedef struct {
+    const char *base;
+    const char *name;
+    long long   at_least;
+} gauge_wait;
+
+static int gauge_reaches(void *arg)
 {
-    return metric("pasted_store_creates_queued") >= *(const long long *)arg;
+    const gauge_wait *g = arg;
+    return metric_at(g->base, g->name) >= g->at_least;
+}
+
+static void creates_queue_behind_the_inserts_in_flight(const char *base, int in_flight)
+{
+    long long batches = metric_at(base, "pasted_store_insert_batches_total");
+    long long inserts = metric_at(base, "pasted_store_inserts_total");
+    gauge_wait sending = { base, "pasted_store_inserts_in_flight", 0 };
+    gauge_wait queued = { base, "pasted_store_creates_queued", 0 };
+    FILE *first[8] = { 0 };
+    cr_assert(in_flight >= 1 && in_flight <= 8);
+    pid_t ferretdb = stack_pid("ferretdb");
+    cr_assert_eq(kill(ferretdb, SIGSTOP), 0);
+    int stuck = 1;
+    for (int i = 0; i < in_flight && stuck; i++) {
+        first[i] = post_creates(base, 1);
+        sending.at_least = i + 1;
+        stuck = first[i] && wait_until(gauge_reaches, &sending, 3000);
+    }
+    queued.at_least = 20;
+    FILE *wave1 = stuck ? post_creates(base, 20) : NULL;
+    int queued1 = wave1 && wait_until(gauge_reaches, &queued, 3000);
+    queued.at_least = 40;
+    FILE *wave2 = queued1 ? post_creates(base, 20) : NULL;
+    int queued2 = wave2 && wait_until(gauge_reaches, &queued, 3000);
+    long long most_in_flight = metric_at(base, "pasted_store_inserts_in_flight");
+    kill(ferretdb, SIGCONT);
+    int created = created_by(wave1) + created_by(wave2);
+    for (int i = 0; i < in_flight; i++)
+        created += created_by(first[i]);
+    cr_assert(stuck, "the first %d creates' inserts never all showed as in flight at the frozen store",
+              in_flight);
+    cr_assert(queued1, "the first wave of 20 creates never showed as queued behind them");
+    cr_assert(queued2, "the second wave never showed as queued: %lld queued",
+              metric_at(base, "pasted_store_creates_queued"));
+    cr_assert_eq(most_in_flight, in_flight, "%lld inserts in flight with insert_in_flight %d",
+                 most_in_flight, in_flight);
+    cr_assert_eq(created, in_flight + 40, "%d of %d creates got 201", created, in_flight + 40);
+    long long stored = metric_at(base, "pasted_store_inserts_total") - inserts;
+    long long sent = metric_at(base, "pasted_store_insert_batches_total") - batches;
+    cr_assert_eq(stored, in_flight + 40, "%lld of %d creates stored", stored, in_flight + 40);
+    cr_assert(sent == in_flight + 1, "%d creates stuck at a frozen store, then 2 waves of 20: %lld inserts, not %d",
+              in_flight, sent, in_flight + 1);
+    cr_assert_eq(metric_at(base, "pasted_store_creates_queued"), 0);
+    cr_assert_eq(metric_at(base, "pasted_store_inserts_in_flight"), 0);
 }
 
 Test(scale, creates_queued_behind_an_insert_go_in_one_more, .timeout = 60)
 {
     cr_assert(wait_until(healthy, NULL, 10000), "not healthy before the test");
-    char *url = pasted_url("/");
-    long long batches = metric("pasted_store_insert_batches_total");
-    long long inserts = metric("pasted_store_inserts_total");
-    long long twenty = 20, forty = 40;
-    pid_t ferretdb = stack_pid("ferretdb");
-    cr_assert_eq(kill(ferretdb, SIGSTOP), 0);
-    FILE *first = post_creates(url, 1);
-    int stuck = first && wait_until(an_insert_in_flight, NULL, 3000);
-    FILE *wave1 = stuck ? post_creates(url, 20) : NULL;
-    int queued1 = wave1 && wait_until(creates_queued, &twenty, 3000);
-    FILE *wave2 = queued1 ? post_creates(url, 20) : NULL;
-    int queued2 = wave2 && wait_until(creates_queued, &forty, 3000);
-    kill(ferretdb, SIGCONT);
-    int created = created_by(first) + created_by(wave1) + created_by(wave2);
-    cr_assert(stuck, "the first create's insert never showed as in flight at the frozen store");
-    cr_assert(queued1, "the first wave of 20 creates never showed as queued behind it");
-    cr_assert(queued2, "the second wave never showed as queued: %lld queued", metric("pasted_store_creates_queued"));
-    cr_assert_eq(created, 41, "%d of 41 creates got 201", created);
-    long long stored = metric("pasted_store_inserts_total") - inserts;
-    long long sent = metric("pasted_store_insert_batches_total") - batches;
-    cr_assert_eq(stored, 41, "%lld of 41 creates stored", stored);
-    cr_assert(sent == 2, "1 create stuck at a frozen store, then 2 waves of 20: %lld inserts, not 2", sent);
-    cr_assert_eq(metric("pasted_store_creates_queued"), 0);
-    cr_assert_eq(metric("pasted_store_inserts_in_flight"), 0);
-    free(url);
+    char *base = pasted_url("/");
+    creates_queue_behind_the_inserts_in_flight(base, 1);   /* the default, insert_in_flight 1 */
+    free(base);
+}
+
+Test(scale, with_two_inserts_in_flight_creates_queue_behind_both, .timeout = 60)
+{
+    cr_assert(wait_until(healthy, NULL, 10000), "not healthy before the test");
+    const char *env[] = { "PASTED_INSERT_IN_FLIGHT=2", NULL };
+    second_pasted b;
+    second_pasted_start(&b, "inflight", env);
+    creates_queue_behind_the_inserts_in_flight(b.base, 2);
+    second_pasted_stop(&b);
 }
 
 /* --- counter recovery ------------------------------------------------------- */
@@ -548,7 +592,7 @@ Test(scale, creates_after_redis_lost_the_counter_get_new_unused_numbers, .timeou
     long long recoveries = metric("pasted_counter_recoveries_total");
     /* several creates at once, all during the same recovery */
     char cmd[4096];
-    int n = snprintf(cmd, sizeof cmd, "curl -s --parallel --parallel-immediate --parallel-max 8 -w '\\n'");
+    int n = snprintf(cmd, sizeof cmd, "curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max 8 -w '\\n'");
     for (int i = 0; i < 8; i++)
         n += snprintf(cmd + n, sizeof cmd - (size_t)n, " --data-binary 'after loss %d' '%s'", i, url);
     FILE *out = popen(cmd, "r");
@@ -589,7 +633,7 @@ Test(scale, concurrent_creates_never_look_like_a_lost_counter, .timeout = 60)
     long long recoveries = metric("pasted_counter_recoveries_total");
     char *url = pasted_url("/");
     char cmd[65536];
-    int n = snprintf(cmd, sizeof cmd, "curl -s --parallel --parallel-immediate --parallel-max 32 -w '\\n'");
+    int n = snprintf(cmd, sizeof cmd, "curl -s --no-progress-meter --parallel --parallel-immediate --parallel-max 32 -w '\\n'");
     for (int i = 0; i < 800; i++)
         n += snprintf(cmd + n, sizeof cmd - (size_t)n, " --data-binary 'c%d' '%s'", i, url);
     FILE *out = popen(cmd, "r");
