@@ -23,6 +23,9 @@
 # pasted first; `run` then stops the services itself, after pasted has exited.
 #
 # The FerretDB binary is the one .tools/deps.sh put in the cache (or $FERRETDB_BIN).
+# FerretDB's Go collector runs at GOGC 400 (FERRETDB_GOGC), held under 512 MiB of heap
+# (FERRETDB_GOMEMLIMIT): creates are about a tenth faster than at Go's default 100, for
+# about 11 MiB more resident memory (README, "Creates and the store at scale").
 set -euo pipefail
 
 # CI may run without HOME; the cache lives under it
@@ -115,7 +118,8 @@ cmd_restart_redis() {
 }
 
 launch_ferretdb() {
-    nohup setsid "$FERRETDB" --handler=sqlite --sqlite-url="file:$1/ferretdb/" \
+    GOGC=${FERRETDB_GOGC:-400} GOMEMLIMIT=${FERRETDB_GOMEMLIMIT:-512MiB} \
+        nohup setsid "$FERRETDB" --handler=sqlite --sqlite-url="file:$1/ferretdb/" \
         --listen-addr="127.0.0.1:$2" --telemetry=disable --debug-addr=- \
         --state-dir="$1/ferretdb-state" --log-level=warn \
         >>"$1/ferretdb.log" 2>&1 </dev/null &
