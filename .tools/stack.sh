@@ -23,9 +23,10 @@
 # pasted first; `run` then stops the services itself, after pasted has exited.
 #
 # The FerretDB binary is the one .tools/deps.sh put in the cache (or $FERRETDB_BIN).
-# FerretDB's Go collector runs at GOGC 400 (FERRETDB_GOGC), held under 512 MiB of heap
-# (FERRETDB_GOMEMLIMIT): creates are about a tenth faster than at Go's default 100, for
-# about 11 MiB more resident memory (README, "Creates and the store at scale").
+# FerretDB's Go collector runs at GOGC 400 (FERRETDB_GOGC), with a soft memory limit of
+# 512 MiB (FERRETDB_GOMEMLIMIT): in alternating runs creates were about a tenth faster
+# than at Go's default 100, for about 11 MiB more resident memory (README, "Creates and
+# the store at scale").
 set -euo pipefail
 
 # CI may run without HOME; the cache lives under it

@@ -50,7 +50,7 @@ static const config_key config_keys[] = {
     INT_KEY("mongo_threads", mongo_threads, 1, 256),
     INT_KEY("store_timeout_ms", store_timeout_ms, 100, 600000),
     INT_KEY("insert_batch", insert_batch, 1, 1000),
-    INT_KEY("insert_in_flight", insert_in_flight, 1, 8),
+    INT_KEY("insert_in_flight", insert_in_flight, 1, INSERT_IN_FLIGHT_MAX),
     INT_KEY("shutdown_grace", shutdown_grace, 1, 3600),
     INT_KEY("insert_window_us", insert_window_us, 0, 1000000),
     SIZE_KEY("max_paste_size", max_paste_size, 1, 64LL << 20),

@@ -7,6 +7,8 @@
 
 #include "fault.h"
 
+#define INSERT_IN_FLIGHT_MAX 8   /* insert_in_flight's bound: the inserter's committers */
+
 typedef struct config {
     char   listen[64];          /* bind address */
     int    port;
@@ -24,7 +26,7 @@ typedef struct config {
     int    mongo_threads;       /* size of the blocking-work pool */
     int    store_timeout_ms;    /* how long a request waits for MongoDB: queue + call */
     int    insert_batch;        /* creates sent to MongoDB in one insert, at most */
-    int    insert_in_flight;    /* inserts at the store at once, at most */
+    int    insert_in_flight;    /* inserts at the store at once, 1..INSERT_IN_FLIGHT_MAX */
     int    shutdown_grace;      /* seconds a stop may take before the process just exits */
     int    insert_window_us;    /* how long the first of them waits for others */
     size_t max_paste_size;      /* bytes */

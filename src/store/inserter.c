@@ -11,8 +11,8 @@
  * writes one transaction at a time (SQLite): a second insert overlaps
  * only the first one's decoding and its reply, and many wait in SQLite's
  * busy handler, which sleeps in steps of 1, 2, 5, 10 ms, idling the store
- * (tests/bench/mongo_insert alone: 2 inserts in flight store a quarter
- * more than 1, 4 or 64 no more than 1). Where the store shares the
+ * (tests/bench/mongo_insert alone: 2 inserts in flight store a tenth to
+ * a quarter more than 1, 4 or 64 no more than 1). Where the store shares the
  * machine's cores with pasted, that overlap has no core to run on, so 1
  * is the default; a store with cores of its own (or mongod, which writes
  * documents concurrently) takes 2 or more. A turn passes the moment the
@@ -32,7 +32,6 @@
  * batch. */
 #include "state.h"
 
-#include <errno.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +39,9 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/log.h"
 
-#define IN_FLIGHT_LIMIT 8
 #define BATCH_LIMIT 1000
 
 struct inserter {
@@ -57,7 +56,7 @@ struct inserter {
     int             max_in_flight;
     int             stopping;
     int             threads;
-    pthread_t       thread[IN_FLIGHT_LIMIT + 1];
+    pthread_t       thread[INSERT_IN_FLIGHT_MAX + 1];
 };
 
 static void request_finished(evutil_socket_t fd, short what, void *arg)
@@ -211,22 +210,26 @@ inserter *inserter_start(store *s, fault *f)
     if (in->batch > BATCH_LIMIT)
         in->batch = BATCH_LIMIT;
     in->max_in_flight = s->cfg.insert_in_flight;
-    if (in->max_in_flight < 1 || in->max_in_flight > IN_FLIGHT_LIMIT)
+    if (in->max_in_flight < 1 || in->max_in_flight > INSERT_IN_FLIGHT_MAX)
         in->max_in_flight = 1;
     in->window_ns = (uint64_t)s->cfg.insert_window_us * 1000u;
     in->max_wait_ns = (uint64_t)s->cfg.store_timeout_ms * 1000000u;
     pthread_mutex_init(&in->lock, NULL);
     pthread_cond_init(&in->wake, NULL);
+    int err = 0;   /* pthread_create returns its error; errno is not set */
     for (int i = 0; i < in->max_in_flight + 1; i++) {
-        if (pthread_create(&in->thread[i], NULL, committer_main, in) != 0)
+        if ((err = pthread_create(&in->thread[i], NULL, committer_main, in)) != 0)
             break;
         in->threads++;
     }
     if (in->threads == 0) {
-        fault_set(f, FAULT_UNAVAILABLE, NULL, "cannot start the inserter: %s", strerror(errno));
+        fault_set(f, FAULT_UNAVAILABLE, NULL, "cannot start the inserter: %s", strerror(err));
         inserter_stop(in);
         return NULL;
     }
+    if (in->threads < in->max_in_flight + 1)
+        log_warn("inserter: %d of %d committers started (%s): fewer inserts at the store at once",
+                 in->threads, in->max_in_flight + 1, strerror(err));
     return in;
 }
 

@@ -231,7 +231,10 @@ mongo_store *mongo_open(const config *cfg, int timeout_ms, int make_indexes, fau
     }
     mongoc_client_pool_set_error_api(m->clients, MONGOC_ERROR_API_VERSION_2);
     install_watch(m);
-    mongoc_client_pool_max_size(m->clients, (uint32_t)cfg->mongo_threads + 4);
+    /* one client per request thread, per insert the group commit may have
+     * at the store, and a few for the rest: an insert never takes the
+     * client a read or a delete waits for */
+    mongoc_client_pool_max_size(m->clients, (uint32_t)(cfg->mongo_threads + cfg->insert_in_flight + 3));
     snprintf(m->db_name, sizeof m->db_name, "%s", cfg->mongo_database);
     snprintf(m->coll_name, sizeof m->coll_name, "%s", cfg->mongo_collection);
     if (mongo_ping(m, f) != 0) {

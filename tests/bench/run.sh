@@ -32,8 +32,8 @@
 #                                                              for reference mongo-single (one
 #                                                              insert per document, the old
 #                                                              limit) and mongo-batch with
-#                                                              insert_in_flight (1) commands
-#                                                              in flight, as pasted's
+#                                                              insert_in_flight commands in
+#                                                              flight, as pasted's
 #                                                              committers send them
 #   raw-spread   GET /raw/<random one of 10,000 1 KiB pastes>  nginx, same files
 #   mix          90 % raw-spread reads, 10 % creates           -
@@ -70,9 +70,10 @@ STRICT=${BENCH_STRICT:-0}
 CORES=$(getconf _NPROCESSORS_ONLN)
 WRK_THREADS=${BENCH_WRK_THREADS:-$CORES}
 INSERT_BATCH=${BENCH_INSERT_BATCH:-64}   # pasted's insert_batch (its default, kept by pasted-bench.conf)
-# inserts pasted has at the store at once: pasted-bench.conf's insert_in_flight, else its default 1
+# inserts pasted has at the store at once: PASTED_INSERT_IN_FLIGHT when set (it overrides the
+# file), else pasted-bench.conf's insert_in_flight, else pasted's default 1
 IN_FLIGHT=$(awk '$1 == "insert_in_flight" { print $2 }' "$BENCH/pasted-bench.conf")
-IN_FLIGHT=${IN_FLIGHT:-1}
+IN_FLIGHT=${PASTED_INSERT_IN_FLIGHT:-${IN_FLIGHT:-1}}
 CREATE_OLD=766        # creates/s at 64 connections before the group commit (README, 2026-11-24)
 
 say() { printf 'bench: %s\n' "$*"; }

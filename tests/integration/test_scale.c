@@ -447,7 +447,8 @@ Test(scale, concurrent_cold_reads_make_one_store_read, .timeout = 60)
  * creates arrive and queue behind them (each wave waits to show as
  * queued). They all go in one more insert: insert_in_flight + 1 inserts.
  * A committer sending past the limit would take the first wave alone
- * (one more insert); one insert per create makes one per create. */
+ * (one more insert); one insert per create makes one per create. Each
+ * case runs on a second pasted with that limit. */
 static FILE *post_creates(const char *url, int count)
 {
     char cmd[4096];
@@ -469,16 +470,15 @@ static int created_by(FILE *out)
     return created;
 }
 
-/* a gauge of the server at base ("http://host:port/") */
-static long long metric_at(const char *base, const char *name)
+/* A gauge of the server at base ("http://host:port/"), or -1 when its
+ * /metrics does not answer: no assert, as the store may be frozen. */
+static long long gauge_at(const char *base, const char *name)
 {
     char url[128];
     snprintf(url, sizeof url, "%smetrics", base);
     http_resp *r = http_curl(url, NULL);
-    cr_assert_eq(r->status, 200, "GET %s: %d", url, r->status);
-    const char *at = strstr(r->body, name);
-    cr_assert_not_null(at, "metric %s missing", name);
-    long long v = strtoll(at + strlen(name), NULL, 10);
+    const char *at = r->status == 200 && r->body ? strstr(r->body, name) : NULL;
+    long long v = at ? strtoll(at + strlen(name), NULL, 10) : -1;
     http_free(r);
     return v;
 }
@@ -492,69 +492,86 @@ typedef struct {
 static int gauge_reaches(void *arg)
 {
     const gauge_wait *g = arg;
-    return metric_at(g->base, g->name) >= g->at_least;
+    return gauge_at(g->base, g->name) >= g->at_least;
 }
 
-static void creates_queue_behind_the_inserts_in_flight(const char *base, int in_flight)
+/* What the group commit did, seen from /metrics and the clients. */
+typedef struct {
+    int       stuck, queued1, queued2;   /* each step showed in the gauges */
+    long long most_in_flight, created, stored, sent, queued_after, in_flight_after;
+} group_commit_seen;
+
+static group_commit_seen watch_group_commit(const char *base, int in_flight)
 {
-    long long batches = metric_at(base, "pasted_store_insert_batches_total");
-    long long inserts = metric_at(base, "pasted_store_inserts_total");
+    group_commit_seen g = { 0 };
+    long long batches = gauge_at(base, "pasted_store_insert_batches_total");
+    long long inserts = gauge_at(base, "pasted_store_inserts_total");
     gauge_wait sending = { base, "pasted_store_inserts_in_flight", 0 };
     gauge_wait queued = { base, "pasted_store_creates_queued", 0 };
-    FILE *first[8] = { 0 };
-    cr_assert(in_flight >= 1 && in_flight <= 8);
+    FILE *first[INSERT_IN_FLIGHT_MAX] = { 0 };
     pid_t ferretdb = stack_pid("ferretdb");
     cr_assert_eq(kill(ferretdb, SIGSTOP), 0);
-    int stuck = 1;
-    for (int i = 0; i < in_flight && stuck; i++) {
+    /* from here to SIGCONT no assert: a failure must not leave the store frozen */
+    g.stuck = 1;
+    for (int i = 0; i < in_flight && g.stuck; i++) {
         first[i] = post_creates(base, 1);
         sending.at_least = i + 1;
-        stuck = first[i] && wait_until(gauge_reaches, &sending, 3000);
+        g.stuck = first[i] && wait_until(gauge_reaches, &sending, 3000);
     }
     queued.at_least = 20;
-    FILE *wave1 = stuck ? post_creates(base, 20) : NULL;
-    int queued1 = wave1 && wait_until(gauge_reaches, &queued, 3000);
+    FILE *wave1 = g.stuck ? post_creates(base, 20) : NULL;
+    g.queued1 = wave1 && wait_until(gauge_reaches, &queued, 3000);
     queued.at_least = 40;
-    FILE *wave2 = queued1 ? post_creates(base, 20) : NULL;
-    int queued2 = wave2 && wait_until(gauge_reaches, &queued, 3000);
-    long long most_in_flight = metric_at(base, "pasted_store_inserts_in_flight");
+    FILE *wave2 = g.queued1 ? post_creates(base, 20) : NULL;
+    g.queued2 = wave2 && wait_until(gauge_reaches, &queued, 3000);
+    g.most_in_flight = gauge_at(base, "pasted_store_inserts_in_flight");
     kill(ferretdb, SIGCONT);
-    int created = created_by(wave1) + created_by(wave2);
+    g.created = created_by(wave1) + created_by(wave2);
     for (int i = 0; i < in_flight; i++)
-        created += created_by(first[i]);
-    cr_assert(stuck, "the first %d creates' inserts never all showed as in flight at the frozen store",
+        g.created += created_by(first[i]);
+    g.stored = gauge_at(base, "pasted_store_inserts_total") - inserts;
+    g.sent = gauge_at(base, "pasted_store_insert_batches_total") - batches;
+    g.queued_after = gauge_at(base, "pasted_store_creates_queued");
+    g.in_flight_after = gauge_at(base, "pasted_store_inserts_in_flight");
+    return g;
+}
+
+static void creates_queue_behind_the_inserts_in_flight(int in_flight)
+{
+    cr_assert(in_flight >= 1 && in_flight <= INSERT_IN_FLIGHT_MAX);
+    cr_assert(wait_until(healthy, NULL, 10000), "not healthy before the test");
+    char setting[40];
+    snprintf(setting, sizeof setting, "PASTED_INSERT_IN_FLIGHT=%d", in_flight);
+    /* the inserts stuck at the frozen store must outlive the test's steps:
+     * the test config's store_timeout_ms (1.5 s) could fail them midway */
+    const char *env[] = { setting, "PASTED_STORE_TIMEOUT_MS=10000", NULL };
+    second_pasted b;
+    second_pasted_start(&b, "commit", env);
+    group_commit_seen g = watch_group_commit(b.base, in_flight);
+    second_pasted_stop(&b);
+    int all = in_flight + 40;
+    cr_assert(g.stuck, "the first %d creates' inserts never all showed as in flight at the frozen store",
               in_flight);
-    cr_assert(queued1, "the first wave of 20 creates never showed as queued behind them");
-    cr_assert(queued2, "the second wave never showed as queued: %lld queued",
-              metric_at(base, "pasted_store_creates_queued"));
-    cr_assert_eq(most_in_flight, in_flight, "%lld inserts in flight with insert_in_flight %d",
-                 most_in_flight, in_flight);
-    cr_assert_eq(created, in_flight + 40, "%d of %d creates got 201", created, in_flight + 40);
-    long long stored = metric_at(base, "pasted_store_inserts_total") - inserts;
-    long long sent = metric_at(base, "pasted_store_insert_batches_total") - batches;
-    cr_assert_eq(stored, in_flight + 40, "%lld of %d creates stored", stored, in_flight + 40);
-    cr_assert(sent == in_flight + 1, "%d creates stuck at a frozen store, then 2 waves of 20: %lld inserts, not %d",
-              in_flight, sent, in_flight + 1);
-    cr_assert_eq(metric_at(base, "pasted_store_creates_queued"), 0);
-    cr_assert_eq(metric_at(base, "pasted_store_inserts_in_flight"), 0);
+    cr_assert(g.queued1, "the first wave of 20 creates never showed as queued behind them");
+    cr_assert(g.queued2, "the second wave of 20 creates never showed as queued behind them");
+    cr_assert_eq(g.most_in_flight, in_flight, "%lld inserts in flight with insert_in_flight %d",
+                 g.most_in_flight, in_flight);
+    cr_assert_eq(g.created, all, "%lld of %d creates got 201", g.created, all);
+    cr_assert_eq(g.stored, all, "%lld of %d creates stored", g.stored, all);
+    cr_assert(g.sent == in_flight + 1, "%d creates stuck at a frozen store, then 2 waves of 20: %lld inserts, not %d",
+              in_flight, g.sent, in_flight + 1);
+    cr_assert_eq(g.queued_after, 0);
+    cr_assert_eq(g.in_flight_after, 0);
 }
 
 Test(scale, creates_queued_behind_an_insert_go_in_one_more, .timeout = 60)
 {
-    cr_assert(wait_until(healthy, NULL, 10000), "not healthy before the test");
-    char *base = pasted_url("/");
-    creates_queue_behind_the_inserts_in_flight(base, 1);   /* the default, insert_in_flight 1 */
-    free(base);
+    creates_queue_behind_the_inserts_in_flight(1);   /* the default */
 }
 
 Test(scale, with_two_inserts_in_flight_creates_queue_behind_both, .timeout = 60)
 {
-    cr_assert(wait_until(healthy, NULL, 10000), "not healthy before the test");
-    const char *env[] = { "PASTED_INSERT_IN_FLIGHT=2", NULL };
-    second_pasted b;
-    second_pasted_start(&b, "inflight", env);
-    creates_queue_behind_the_inserts_in_flight(b.base, 2);
-    second_pasted_stop(&b);
+    creates_queue_behind_the_inserts_in_flight(2);
 }
 
 /* --- counter recovery ------------------------------------------------------- */
