@@ -54,7 +54,7 @@ void   store_key(const store *s, const char *purpose, uint8_t out[SHA256_BYTES])
 /* Redis lost its data? Move the counter past every stored number. */
 int    store_resync_counter(store *s, fault *f);
 size_t store_jobs_queued(store *s);
-/* The group commit: creates queued for an insert, inserts at the store (0, 1). */
+/* The group commit: creates queued for an insert, inserts at the store (0 to insert_in_flight). */
 void   store_creates_pending(store *s, size_t *queued, int *in_flight);
 
 /* What the store did, for /metrics. */

@@ -22,6 +22,10 @@ bson_t *find_doc(const char *id);
 int64_t doc_int(const bson_t *doc, const char *dotted);
 /* A counter from GET /metrics ("pasted_cache_hits_total"). */
 long long metric(const char *name);
+/* The same of the server at base ("http://host:port/"), without an assert
+ * (a caller may hold the store frozen): 0, or -1 when /metrics does not
+ * answer or lacks name. */
+int metric_at(const char *base, const char *name, long long *value);
 /* The server's ID key (from MongoDB's meta collection). */
 void server_ids_key(ids_key *k);
 /* Poll until cond() or timeout_ms; returns cond's last value. */

@@ -470,17 +470,12 @@ static int created_by(FILE *out)
     return created;
 }
 
-/* A gauge of the server at base ("http://host:port/"), or -1 when its
- * /metrics does not answer: no assert, as the store may be frozen. */
+/* A gauge of the server at base, or -1 when its /metrics does not answer
+ * (the gauges read here are never negative). */
 static long long gauge_at(const char *base, const char *name)
 {
-    char url[128];
-    snprintf(url, sizeof url, "%smetrics", base);
-    http_resp *r = http_curl(url, NULL);
-    const char *at = r->status == 200 && r->body ? strstr(r->body, name) : NULL;
-    long long v = at ? strtoll(at + strlen(name), NULL, 10) : -1;
-    http_free(r);
-    return v;
+    long long v = -1;
+    return metric_at(base, name, &v) == 0 ? v : -1;
 }
 
 typedef struct {
